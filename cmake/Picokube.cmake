@@ -1,0 +1,33 @@
+# Shared build helpers: warnings for our own code, and one way to declare a doctest test.
+
+# pk_warnings(TARGET): our code compiles clean under -Wall -Wextra (errors under PK_WERROR).
+function(pk_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(PK_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# pk_library(NAME SOURCES... DEPS ...): a folder's library.
+function(pk_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  pk_warnings(${name})
+endfunction()
+
+# pk_test(NAME SOURCES... DEPS ... [LABELS ...]): a doctest executable registered with ctest.
+# Tests find ../shared/fixtures through PK_FIXTURES_DIR and the source tree through PK_SOURCE_DIR.
+function(pk_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE pk_doctest_main ${ARG_DEPS})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  pk_warnings(${name})
+  add_test(NAME ${name} COMMAND ${name})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
+    ENVIRONMENT "PK_SOURCE_DIR=${CMAKE_SOURCE_DIR};PK_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+endfunction()

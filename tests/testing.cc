@@ -1,0 +1,40 @@
+#include "tests/testing.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace pk::testing {
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "picokube-test-XXXXXX").string();
+  char* made = mkdtemp(pattern.data());
+  REQUIRE_MESSAGE(made != nullptr, "mkdtemp failed for " << pattern);
+  path_ = made;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::filesystem::path FixturePath(const std::string& name) {
+  const char* root = std::getenv("PK_SOURCE_DIR");
+  std::filesystem::path base = root ? root : PK_SOURCE_DIR_DEFAULT;
+  return base / "tests" / "fixtures" / name;
+}
+
+std::string Fixture(const std::string& name) { return ReadFile(FixturePath(name)); }
+
+}  // namespace pk::testing
