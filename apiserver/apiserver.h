@@ -1,0 +1,28 @@
+// The apiserver process: opens the store, serves the API over HTTP. Thin over its parts so
+// tests can run a whole apiserver in-process.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "apimachinery/status.h"
+
+namespace pk::apiserver {
+
+struct Options {
+  std::string data_dir;  // the RocksDB store lives in DATA_DIR/store
+  std::string bind_address = "127.0.0.1";
+  uint16_t port = 0;     // 0: any free port
+  int http_threads = 2;
+};
+
+class ApiServer {
+ public:
+  static Result<std::unique_ptr<ApiServer>> Start(const Options& options);
+  virtual ~ApiServer() = default;
+  virtual uint16_t port() const = 0;
+  virtual void Stop() = 0;
+};
+
+}  // namespace pk::apiserver

@@ -1,0 +1,44 @@
+// apiserver: serves the Kubernetes API from a RocksDB store.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+#include "apiserver/apiserver.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"picokube apiserver: the Kubernetes API over a RocksDB store"};
+  pk::apiserver::Options options;
+  std::string port_file;
+  app.add_option("--data-dir", options.data_dir, "Directory of the store")->required();
+  app.add_option("--bind-address", options.bind_address, "Address to listen on");
+  app.add_option("--port", options.port, "Port to listen on (0: any free port)");
+  app.add_option("--port-file", port_file, "Write the port listened on to this file");
+  app.add_option("--http-threads", options.http_threads, "Threads serving HTTP");
+  CLI11_PARSE(app, argc, argv);
+
+  // Block the stop signals before any thread starts, then wait for them here.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  auto server = pk::apiserver::ApiServer::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "apiserver: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "apiserver: serving on %s:%u\n", options.bind_address.c_str(),
+               (*server)->port());
+  if (!port_file.empty()) {
+    std::ofstream(port_file + ".tmp") << (*server)->port() << "\n";
+    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+  }
+  int signal = 0;
+  sigwait(&stop, &signal);
+  std::fprintf(stderr, "apiserver: stopping on signal %d\n", signal);
+  (*server)->Stop();
+  return 0;
+}
