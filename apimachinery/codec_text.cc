@@ -212,7 +212,8 @@ Result<nlohmann::ordered_json> Parse(std::string_view json) {
   if (doc.is_discarded()) {
     // Re-parse with exceptions only to learn where the syntax breaks.
     try {
-      (void)nlohmann::ordered_json::parse(json.begin(), json.end());
+      auto unreachable = nlohmann::ordered_json::parse(json.begin(), json.end());
+      (void)unreachable;
     } catch (const nlohmann::json::parse_error& e) {
       std::string what = e.what();
       auto pos = what.find("syntax error");

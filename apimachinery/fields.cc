@@ -79,8 +79,9 @@ Result<std::string> UnescapeValue(std::string_view s) {
     if (++i == s.size()) return InvalidEscape("\\");
     const char next = s[i];
     if (next != '\\' && next != ',' && next != '=') {
-      return InvalidEscape("\\" +
-                           std::string(s.substr(i, Utf8Length(static_cast<unsigned char>(next)))));
+      std::string sequence = "\\";
+      sequence += s.substr(i, Utf8Length(static_cast<unsigned char>(next)));
+      return InvalidEscape(sequence);
     }
     out.push_back(next);
   }

@@ -42,7 +42,9 @@ std::string RegexError(std::string_view msg, std::string_view re,
   out += " (e.g. ";
   for (size_t i = 0; i < examples.size(); ++i) {
     if (i > 0) out += " or ";
-    out += "'" + std::string(examples[i]) + "', ";
+    out += '\'';
+    out += examples[i];
+    out += "', ";
   }
   return out + "regex used for validation is '" + std::string(re) + "')";
 }
@@ -128,7 +130,10 @@ std::string AggregateMessage(const std::vector<std::string>& messages) {
     if (std::find(unique.begin(), unique.end(), m) == unique.end()) unique.push_back(m);
   }
   if (unique.size() == 1) return unique[0];
-  return "[" + Join(unique, ", ") + "]";
+  std::string out = "[";
+  out += Join(unique, ", ");
+  out += ']';
+  return out;
 }
 
 }  // namespace

@@ -1,8 +1,12 @@
 // The label selector query syntax, ported from k8s.io/apimachinery/pkg/labels/selector.go:
 // the same lexer, the same recursive-descent parser and the same error messages.
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "apimachinery/selectors.h"
 #include "apimachinery/selectors_internal.h"

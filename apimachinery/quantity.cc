@@ -231,7 +231,10 @@ std::string DecimalString(Int128 nanos, Format format) {
   const int index = (exponent - kLowestDecimalExponent) / 3;
   if (format == Format::kDecimalSI && index < 10) return out + std::string(kDecimalSuffixes[index]);
   // DecimalExponent, or DecimalSI beyond "E", which falls back to an exponent.
-  if (exponent != 0) out += "e" + std::to_string(exponent);
+  if (exponent != 0) {
+    out += 'e';
+    out += std::to_string(exponent);
+  }
   return out;
 }
 

@@ -8,34 +8,12 @@
 #include <vector>
 
 #include "apimachinery/quantity.h"
+#include "apimachinery/quantity_testing.h"
 
 namespace pk {
 namespace {
 
-using Format = Quantity::Format;
-constexpr Format kDecimalSI = Format::kDecimalSI;
-constexpr Format kBinarySI = Format::kBinarySI;
-constexpr Format kDecimalExponent = Format::kDecimalExponent;
-
-Quantity MustParse(std::string_view text) {
-  Result<Quantity> q = Quantity::Parse(text);
-  INFO(std::string(text));
-  REQUIRE(q.ok());
-  return *q;
-}
-
-// Go's decQuantity(i, exponent, format): i * 10^exponent written in `format`.
-Quantity Dec(int64_t i, int exponent, Format format) {
-  Quantity q = MustParse(fmt::format("{}e{}", i, exponent));
-  q.set_format(format);
-  return q;
-}
-
-Quantity Negated(const Quantity& q) {
-  Quantity result = Quantity::FromInt(0, q.format());
-  result.Sub(q);
-  return result;
-}
+using namespace quantity_testing;  // NOLINT: test helpers
 
 struct StringCase {
   Quantity in;

@@ -2,6 +2,7 @@
 // k8s.io/apimachinery/pkg/api/resource/quantity_test.go (canonical strings are in
 // quantity_string_test.cc).
 #include "apimachinery/quantity.h"
+#include "apimachinery/quantity_testing.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -14,31 +15,8 @@
 namespace pk {
 namespace {
 
-using Format = Quantity::Format;
-constexpr Format kDecimalSI = Format::kDecimalSI;
-constexpr Format kBinarySI = Format::kBinarySI;
-constexpr Format kDecimalExponent = Format::kDecimalExponent;
+using namespace quantity_testing;  // NOLINT: test helpers
 constexpr int64_t kMostPositive = std::numeric_limits<int64_t>::max();
-
-Quantity MustParse(std::string_view text) {
-  Result<Quantity> q = Quantity::Parse(text);
-  INFO(std::string(text));
-  REQUIRE(q.ok());
-  return *q;
-}
-
-// Go's decQuantity(i, exponent, format): i * 10^exponent written in `format`.
-Quantity Dec(int64_t i, int exponent, Format format) {
-  Quantity q = MustParse(fmt::format("{}e{}", i, exponent));
-  q.set_format(format);
-  return q;
-}
-
-Quantity Negated(const Quantity& q) {
-  Quantity result = Quantity::FromInt(0, q.format());
-  result.Sub(q);
-  return result;
-}
 
 struct ParseCase {
   std::string input;
