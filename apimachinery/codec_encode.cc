@@ -175,7 +175,7 @@ void AppendMap(std::string* out, const Message& msg, const FieldInfo& f) {
   const Reflection* r = msg.GetReflection();
   int n = r->FieldSize(msg, f.field);
   const auto* entry_type = f.field->message_type();
-  const FieldInfo value_info{entry_type->map_value(), "", "", false, f.special};
+  const FieldInfo value_info{entry_type->map_value(), "", "", false, false, f.special};
   std::vector<std::pair<std::string, const Message*>> entries;
   entries.reserve(n);
   for (int i = 0; i < n; ++i) {
@@ -203,7 +203,7 @@ void AppendMap(std::string* out, const Message& msg, const FieldInfo& f) {
 bool Present(const Message& msg, const FieldInfo& f) {
   const Reflection* r = msg.GetReflection();
   if (f.field->is_repeated()) return f.always || r->FieldSize(msg, f.field) > 0;
-  if (f.always) return true;
+  if (f.always || f.nullable) return true;
   return r->HasField(msg, f.field);  // proto3: non-zero for plain scalars, set for optional
 }
 
@@ -211,7 +211,8 @@ bool Present(const Message& msg, const FieldInfo& f) {
 // pointer is null, a zero Time is null, and other zero struct values have their zero form
 // (a plain struct is written as its default instance, its own always-fields included).
 void AppendZero(std::string* out, const Message& msg, const FieldInfo& f) {
-  if (f.field->is_repeated() || f.field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+  if (f.field->is_repeated() || f.field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+      f.nullable) {
     out->append("null");
     return;
   }

@@ -32,6 +32,7 @@ std::unique_ptr<MessageInfo> Build(const google::protobuf::Descriptor* type) {
     f.field = field;
     f.key = "\"" + field->json_name() + "\":";
     f.always = field->options().GetExtension(k8s::always);
+    f.nullable = field->options().GetExtension(k8s::nullable);
     const google::protobuf::Descriptor* value_type = field->message_type();
     if (field->is_map()) value_type = field->message_type()->map_value()->message_type();
     f.special = SpecialOf(value_type);

@@ -30,6 +30,7 @@ struct FieldInfo {
   std::string key;       // `"jsonName":`, ready to append
   std::string_view name;  // the JSON name (points into `key`)
   bool always;            // the (k8s.always) option
+  bool nullable;          // the (k8s.nullable) option: null when unset
   Special special;        // of the message type (or map value type), kNone for scalars
 };
 

@@ -246,6 +246,26 @@ TEST_CASE("bytes are base64, IntOrString is a number or a string") {
   CHECK(encoded.find("\"targetPort\":\"https\"") != std::string::npos);
 }
 
+TEST_CASE("a named []string (ExtraValue) is a bare JSON array") {
+  auto review = NewOf("authorization.k8s.io/v1", "SubjectAccessReview");
+  const std::string body =
+      R"({"metadata":{"creationTimestamp":null},"spec":{"user":"alice",)"
+      R"("extra":{"scopes":["a","b"]}},"status":{"allowed":false}})";
+  json::DecodeReport report;
+  REQUIRE(json::Decode(body, review.get(), &report).ok());
+  CHECK(report.unknown_fields.empty());
+  CHECK(json::Encode(*review) == body);
+}
+
+TEST_CASE("always-written fields with nothing in them take Go's zero forms") {
+  // An unset struct value is written as its default instance, with its own always-fields;
+  // a pointer without omitempty (selector) as null.
+  auto rs = NewOf("apps/v1", "ReplicaSet");
+  CHECK(json::Encode(*rs) ==
+        R"({"metadata":{"creationTimestamp":null},"spec":{"selector":null,"template":{"metadata":)"
+        R"({"creationTimestamp":null},"spec":{"containers":null}}},"status":{"replicas":0}})");
+}
+
 TEST_CASE("strings are escaped as Go escapes them") {
   std::string out;
   json::AppendString(&out, "a<b>&\"\\\n\t\x01 \xe2\x80\xa8 caf\xc3\xa9 \xff");
