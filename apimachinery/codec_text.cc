@@ -207,6 +207,29 @@ std::string Indent(std::string_view in) {
 }
 
 Result<nlohmann::ordered_json> Parse(std::string_view json) {
+  // Kubernetes refuses documents nested deeper than 10000 levels; so do we, before anything
+  // recursive (writing raw values back) can meet them.
+  constexpr int kMaxDepth = 10000;
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) {
+        return Status::BadRequest("invalid JSON: exceeded max depth of 10000");
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
   auto doc = nlohmann::ordered_json::parse(json.begin(), json.end(), nullptr,
                                            /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
@@ -214,11 +237,12 @@ Result<nlohmann::ordered_json> Parse(std::string_view json) {
     try {
       auto unreachable = nlohmann::ordered_json::parse(json.begin(), json.end());
       (void)unreachable;
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error..."
       std::string what = e.what();
-      auto pos = what.find("syntax error");
+      auto pos = what.find("] ");
       return Status::BadRequest("invalid JSON: " +
-                                (pos == std::string::npos ? what : what.substr(pos)));
+                                (pos == std::string::npos ? what : what.substr(pos + 2)));
     }
     return Status::BadRequest("invalid JSON");
   }

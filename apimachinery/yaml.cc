@@ -1,15 +1,19 @@
-// YAML to JSON with yaml-cpp: documents split by the YAML parser, plain scalars resolved by
-// YAML 1.2's core schema (plus YAML 1.1's leading-zero octal, which manifests rely on for file
-// modes such as `defaultMode: 0644`), merge keys and aliases expanded.
+// YAML to JSON: yaml-cpp's parser events build JSON values directly. Aliases and merge keys
+// are expanded within a budget. We drive yaml-cpp's Parser ourselves instead of calling
+// YAML::LoadAll, which loops forever on some malformed streams (`{} ,` -- yaml-cpp issue
+// #1040, fixed upstream after Debian's 0.7): a stream cannot hold more documents than it has
+// document markers, so more than that means the parser is stuck.
 #include "apimachinery/yaml.h"
 
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-#include <limits>
+#include <map>
+#include <sstream>
 #include <string>
+
+#include "apimachinery/yaml_scalars.h"
 
 namespace pk {
 namespace {
@@ -19,8 +23,6 @@ using Json = nlohmann::ordered_json;
 constexpr std::string_view kStrTag = "tag:yaml.org,2002:str";
 constexpr std::string_view kBinaryTag = "tag:yaml.org,2002:binary";
 constexpr std::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
-// Nesting deeper than this is refused; it also stops alias cycles ("&a [*a]").
-constexpr int kMaxDepth = 1000;
 
 Status YamlError(const YAML::Mark& mark, std::string_view message) {
   if (mark.is_null()) return Status::BadRequest("yaml: " + std::string(message));
@@ -28,226 +30,191 @@ Status YamlError(const YAML::Mark& mark, std::string_view message) {
                             std::to_string(mark.column + 1) + ": " + std::string(message));
 }
 
-bool AllOf(std::string_view s, bool (*pred)(char)) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!pred(c)) return false;
+size_t CountNodes(const Json& v) {
+  size_t n = 1;
+  if (v.is_structured()) {
+    for (const auto& child : v) n += CountNodes(child);
   }
-  return true;
+  return n;
 }
 
-bool IsDecimal(char c) { return c >= '0' && c <= '9'; }
-bool IsOctal(char c) { return c >= '0' && c <= '7'; }
-bool IsHex(char c) { return IsDecimal(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-// An integer in `base` from its digits (no sign): int64 when it fits, else uint64, else none.
-std::optional<Json> ParseInteger(std::string_view digits, int base, bool negative) {
-  const std::string text(digits);
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long magnitude = std::strtoull(text.c_str(), &end, base);
-  if (errno == ERANGE || end != text.c_str() + text.size()) return std::nullopt;
-  constexpr auto kMax = static_cast<unsigned long long>(std::numeric_limits<int64_t>::max());
-  if (negative) {
-    if (magnitude > kMax + 1) return std::nullopt;
-    return Json(static_cast<int64_t>(0 - magnitude));
-  }
-  if (magnitude <= kMax) return Json(static_cast<int64_t>(magnitude));
-  return Json(static_cast<uint64_t>(magnitude));
-}
-
-// Core schema integers: [-+]?[0-9]+, 0o[0-7]+, 0x[0-9a-fA-F]+ (signs allowed as Go does), and
-// YAML 1.1's 0[0-7]+ octal.
-std::optional<Json> ResolveInteger(std::string_view s) {
-  const bool negative = !s.empty() && s[0] == '-';
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  if (s.size() > 2 && s[0] == '0' && s[1] == 'o' && AllOf(s.substr(2), IsOctal)) {
-    return ParseInteger(s.substr(2), 8, negative);
-  }
-  if (s.size() > 2 && s[0] == '0' && s[1] == 'x' && AllOf(s.substr(2), IsHex)) {
-    return ParseInteger(s.substr(2), 16, negative);
-  }
-  if (!AllOf(s, IsDecimal)) return std::nullopt;
-  if (s.size() > 1 && s[0] == '0' && AllOf(s, IsOctal)) return ParseInteger(s, 8, negative);
-  return ParseInteger(s, 10, negative);
-}
-
-// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-bool MatchesCoreFloat(std::string_view s) {
-  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  const size_t int_start = i;
-  while (i < s.size() && IsDecimal(s[i])) ++i;
-  const bool int_digits = i > int_start;
-  size_t frac_digits = 0;
-  if (i < s.size() && s[i] == '.') {
-    for (++i; i < s.size() && IsDecimal(s[i]); ++i) ++frac_digits;
-  }
-  if (!int_digits && frac_digits == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    const size_t exp_start = i;
-    while (i < s.size() && IsDecimal(s[i])) ++i;
-    if (i == exp_start) return false;
-  }
-  return i == s.size();
-}
-
-// A float; an integral one small enough to be exact becomes an integer, the number Go's YAML
-// to JSON conversion writes for it ("3.0" and "1e3" reach the decoder as 3 and 1000).
-Json FloatJson(double value) {
-  constexpr double kExactLimit = 9007199254740992.0;  // 2^53
-  if (std::isfinite(value) && std::trunc(value) == value && std::fabs(value) <= kExactLimit) {
-    return Json(static_cast<int64_t>(value));
-  }
-  return Json(value);
-}
-
-std::optional<Json> ResolveFloat(std::string_view s) {
-  const double inf = std::numeric_limits<double>::infinity();
-  for (std::string_view form : {".inf", ".Inf", ".INF"}) {
-    if (s == form || (s.size() == 5 && s[0] == '+' && s.substr(1) == form)) return Json(inf);
-    if (s.size() == 5 && s[0] == '-' && s.substr(1) == form) return Json(-inf);
-  }
-  if (s == ".nan" || s == ".NaN" || s == ".NAN") {
-    return Json(std::numeric_limits<double>::quiet_NaN());
-  }
-  if (!MatchesCoreFloat(s)) return std::nullopt;
-  return FloatJson(std::strtod(std::string(s).c_str(), nullptr));
-}
-
-// The core schema's resolution of a plain scalar.
-Json ResolvePlain(const std::string& s) {
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  if (std::optional<Json> integer = ResolveInteger(s)) return *std::move(integer);
-  if (std::optional<Json> number = ResolveFloat(s)) return *std::move(number);
-  return s;
-}
-
-// A scalar by its tag: "!" marks a quoted or block scalar, which is always a string.
-Result<Json> ConvertScalar(const YAML::Node& node) {
-  const std::string& tag = node.Tag();
-  const std::string& text = node.Scalar();
-  if (tag == "!" || tag == kStrTag || tag == kBinaryTag) return Json(text);
-  Json value = ResolvePlain(text);
-  if (tag.starts_with(kCoreTagPrefix) && value.is_string()) {
-    // !!int, !!float, !!bool, !!null on something that is not one.
-    return YamlError(node.Mark(), "cannot decode !!str `" + text + "` as a !!" +
-                                      tag.substr(kCoreTagPrefix.size()));
-  }
-  return value;
-}
-
-// A map key as the JSON object key Go writes for it ("1", "true", "null", or the text).
-Result<std::string> KeyString(const YAML::Node& key) {
-  if (key.IsNull()) return std::string("null");
-  if (!key.IsScalar()) return YamlError(key.Mark(), "complex map keys are not supported");
-  Result<Json> value = ConvertScalar(key);
-  if (!value.ok()) return value.take_status();
-  if (value->is_string()) return value->get<std::string>();
-  return value->dump();
-}
-
-class Converter {
+// Builds one document from parser events. Errors stop the build; the first one is kept.
+class Builder : public YAML::EventHandler {
  public:
-  explicit Converter(size_t budget) : budget_(budget) {}
+  explicit Builder(size_t budget) : budget_(budget) {}
 
-  Result<Json> Convert(const YAML::Node& node, int depth) {
-    if (depth > kMaxDepth) {
-      return YamlError(node.Mark(), "exceeded max depth of " + std::to_string(kMaxDepth));
-    }
-    // Aliases share nodes, so "billion laughs" documents expand without bound; Go refuses too.
-    if (budget_ == 0)
-      return YamlError(YAML::Mark::null_mark(), "document contains excessive aliasing");
-    --budget_;
-    switch (node.Type()) {
-      case YAML::NodeType::Scalar:
-        return ConvertScalar(node);
-      case YAML::NodeType::Sequence:
-        return ConvertSequence(node, depth);
-      case YAML::NodeType::Map:
-        return ConvertMap(node, depth);
-      default:
-        return Json(nullptr);
-    }
+  void Reset() {
+    stack_.clear();
+    root_ = Json();
+    has_root_ = false;
   }
+  Status status() const { return status_; }
+  bool has_root() const { return has_root_; }
+  Json& root() { return root_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Complete(mark, Json(nullptr), anchor, /*plain_key=*/"");
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) return Fail(YamlError(mark, "unknown anchor"));
+    // Aliases share nodes, so "billion laughs" documents expand without bound; Go refuses too.
+    if (it->second.nodes > budget_) {
+      return Fail(YamlError(mark, "document contains excessive aliasing"));
+    }
+    budget_ -= it->second.nodes;
+    Complete(mark, it->second.value, 0, "");
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    // "!" marks a quoted or block scalar, which is always a string.
+    if (tag == "!" || tag == kStrTag || tag == kBinaryTag) {
+      return Complete(mark, Json(value), anchor, "");
+    }
+    Json resolved = yaml_internal::ResolvePlain(value);
+    if (tag.starts_with(kCoreTagPrefix) && resolved.is_string()) {
+      return Fail(YamlError(mark, "cannot decode !!str `" + value + "` as a !!" +
+                                      tag.substr(kCoreTagPrefix.size())));
+    }
+    Complete(mark, std::move(resolved), anchor, tag == "?" ? value : "");
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    stack_.push_back(Frame{Json::array(), mark, anchor, std::nullopt, false});
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    stack_.push_back(Frame{Json::object(), mark, anchor, std::nullopt, false});
+  }
+  void OnMapEnd() override { Close(); }
 
  private:
-  Result<Json> ConvertSequence(const YAML::Node& node, int depth) {
-    Json out = Json::array();
-    for (const YAML::Node& item : node) {
-      Result<Json> value = Convert(item, depth + 1);
-      if (!value.ok()) return value;
-      out.push_back(std::move(value).value());
-    }
-    return out;
+  struct Frame {
+    Json value;
+    YAML::Mark mark;
+    YAML::anchor_t anchor;
+    std::optional<std::string> key;  // a map's key waiting for its value
+    bool merge;                      // that key is "<<"
+  };
+  struct Anchored {
+    Json value;
+    size_t nodes;
+  };
+
+  void Fail(Status s) {
+    if (status_.ok()) status_ = std::move(s);
   }
 
-  Result<Json> ConvertMap(const YAML::Node& node, int depth) {
-    Json out = Json::object();
-    for (const auto& entry : node) {
-      const bool merge =
-          entry.first.IsScalar() && entry.first.Tag() == "?" && entry.first.Scalar() == "<<";
-      if (merge) {
-        PK_RETURN_IF_ERROR(Merge(entry.second, depth, &out));
-        continue;
+  void Close() {
+    if (stack_.empty()) return;
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    Complete(frame.mark, std::move(frame.value), frame.anchor, "");
+  }
+
+  // A finished node goes to its parent: a sequence item, a map key, or a map value.
+  void Complete(const YAML::Mark& mark, Json value, YAML::anchor_t anchor,
+                const std::string& plain_text) {
+    if (!status_.ok()) return;
+    if (budget_ == 0) return Fail(YamlError(mark, "document contains excessive aliasing"));
+    --budget_;
+    if (anchor != 0) anchors_[anchor] = Anchored{value, CountNodes(value)};
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      has_root_ = true;
+      return;
+    }
+    Frame& parent = stack_.back();
+    if (parent.value.is_array()) {
+      parent.value.push_back(std::move(value));
+    } else if (!parent.key) {
+      SetKey(mark, &parent, value, plain_text);
+    } else if (parent.merge) {
+      Merge(mark, &parent, value);
+    } else {
+      parent.value[*parent.key] = std::move(value);
+      parent.key.reset();
+    }
+  }
+
+  // A map key as the JSON object key Go writes for it ("1", "true", "null", or the text).
+  void SetKey(const YAML::Mark& mark, Frame* map, const Json& key, const std::string& plain) {
+    if (key.is_structured()) return Fail(YamlError(mark, "complex map keys are not supported"));
+    map->merge = plain == "<<";
+    map->key = key.is_string() ? key.get<std::string>() : key.dump();
+  }
+
+  // "<<: *base" or "<<: [*a, *b]": keys the map does not set yet are added.
+  void Merge(const YAML::Mark& mark, Frame* map, const Json& source) {
+    map->key.reset();
+    map->merge = false;
+    if (source.is_array()) {
+      for (const auto& item : source) {
+        if (!item.is_object()) return MergeError(mark);
+        MergeMap(map, item);
       }
-      Result<std::string> key = KeyString(entry.first);
-      if (!key.ok()) return key.take_status();
-      Result<Json> value = Convert(entry.second, depth + 1);
-      if (!value.ok()) return value;
-      out[std::move(key).value()] = std::move(value).value();
+    } else if (source.is_object()) {
+      MergeMap(map, source);
+    } else {
+      MergeError(mark);
     }
-    return out;
   }
-
-  // A merge key ("<<: *base" or "<<: [*a, *b]"): keys the map does not set yet are added.
-  Status Merge(const YAML::Node& source, int depth, Json* out) {
-    if (source.IsSequence()) {
-      for (const YAML::Node& item : source) {
-        if (!item.IsMap()) return MergeError(item);
-        PK_RETURN_IF_ERROR(Merge(item, depth + 1, out));
-      }
-      return Status::OK();
+  static void MergeMap(Frame* map, const Json& source) {
+    for (const auto& [key, value] : source.items()) {
+      if (!map->value.contains(key)) map->value[key] = value;
     }
-    if (!source.IsMap()) return MergeError(source);
-    Result<Json> merged = Convert(source, depth + 1);
-    if (!merged.ok()) return merged.take_status();
-    for (auto& [key, value] : merged->items()) {
-      if (!out->contains(key)) (*out)[key] = std::move(value);
-    }
-    return Status::OK();
   }
-
-  static Status MergeError(const YAML::Node& node) {
-    return YamlError(node.Mark(), "map merge requires map or sequence of maps as the value");
+  void MergeError(const YAML::Mark& mark) {
+    Fail(YamlError(mark, "map merge requires map or sequence of maps as the value"));
   }
 
   size_t budget_;
+  Status status_;
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, Anchored> anchors_;
+  Json root_;
+  bool has_root_ = false;
 };
+
+// Lines that start a document ("---") or end one ("..."): an upper bound on documents.
+size_t CountDocumentMarkers(std::string_view yaml) {
+  size_t count = 0;
+  for (size_t pos = 0; pos < yaml.size();) {
+    std::string_view line = yaml.substr(pos, yaml.find('\n', pos) - pos);
+    if (line.starts_with("---") || line.starts_with("...")) ++count;
+    size_t next = yaml.find('\n', pos);
+    if (next == std::string_view::npos) break;
+    pos = next + 1;
+  }
+  return count;
+}
 
 }  // namespace
 
 Result<std::vector<nlohmann::ordered_json>> YamlToJsonDocuments(std::string_view yaml) {
-  std::vector<YAML::Node> nodes;
+  std::istringstream input{std::string(yaml)};
+  const size_t max_documents = CountDocumentMarkers(yaml) + 1;
+  Builder builder(100'000 + 10 * yaml.size());
+  std::vector<Json> documents;
   try {
-    nodes = YAML::LoadAll(std::string(yaml));
+    YAML::Parser parser(input);
+    for (size_t n = 0;; ++n) {
+      builder.Reset();
+      if (!parser.HandleNextDocument(builder)) break;
+      PK_RETURN_IF_ERROR(builder.status());
+      if (n >= max_documents) {
+        return Status::BadRequest("yaml: did not find expected <document start>");
+      }
+      // Empty documents ("---\n---") have a null root and are skipped.
+      if (builder.has_root() && !builder.root().is_null()) {
+        documents.push_back(std::move(builder.root()));
+      }
+    }
   } catch (const YAML::Exception& e) {
     return YamlError(e.mark, e.msg);
-  }
-  Converter converter(100'000 + 10 * yaml.size());
-  std::vector<Json> documents;
-  for (const YAML::Node& node : nodes) {
-    if (!node.IsDefined() || node.IsNull()) continue;  // empty documents ("---\n---")
-    try {
-      Result<Json> document = converter.Convert(node, 0);
-      if (!document.ok()) return document.take_status();
-      documents.push_back(std::move(document).value());
-    } catch (const YAML::Exception& e) {
-      return YamlError(e.mark, e.msg);
-    }
   }
   return documents;
 }
