@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "apimachinery/api_status.h"
+#include "apimachinery/object.h"
 #include "apimachinery/scheme.h"
 #include "apimachinery/yaml.h"
 #include "proto/meta/v1/meta.pb.h"
@@ -143,35 +144,55 @@ TEST_CASE("a Lease from YAML keeps MicroTime's six fractional digits") {
 }
 
 TEST_CASE("the exact body of `kubectl run` decodes and encodes as Go would") {
-  const std::string body =
-      R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"nginx","creationTimestamp":null,)"
-      R"("labels":{"run":"nginx"}},"spec":{"containers":[{"name":"nginx","image":"nginx",)"
-      R"("resources":{}}],"restartPolicy":"Always","dnsPolicy":"ClusterFirst"},"status":{}})";
+  const std::string body = Chomp(testing::Fixture("kubectl-run-body.json"));
   auto pod = DecodeKnown(body);
   CHECK(Scheme::Builtin().Encode(*pod) == body);
 }
 
-TEST_CASE("a Deployment as `kubectl apply` sends it") {
+TEST_CASE("a Deployment as `kubectl apply` sends it, and as its YAML manifest") {
   // Client-side apply sends the manifest with sorted keys plus the last-applied annotation.
-  const std::string body =
-      R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{)"
-      R"("kubectl.kubernetes.io/last-applied-configuration":"{\"apiVersion\":\"apps/v1\",)"
-      R"(\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{},\"name\":\"web\",)"
-      R"(\"namespace\":\"default\"},\"spec\":{\"replicas\":0}}\n"},"name":"web",)"
-      R"("namespace":"default"},"spec":{"replicas":0,"selector":{"matchLabels":{"app":"web"}},)"
-      R"("strategy":{"rollingUpdate":{"maxSurge":"25%","maxUnavailable":1},)"
-      R"("type":"RollingUpdate"},"template":{"metadata":{"labels":{"app":"web"}},"spec":{)"
-      R"("containers":[{"image":"nginx:1.25","name":"nginx","ports":[{"containerPort":80}],)"
-      R"("resources":{"limits":{"cpu":"1000m","memory":"1.5Gi"},"requests":{"cpu":"0.5"}}}]}}}})";
+  const std::string body = testing::Fixture("deployment-apply-body.json");
   auto deployment = DecodeKnown(body);
   std::string encoded = Scheme::Builtin().Encode(*deployment);
-  // replicas is a pointer in Go: an explicit 0 stays; quantities come back canonical.
+  // kubectl built the body from an untyped map; a typed Go encoder (ours) adds the zero
+  // struct values, and nothing else.
+  auto typed = nlohmann::json::parse(encoded);
+  CHECK(typed["metadata"]["creationTimestamp"].is_null());
+  CHECK(typed["status"] == nlohmann::json::object());
+  typed["metadata"].erase("creationTimestamp");
+  typed["spec"]["template"]["metadata"].erase("creationTimestamp");
+  typed.erase("status");
+  CHECK(typed == nlohmann::json::parse(body));
+  CHECK(encoded.rfind("{\"kind\":\"Deployment\",\"apiVersion\":\"apps/v1\",", 0) == 0);
+  // Go declares maxUnavailable before maxSurge.
+  CHECK(encoded.find("\"maxUnavailable\":1,\"maxSurge\":\"25%\"") != std::string::npos);
+  CHECK(encoded.find("\"requests\":{\"cpu\":\"100m\",\"memory\":\"128Mi\"}") !=
+        std::string::npos);
+
+  // The manifest the user wrote, through our YAML path, gives the same object.
+  auto docs = YamlToJsonDocuments(testing::Fixture("deployment-apply.yaml"));
+  REQUIRE(docs.ok());
+  REQUIRE(docs->size() == 1);
+  std::string from_yaml;
+  json::AppendValue(&from_yaml, (*docs)[0]);
+  auto manifest = DecodeKnown(from_yaml);
+  auto* meta = MutableObjectMeta(deployment.get());
+  meta->mutable_annotations()->clear();
+  meta->clear_namespace_();
+  CHECK(Scheme::Builtin().Encode(*manifest) == Scheme::Builtin().Encode(*deployment));
+}
+
+TEST_CASE("quantities come back canonical and pointers keep explicit zeros") {
+  auto deployment = NewOf("apps/v1", "Deployment");
+  REQUIRE(json::Decode(R"({"spec":{"replicas":0,"template":{"spec":{"containers":[{)"
+                       R"("name":"c","resources":{"limits":{"cpu":"1000m","memory":"1.5Gi"},)"
+                       R"("requests":{"cpu":"0.5"}}}]}}}})",
+                       deployment.get(), nullptr)
+              .ok());
+  std::string encoded = json::Encode(*deployment);
   CHECK(encoded.find("\"replicas\":0") != std::string::npos);
-  CHECK(encoded.find("\"maxSurge\":\"25%\"") != std::string::npos);
-  CHECK(encoded.find("\"maxUnavailable\":1") != std::string::npos);
   CHECK(encoded.find("\"limits\":{\"cpu\":\"1\",\"memory\":\"1536Mi\"}") != std::string::npos);
   CHECK(encoded.find("\"requests\":{\"cpu\":\"500m\"}") != std::string::npos);
-  CHECK(encoded.rfind("{\"kind\":\"Deployment\",\"apiVersion\":\"apps/v1\",", 0) == 0);
 }
 
 TEST_CASE("unknown fields are reported with their paths") {
