@@ -27,7 +27,7 @@ struct RecoveredData {
   int64_t revision = 0;  // the revision of the last committed batch (0: empty store)
 };
 
-// Not thread-safe: the engine calls Recover once, then Commit from a single thread.
+// Threads: Recover runs first and alone, then Commit is called from one thread at a time.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -35,7 +35,7 @@ class Backend {
   virtual bool durable() const = 0;
   virtual Result<RecoveredData> Recover() = 0;
   // Applies `writes` (in order) and records `revision` as the last one, atomically. Durable
-  // when it returns OK; on an error nothing of the batch may be assumed written (or not).
+  // when it returns OK; after an error, whether the batch is on disk is unknown.
   virtual Status Commit(const std::vector<BackendWrite>& writes, int64_t revision) = 0;
 };
 

@@ -63,9 +63,8 @@ bool IsCleanRootedPath(std::string_view p) {
 }
 
 Status Invalid(std::string_view why) {
-  return Status::BadRequest(
-      fmt::format("invalid continue token: continue key is not valid{}{}", why.empty() ? "" : ": ",
-                  why));
+  return Status::BadRequest(fmt::format("invalid continue token: continue key is not valid{}{}",
+                                        why.empty() ? "" : ": ", why));
 }
 
 }  // namespace

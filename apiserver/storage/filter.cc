@@ -16,7 +16,8 @@ bool ObjectFilter::Matches(const google::protobuf::Message& object) const {
   if (everything_) return true;
   if (!labels_.Empty()) {
     const k8s::meta::v1::ObjectMeta* meta = GetObjectMeta(object);
-    const auto& labels = meta ? meta->labels() : k8s::meta::v1::ObjectMeta::default_instance().labels();
+    const auto& labels =
+        meta ? meta->labels() : k8s::meta::v1::ObjectMeta::default_instance().labels();
     if (!labels_.MatchesMap(labels)) return false;
   }
   if (fields_.Empty()) return true;

@@ -16,9 +16,7 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 
 class RocksBackend final : public Backend {
  public:
-  explicit RocksBackend(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {
-    sync_.sync = true;
-  }
+  explicit RocksBackend(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) { sync_.sync = true; }
 
   bool durable() const override { return true; }
 
@@ -48,6 +46,7 @@ class RocksBackend final : public Backend {
     char rev[8];
     PutFixed64(rev, static_cast<uint64_t>(revision));
     rocksdb::Status s = batch_.Put(ToSlice(kRevisionKey), rocksdb::Slice(rev, sizeof(rev)));
+    // One WAL record and one fsync for the whole group.
     if (s.ok()) s = db_->Write(sync_, &batch_);
     return s.ok() ? Status::OK() : FromRocks(s, "write");
   }
@@ -56,7 +55,7 @@ class RocksBackend final : public Backend {
   static rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
   // Constant after construction.
-  std::unique_ptr<rocksdb::DB> db_;
+  const std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions sync_;
   // Used by the (single) committing thread only.
   rocksdb::WriteBatch batch_;

@@ -39,8 +39,8 @@ TEST_CASE_TEMPLATE("list by prefix and selectors", K, PK_STORE_KINDS) {
   auto ns = h->List(ListOptions{.prefix = PrefixKey("pods", "b")});
   CHECK(Names(*ns) == Names_t{"p3", "p4"});
 
-  auto web = h->List(
-      ListOptions{.prefix = PrefixKey("pods"), .labels = *LabelSelector::Parse("app=web")});
+  auto web =
+      h->List(ListOptions{.prefix = PrefixKey("pods"), .labels = *LabelSelector::Parse("app=web")});
   CHECK(Names(*web) == Names_t{"p1", "p3"});
 
   auto on_node = h->List(ListOptions{.prefix = PrefixKey("pods"),
@@ -114,9 +114,8 @@ TEST_CASE_TEMPLATE("paging with a selector", K, PK_STORE_KINDS) {
     std::string parity = i % 2 ? "odd" : "even";
     REQUIRE(h->Create(CmKey("ns", name), NewConfigMap("ns", name, {{"p", parity}})).ok());
   }
-  ListOptions options{.prefix = PrefixKey("configmaps"),
-                      .labels = *LabelSelector::Parse("p=odd"),
-                      .limit = 2};
+  ListOptions options{
+      .prefix = PrefixKey("configmaps"), .labels = *LabelSelector::Parse("p=odd"), .limit = 2};
   auto page1 = h->List(options);
   CHECK(Names(*page1) == Names_t{"cm-1", "cm-3"});
   CHECK(!page1->remaining_item_count);
@@ -130,16 +129,16 @@ TEST_CASE_TEMPLATE("list at an exact past revision", K, PK_STORE_KINDS) {
   StoreOptions options = TestOptions();
   options.window_events = 4;
   Harness<K> h(options);
-  REQUIRE(h->Create(CmKey("ns", "a"), NewConfigMap("ns", "a", {}, "a1")).ok());   // 1
-  REQUIRE(h->Create(CmKey("ns", "b"), NewConfigMap("ns", "b", {}, "b1")).ok());   // 2
-  REQUIRE(h->GuaranteedUpdate(CmKey("ns", "a"), {}, SetData("a3")).ok());         // 3
-  REQUIRE(h->Delete(CmKey("ns", "b")).ok());                                      // 4
-  REQUIRE(h->Create(CmKey("ns", "c"), NewConfigMap("ns", "c", {}, "c5")).ok());   // 5
-  REQUIRE(h->Create(PodKey("ns", "p"), NewPod("ns", "p", "n")).ok());             // 6: other window
+  REQUIRE(h->Create(CmKey("ns", "a"), NewConfigMap("ns", "a", {}, "a1")).ok());  // 1
+  REQUIRE(h->Create(CmKey("ns", "b"), NewConfigMap("ns", "b", {}, "b1")).ok());  // 2
+  REQUIRE(h->GuaranteedUpdate(CmKey("ns", "a"), {}, SetData("a3")).ok());        // 3
+  REQUIRE(h->Delete(CmKey("ns", "b")).ok());                                     // 4
+  REQUIRE(h->Create(CmKey("ns", "c"), NewConfigMap("ns", "c", {}, "c5")).ok());  // 5
+  REQUIRE(h->Create(PodKey("ns", "p"), NewPod("ns", "p", "n")).ok());            // 6: other window
 
   auto at = [&](int64_t rv) {
-    return h->List(ListOptions{.prefix = PrefixKey("configmaps"), .resource_version = rv,
-                               .exact = true});
+    return h->List(
+        ListOptions{.prefix = PrefixKey("configmaps"), .resource_version = rv, .exact = true});
   };
   auto r2 = at(2);
   REQUIRE(r2.ok());
@@ -178,10 +177,11 @@ TEST_CASE_TEMPLATE("list at an exact past revision", K, PK_STORE_KINDS) {
 TEST_CASE_TEMPLATE("bad tokens and too-new revisions", K, PK_STORE_KINDS) {
   Harness<K> h;
   REQUIRE(h->Create(CmKey("ns", "a"), NewConfigMap("ns", "a")).ok());
-  for (std::string token : {std::string("!!!"), Base64RawUrlEncode("{]"),
-                            Base64RawUrlEncode(R"({"v":"meta.k8s.io/v2","rv":1,"start":"a"})"),
-                            Base64RawUrlEncode(R"({"v":"meta.k8s.io/v1","rv":1,"start":""})"),
-                            Base64RawUrlEncode(R"({"v":"meta.k8s.io/v1","rv":1,"start":"../x"})")}) {
+  for (std::string token :
+       {std::string("!!!"), Base64RawUrlEncode("{]"),
+        Base64RawUrlEncode(R"({"v":"meta.k8s.io/v2","rv":1,"start":"a"})"),
+        Base64RawUrlEncode(R"({"v":"meta.k8s.io/v1","rv":1,"start":""})"),
+        Base64RawUrlEncode(R"({"v":"meta.k8s.io/v1","rv":1,"start":"../x"})")}) {
     auto list = h->List(ListOptions{.prefix = PrefixKey("configmaps"), .continue_token = token});
     REQUIRE(!list.ok());
     CHECK(list.status().reason() == Reason::kBadRequest);

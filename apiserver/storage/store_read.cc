@@ -5,6 +5,47 @@
 #include "apiserver/storage/store_engine.h"
 
 namespace pk::storage {
+namespace {
+
+// Walks a key range of the state at some revision: the current state from `start`, with the
+// rollback's entries (the past state of the keys changed since) taking precedence.
+class StateCursor {
+ public:
+  StateCursor(const StateMap& state, const Rollback& undo, const std::string& start,
+              const std::string& prefix)
+      : state_(state),
+        undo_(undo),
+        prefix_(prefix),
+        s_(state.lower_bound(start)),
+        u_(undo.lower_bound(start)) {}
+
+  // The next key and its object (nullptr: the key did not exist then); false at the end.
+  bool Next(std::string_view* key, ObjectPtr* object) {
+    bool have_s = s_ != state_.end() && KeyInRange(s_->first, prefix_);
+    bool have_u = u_ != undo_.end() && KeyInRange(u_->first, prefix_);
+    if (!have_s && !have_u) return false;
+    if (have_u && (!have_s || u_->first <= std::string_view(s_->first))) {
+      if (have_s && u_->first == std::string_view(s_->first)) ++s_;  // the past wins
+      *key = u_->first;
+      *object = u_->second;
+      ++u_;
+    } else {
+      *key = s_->first;
+      *object = s_->second.object;
+      ++s_;
+    }
+    return true;
+  }
+
+ private:
+  const StateMap& state_;
+  const Rollback& undo_;
+  const std::string& prefix_;
+  StateMap::const_iterator s_;
+  Rollback::const_iterator u_;
+};
+
+}  // namespace
 
 Result<ObjectPtr> StoreEngine::Get(const std::string& key) {
   auto parts = ParseKey(key);
@@ -17,9 +58,7 @@ Result<ObjectPtr> StoreEngine::Get(const std::string& key) {
   return Status::NotFound(GroupResourceOf(key), parts->name);
 }
 
-int64_t StoreEngine::CurrentRevision() {
-  return current_revision_.load(std::memory_order_acquire);
-}
+int64_t StoreEngine::CurrentRevision() { return current_revision_.load(std::memory_order_acquire); }
 
 Status StoreEngine::WaitForRevision(int64_t revision) {
   if (CurrentRevision() >= revision) return Status::OK();
@@ -51,8 +90,7 @@ int64_t StoreEngine::FloorLocked(std::string_view prefix) const {
 // What the keys under `prefix` that changed after `revision` looked like at `revision`:
 // walking each window back from its newest event, the oldest event after `revision` wins.
 // Requires revision >= FloorLocked(prefix).
-StoreEngine::Rollback StoreEngine::RollbackLocked(const std::string& prefix,
-                                                  int64_t revision) const {
+Rollback StoreEngine::RollbackLocked(const std::string& prefix, int64_t revision) const {
   Rollback undo;
   auto visit = [&](const Window& window) {
     for (auto it = window.events.rbegin(); it != window.events.rend(); ++it) {
@@ -105,7 +143,8 @@ Result<ListResult> StoreEngine::List(const ListOptions& options) {
   return ListLocked(options, filter, start, revision);
 }
 
-// Walks the state at `revision` (the current state merged with its rollback) from `start`.
+// One page of the state at `revision` from `start`: up to `limit` selected objects, a
+// continue token when more keys follow, and how many when nothing is filtered.
 Result<ListResult> StoreEngine::ListLocked(const ListOptions& options, const ObjectFilter& filter,
                                            const std::string& start, int64_t revision) {
   Rollback undo;
@@ -113,48 +152,27 @@ Result<ListResult> StoreEngine::ListLocked(const ListOptions& options, const Obj
   ListResult result;
   result.revision = revision;
   const size_t limit = options.limit > 0 ? static_cast<size_t>(options.limit) : 0;
-  const std::string& prefix = options.prefix;
-  auto s = state_.lower_bound(start);
-  auto u = undo.lower_bound(start);
+  StateCursor cursor(state_, undo, start, options.prefix);
+  std::string_view key;
   std::string_view last_key;
-  int64_t remaining = -1;  // >= 0: counting what is left after a full, unfiltered page
-  for (;;) {
-    bool have_s = s != state_.end() && KeyInRange(s->first, prefix);
-    bool have_u = u != undo.end() && KeyInRange(u->first, prefix);
-    if (!have_s && !have_u) break;
-    std::string_view key;
-    const google::protobuf::Message* object;
-    ObjectPtr holder;
-    if (have_u && (!have_s || u->first <= std::string_view(s->first))) {
-      if (have_s && u->first == std::string_view(s->first)) ++s;  // the past state wins
-      key = u->first;
-      holder = u->second;
-      ++u;
-    } else {
-      key = s->first;
-      holder = s->second.object;
-      ++s;
-    }
-    object = holder.get();
-    if (object == nullptr) continue;  // absent at `revision`
-    if (remaining >= 0) {
-      ++remaining;
-      continue;
-    }
-    if (limit > 0 && result.items.size() == limit) {
-      // A full page with more after it.
+  ObjectPtr object;
+  while (cursor.Next(&key, &object)) {
+    if (object == nullptr) continue;                  // absent at `revision`
+    if (limit > 0 && result.items.size() == limit) {  // a full page, and more after it
       result.continue_token =
-          EncodeContinueToken(std::string(last_key) + '\0', prefix, revision);
-      if (!filter.selects_everything()) break;
-      remaining = 1;
-      continue;
+          EncodeContinueToken(std::string(last_key) + '\0', options.prefix, revision);
+      if (filter.selects_everything()) {
+        int64_t remaining = 1;
+        while (cursor.Next(&key, &object)) remaining += object != nullptr;
+        result.remaining_item_count = remaining;
+      }
+      break;
     }
     if (filter.Matches(*object)) {
-      result.items.push_back(std::move(holder));
+      result.items.push_back(std::move(object));
       last_key = key;
     }
   }
-  if (remaining >= 0) result.remaining_item_count = remaining;
   return result;
 }
 

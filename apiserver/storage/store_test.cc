@@ -91,8 +91,9 @@ TEST_CASE_TEMPLATE("GuaranteedUpdate retries when another writer wins", K, PK_ST
   REQUIRE(h->Create(key, NewConfigMap("default", "a", {}, "0")).ok());
   int calls = 0;
   auto result = h->GuaranteedUpdate(
-      key, {}, [&](const google::protobuf::Message* current)
-                   -> Result<std::unique_ptr<google::protobuf::Message>> {
+      key, {},
+      [&](const google::protobuf::Message* current)
+          -> Result<std::unique_ptr<google::protobuf::Message>> {
         ++calls;
         if (calls == 1) {
           // Another writer commits between our read and our write.
@@ -153,8 +154,8 @@ TEST_CASE_TEMPLATE("create_if_missing and no-op updates", K, PK_STORE_KINDS) {
   CHECK(h->CurrentRevision() == 1);
   // An update's own error comes back as is.
   auto failed = h->GuaranteedUpdate(
-      key, {}, [](const google::protobuf::Message*)
-                   -> Result<std::unique_ptr<google::protobuf::Message>> {
+      key, {},
+      [](const google::protobuf::Message*) -> Result<std::unique_ptr<google::protobuf::Message>> {
         return Status::BadRequest("nope");
       });
   CHECK(failed.status().message() == "nope");
@@ -175,8 +176,7 @@ TEST_CASE_TEMPLATE("delete with preconditions", K, PK_STORE_KINDS) {
   Preconditions wrong_rv;
   wrong_rv.resource_version = 7;
   CHECK(h->Delete(key, wrong_rv).status().reason() == Reason::kConflict);
-  CHECK(h->GuaranteedUpdate(key, wrong_uid, SetData("x")).status().reason() ==
-        Reason::kConflict);
+  CHECK(h->GuaranteedUpdate(key, wrong_uid, SetData("x")).status().reason() == Reason::kConflict);
   CHECK(h->Get(key).ok());
 
   Preconditions right;
@@ -236,8 +236,8 @@ TEST_CASE_TEMPLATE("TTL expiry with an injected clock", K, PK_STORE_KINDS) {
   ttl.ttl = std::chrono::seconds(10);
   REQUIRE(h->Create(CmKey("default", "short"), NewConfigMap("default", "short"), ttl).ok());
   REQUIRE(h->Create(CmKey("default", "forever"), NewConfigMap("default", "forever")).ok());
-  auto watch = h->Watch(WatchOptions{.prefix = PrefixKey("configmaps"),
-                                     .resource_version = h->CurrentRevision()});
+  auto watch = h->Watch(
+      WatchOptions{.prefix = PrefixKey("configmaps"), .resource_version = h->CurrentRevision()});
   REQUIRE(watch.ok());
 
   now->store(1'000'000 + 9'999);

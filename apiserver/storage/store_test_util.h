@@ -16,6 +16,10 @@
 #include "proto/core/v1/pod.pb.h"
 #include "tests/testing.h"
 
+// The tests spell options with designated initializers ({.prefix = ..., .limit = 2}); GCC 12
+// warns about every member they leave to its default, which is the point of them.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 namespace pk::storage::testing {
 
 // Test defaults: no background sweep, short waits for too-new resourceVersions.

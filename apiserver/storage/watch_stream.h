@@ -36,8 +36,10 @@ class WatchStream {
   // --- Reader side (the Watcher interface).
   std::optional<Event> Next(std::chrono::milliseconds timeout);
   std::vector<Event> Drain();
+  // Calls `notify` at once if events (or the end) are already there.
   void SetNotify(std::function<void()> notify);
-  bool done() const;
+  bool done() const;  // ended, and every queued event read
+  // Ends the stream and drops what is queued; the dispatcher forgets it on its next round.
   void Stop();
   bool ended() const;
 
@@ -63,9 +65,7 @@ class StreamWatcher final : public Watcher {
     return stream_->Next(timeout);
   }
   std::vector<Event> Drain() override { return stream_->Drain(); }
-  void SetNotify(std::function<void()> notify) override {
-    stream_->SetNotify(std::move(notify));
-  }
+  void SetNotify(std::function<void()> notify) override { stream_->SetNotify(std::move(notify)); }
   bool done() const override { return stream_->done(); }
   void Stop() override { stream_->Stop(); }
 
