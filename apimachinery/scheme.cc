@@ -127,6 +127,7 @@ Scheme::Scheme() {
   for (const KindRow& row : KindRows()) AddKind(row.kind, MustFind(row.message));
   // DeleteOptions also arrives as meta.k8s.io/v1 (client-go sends either).
   AddKind({"meta.k8s.io", "v1", "DeleteOptions"}, MustFind("k8s.meta.v1.DeleteOptions"));
+  BuildIndexes();  // resources_ no longer changes, so pointers into it stay valid
 }
 
 void Scheme::AddResource(ResourceType type) {
@@ -134,40 +135,43 @@ void Scheme::AddResource(ResourceType type) {
   resources_.push_back(std::move(type));
 }
 
+void Scheme::BuildIndexes() {
+  for (const ResourceType& t : resources_) {
+    by_resource_.emplace(GroupResource{t.kind.group, t.resource}, &t);
+    by_kind_.emplace(t.kind, &t);
+    by_message_.emplace(t.prototype->GetDescriptor(), &t);
+    for (const std::string* name : {&t.resource, &t.singular}) by_any_name_.emplace(*name, &t);
+    for (const std::string& name : t.short_names) by_any_name_.emplace(name, &t);
+  }
+}
+
 void Scheme::AddKind(const GroupVersionKind& kind, const Descriptor* type) {
   kinds_.emplace(kind, type);
   kind_of_.emplace(type, kind);  // the first registration is the one we write
 }
 
+namespace {
+template <class Map, class Key>
+const ResourceType* Lookup(const Map& map, const Key& key) {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : it->second;
+}
+}  // namespace
+
 const ResourceType* Scheme::FindResource(std::string_view group, std::string_view resource) const {
-  for (const auto& t : resources_) {
-    if (t.kind.group == group && t.resource == resource) return &t;
-  }
-  return nullptr;
+  return Lookup(by_resource_, GroupResource{std::string(group), std::string(resource)});
 }
 
 const ResourceType* Scheme::FindResourceByAnyName(std::string_view name) const {
-  for (const auto& t : resources_) {
-    if (t.resource == name || t.singular == name) return &t;
-    for (const auto& s : t.short_names) {
-      if (s == name) return &t;
-    }
-  }
-  return nullptr;
+  return Lookup(by_any_name_, std::string(name));
 }
 
 const ResourceType* Scheme::FindByKind(const GroupVersionKind& kind) const {
-  for (const auto& t : resources_) {
-    if (t.kind == kind) return &t;
-  }
-  return nullptr;
+  return Lookup(by_kind_, kind);
 }
 
 const ResourceType* Scheme::FindByMessage(const Descriptor* type) const {
-  for (const auto& t : resources_) {
-    if (t.prototype->GetDescriptor() == type) return &t;
-  }
-  return nullptr;
+  return Lookup(by_message_, type);
 }
 
 std::optional<GroupVersionKind> Scheme::KindOf(const Descriptor* type) const {
@@ -233,15 +237,16 @@ Result<std::unique_ptr<google::protobuf::Message>> Scheme::DecodeAny(
     std::string_view json, json::DecodeReport* report) const {
   auto doc = json::Parse(json);
   if (!doc.ok()) return doc.take_status();
-  const auto& kind = (*doc)["kind"];
-  const auto& api_version = (*doc)["apiVersion"];
-  if (!kind.is_string() || !api_version.is_string()) {
+  const auto kind = doc->find("kind");
+  const auto api_version = doc->find("apiVersion");
+  if (!doc->is_object() || kind == doc->end() || api_version == doc->end() ||
+      !kind->is_string() || !api_version->is_string()) {
     return Status::BadRequest(fmt::format("Object 'Kind' is missing in '{}'",
                                           json.substr(0, std::min<size_t>(json.size(), 200))));
   }
   GroupVersionKind gvk;
-  SplitApiVersion(api_version.get<std::string>(), &gvk.group, &gvk.version);
-  gvk.kind = kind.get<std::string>();
+  SplitApiVersion(api_version->get<std::string>(), &gvk.group, &gvk.version);
+  gvk.kind = kind->get<std::string>();
   auto it = kinds_.find(gvk);
   if (it == kinds_.end()) {
     return Status::BadRequest(

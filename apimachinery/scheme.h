@@ -70,8 +70,14 @@ class Scheme {
   Scheme();
   void AddResource(ResourceType type);
   void AddKind(const GroupVersionKind& kind, const google::protobuf::Descriptor* type);
+  void BuildIndexes();
 
   std::vector<ResourceType> resources_;
+  std::map<GroupResource, const ResourceType*> by_resource_;
+  std::map<GroupVersionKind, const ResourceType*> by_kind_;
+  std::map<const google::protobuf::Descriptor*, const ResourceType*> by_message_;
+  // Plural, singular and short names; the first resource registered under a name wins.
+  std::map<std::string, const ResourceType*> by_any_name_;
   std::map<GroupVersionKind, const google::protobuf::Descriptor*> kinds_;
   std::map<const google::protobuf::Descriptor*, GroupVersionKind> kind_of_;
 };

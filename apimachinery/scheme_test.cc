@@ -48,6 +48,9 @@ TEST_CASE("decoding checks the body's kind against the endpoint's") {
   CHECK(scheme.DecodeAny(R"({"kind":"Gizmo","apiVersion":"v1"})", nullptr).status().message() ==
         "no kind \"Gizmo\" is registered for version \"v1\"");
   CHECK(scheme.DecodeAny(R"({"metadata":{}})", nullptr).status().reason() == Reason::kBadRequest);
+  CHECK(scheme.DecodeAny(R"([1])", nullptr).status().reason() == Reason::kBadRequest);
+  CHECK(scheme.DecodeAny(R"({"kind":1,"apiVersion":"v1"})", nullptr).status().reason() ==
+        Reason::kBadRequest);
 }
 
 TEST_CASE("lists are written as the apiserver writes typed lists") {
