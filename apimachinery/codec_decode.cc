@@ -106,7 +106,8 @@ class Decoder {
         continue;
       }
       size_t mark = path_.size();
-      path_ = Child(key);
+      if (mark > 0) path_.push_back('.');
+      path_.append(key);
       Status s = Field(value, msg, *it->second);
       path_.resize(mark);
       PK_RETURN_IF_ERROR(s);
@@ -140,7 +141,7 @@ class Decoder {
         const FieldDescriptor* kf = entry->GetDescriptor()->map_key();
         entry->GetReflection()->SetString(entry, kf, key);
         size_t mark = path_.size();
-        path_ += "[" + key + "]";
+        path_.append("[").append(key).append("]");
         Status s = Value(value, entry, entry->GetDescriptor()->map_value(), f.special, false,
                          owner);
         path_.resize(mark);
@@ -152,7 +153,7 @@ class Decoder {
       if (!v.is_array()) return TypeError(v, owner, GoTypeName(f.field));
       for (size_t i = 0; i < v.size(); ++i) {
         size_t mark = path_.size();
-        path_ += fmt::format("[{}]", i);
+        path_.append("[").append(std::to_string(i)).append("]");
         Status s = Value(v[i], msg, f.field, f.special, true, owner);
         path_.resize(mark);
         PK_RETURN_IF_ERROR(s);
