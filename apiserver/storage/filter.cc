@@ -1,6 +1,7 @@
 #include "apiserver/storage/filter.h"
 
 #include <deque>
+#include <memory>
 
 #include "apimachinery/object.h"
 
@@ -43,7 +44,19 @@ std::optional<Event> ObjectFilter::Apply(const Event& event) const {
   if (now && before) return event;
   if (!now && !before) return std::nullopt;
   Event out = event;
-  out.type = now ? Event::Type::kAdded : Event::Type::kDeleted;
+  if (now) {
+    out.type = Event::Type::kAdded;
+    return out;
+  }
+  // Left the selection: a DELETED of the last state the watcher was shown, at this event's
+  // revision (as Kubernetes' cacheWatcher does), never a state outside its selection.
+  out.type = Event::Type::kDeleted;
+  std::shared_ptr<google::protobuf::Message> last(event.prev_object->New());
+  last->CopyFrom(*event.prev_object);
+  if (auto* meta = MutableObjectMeta(last.get())) {
+    meta->set_resource_version(std::to_string(event.revision));
+  }
+  out.object = std::move(last);
   return out;
 }
 

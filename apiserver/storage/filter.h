@@ -26,7 +26,8 @@ class ObjectFilter {
 
   // `event` as this filter's watcher sees it, or nullopt when it does not see it at all:
   // selected before and after -> as is; only after -> ADDED; only before -> DELETED carrying
-  // the new state; neither -> nothing. Bookmarks and errors pass unchanged.
+  // the previous (last selected) state with resourceVersion = the event's revision, as
+  // Kubernetes' cacher does; neither -> nothing. Bookmarks and errors pass unchanged.
   std::optional<Event> Apply(const Event& event) const;
 
  private:

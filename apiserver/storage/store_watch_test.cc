@@ -112,8 +112,15 @@ TEST_CASE_TEMPLATE("selector transitions become ADDED and DELETED", K, PK_STORE_
   CHECK(Describe(events) ==
         Strings{"ADDED p@2", "MODIFIED p@3", "DELETED p@4", "ADDED p@6", "DELETED p@7"});
   REQUIRE(events.size() == 5);
-  // A DELETED for leaving the selection carries the new state.
-  CHECK(dynamic_cast<const k8s::core::v1::Pod&>(*events[2].object).spec().node_name() == "node-2");
+  // A DELETED for leaving the selection carries the last selected state at the event's
+  // revision (Kubernetes' cacheWatcher.convertToWatchEvent), not a state outside the selection.
+  CHECK(dynamic_cast<const k8s::core::v1::Pod&>(*events[2].object).spec().node_name() == "node-1");
+  CHECK(RV(events[2].object) == 4);
+  CHECK(dynamic_cast<const k8s::core::v1::Pod&>(*events[2].prev_object).spec().node_name() ==
+        "node-1");
+  // An ADDED for entering it carries the new state.
+  CHECK(dynamic_cast<const k8s::core::v1::Pod&>(*events[3].object).spec().node_name() == "node-1");
+  CHECK(RV(events[3].object) == 6);
 }
 
 TEST_CASE_TEMPLATE("watch below the window is Expired, above the store times out", K,
