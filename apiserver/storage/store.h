@@ -103,7 +103,9 @@ class Watcher {
   // watch ends; lets an async server wait without a thread per watch.
   virtual void SetNotify(std::function<void()> notify) = 0;
   virtual bool done() const = 0;
-  virtual void Stop() = 0;  // ends the watch; idempotent
+  // Ends the watch; idempotent. Once it returns the notify callback is not running and is
+  // never called again (unless Stop is called from the callback itself).
+  virtual void Stop() = 0;
 };
 
 class Store {

@@ -1,5 +1,7 @@
 // WATCH semantics, against both implementations.
 #include <atomic>
+#include <memory>
+#include <thread>
 
 #include "apiserver/storage/store_test_util.h"
 
@@ -223,6 +225,40 @@ TEST_CASE_TEMPLATE("notify, stop and destruction", K, PK_STORE_KINDS) {
   h.Reopen();
   CHECK(!(*orphan)->Next(std::chrono::milliseconds(20)));
   CHECK((*orphan)->done());
+}
+
+TEST_CASE_TEMPLATE("no notify callback runs once Stop has returned", K, PK_STORE_KINDS) {
+  Harness<K> h;
+  auto watch = h->Watch(WatchOptions{.prefix = PrefixKey("configmaps")});
+  REQUIRE(watch.ok());
+  // Shared, so a callback still running after the test fails touches nothing freed.
+  struct Flags {
+    std::atomic<bool> entered{false};
+    std::atomic<bool> finished{false};
+  };
+  auto flags = std::make_shared<Flags>();
+  (*watch)->SetNotify([flags] {
+    if (flags->entered.exchange(true)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    flags->finished = true;
+  });
+  REQUIRE(h->Create(CmKey("ns", "a"), NewConfigMap("ns", "a")).ok());
+  REQUIRE(Eventually([&] { return flags->entered.load(); }));
+  (*watch)->Stop();  // the reader may now free what its callback uses
+  CHECK(flags->finished.load());
+
+  // A callback may stop its own watch.
+  auto self = h->Watch(WatchOptions{.prefix = PrefixKey("configmaps")});
+  REQUIRE(self.ok());
+  Watcher* raw = self->get();
+  std::atomic<bool> stopped{false};
+  raw->SetNotify([raw, &stopped] {
+    raw->Stop();
+    stopped = true;
+  });
+  REQUIRE(h->Create(CmKey("ns", "b"), NewConfigMap("ns", "b")).ok());
+  CHECK(Eventually([&] { return stopped.load(); }));
+  CHECK(raw->done());
 }
 
 TEST_CASE_TEMPLATE("concurrent writers and watchers agree on order", K, PK_STORE_KINDS) {

@@ -47,9 +47,17 @@ void WatchStream::Notify() {
   std::function<void()> notify;
   {
     std::lock_guard lock(mu_);
+    if (!notify_) return;
     notify = notify_;
+    ++notifying_;
+    notifier_ = std::this_thread::get_id();
   }
-  if (notify) notify();
+  notify();
+  {
+    std::lock_guard lock(mu_);
+    --notifying_;
+  }
+  cv_.notify_all();
 }
 
 Event WatchStream::PopLocked() {
@@ -96,14 +104,20 @@ bool WatchStream::ended() const {
 }
 
 void WatchStream::Stop() {
+  std::function<void()> notify;  // destroyed outside the lock: it may own anything
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     ended_ = true;
     events_.clear();
     initial_left_ = 0;
-    notify_ = nullptr;
+    notify.swap(notify_);
+    cv_.notify_all();
+    // A callback may be running on the dispatcher: the reader may free what it uses as soon
+    // as we return. (A callback stopping its own watch must not wait for itself.)
+    cv_.wait(lock, [this] {
+      return notifying_ == 0 || notifier_ == std::this_thread::get_id();
+    });
   }
-  cv_.notify_all();
 }
 
 }  // namespace pk::storage

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "apiserver/storage/store.h"
@@ -30,7 +31,8 @@ class WatchStream {
   bool PushBookmark(Event event);
   // Ends the stream (store shutdown); queued events stay readable.
   void End();
-  // Calls the reader's notify callback, if any. Outside any store lock.
+  // Calls the reader's notify callback, if any. Outside any store lock. Stop() waits for a
+  // call in progress, so a reader may free what its callback uses once Stop has returned.
   void Notify();
 
   // --- Reader side (the Watcher interface).
@@ -40,6 +42,7 @@ class WatchStream {
   void SetNotify(std::function<void()> notify);
   bool done() const;  // ended, and every queued event read
   // Ends the stream and drops what is queued; the dispatcher forgets it on its next round.
+  // Returns once no notify callback runs any more (unless called from that callback).
   void Stop();
   bool ended() const;
 
@@ -54,6 +57,8 @@ class WatchStream {
   size_t initial_left_ = 0;  // how many of the first events_ are initial ones
   bool ended_ = false;
   std::function<void()> notify_;
+  int notifying_ = 0;             // Notify() calls running the callback now
+  std::thread::id notifier_;      // the thread of the latest of them
 };
 
 // The Watcher handed to readers; stops its stream when destroyed.
