@@ -99,7 +99,9 @@ void StoreEngine::DispatchLoop() {
     } else {
       queue_cv_.wait(queue_lock, ready);
     }
-    if (dispatch_stopping_) return;
+    // The store is closing: deliver what was committed, then end (the destructor ends the
+    // streams), so a watcher that sees the end has seen every acknowledged write.
+    if (dispatch_stopping_ && dispatch_queue_.empty()) return;
     std::deque<EventPtr> events;
     events.swap(dispatch_queue_);
     queue_lock.unlock();

@@ -227,6 +227,29 @@ TEST_CASE_TEMPLATE("notify, stop and destruction", K, PK_STORE_KINDS) {
   CHECK((*orphan)->done());
 }
 
+TEST_CASE_TEMPLATE("a closing store delivers every committed event before ending watches", K,
+                   PK_STORE_KINDS) {
+  Harness<K> h;
+  auto watch = h->Watch(WatchOptions{.prefix = PrefixKey("configmaps")});
+  REQUIRE(watch.ok());
+  // A slow reader's callback holds the dispatcher, so the next events wait in its queue.
+  auto blocker = h->Watch(WatchOptions{.prefix = PrefixKey("configmaps")});
+  REQUIRE(blocker.ok());
+  auto entered = std::make_shared<std::atomic<bool>>(false);
+  (*blocker)->SetNotify([entered] {
+    if (!entered->exchange(true)) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  });
+  for (int i = 0; i < 10; ++i) {
+    std::string name = "cm-" + std::to_string(i);
+    REQUIRE(h->Create(CmKey("ns", name), NewConfigMap("ns", name)).ok());
+    if (i == 0) REQUIRE(Eventually([&] { return entered->load(); }));
+  }
+  h.Reopen();  // closes the store the watches came from while the dispatcher is held
+  CHECK(Take(**watch, 10).size() == 10);
+  CHECK(!(*watch)->Next(std::chrono::milliseconds(20)));
+  CHECK((*watch)->done());
+}
+
 TEST_CASE_TEMPLATE("no notify callback runs once Stop has returned", K, PK_STORE_KINDS) {
   Harness<K> h;
   auto watch = h->Watch(WatchOptions{.prefix = PrefixKey("configmaps")});
