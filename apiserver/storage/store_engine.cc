@@ -76,19 +76,19 @@ StoreEngine::~StoreEngine() {
     stopping_ = true;
   }
   commit_cv_.notify_all();
-  committer_.join();
+  if (committer_.joinable()) committer_.join();  // not started when Open failed
   {
     std::lock_guard lock(apply_mu_);
     apply_stopping_ = true;
   }
   apply_cv_.notify_all();
-  applier_.join();
+  if (applier_.joinable()) applier_.join();
   {
     std::lock_guard lock(queue_mu_);
     dispatch_stopping_ = true;
   }
   queue_cv_.notify_all();
-  dispatcher_.join();
+  if (dispatcher_.joinable()) dispatcher_.join();
   std::vector<WatchRegistration> watchers;
   {
     std::lock_guard lock(dispatch_mu_);

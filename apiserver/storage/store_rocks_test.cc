@@ -1,8 +1,11 @@
 // What only the RocksDB store does: survive restarts. Also the small codecs underneath.
+#include <rocksdb/db.h>
+
 #include <atomic>
 
 #include "apiserver/storage/continue_token.h"
 #include "apiserver/storage/keys.h"
+#include "apiserver/storage/rocks_backend.h"
 #include "apiserver/storage/store_engine.h"
 #include "apiserver/storage/store_test_util.h"
 #include "apiserver/storage/value_codec.h"
@@ -67,6 +70,60 @@ TEST_CASE("restart keeps every acknowledged write and the revision") {
   h.Reopen();
   CHECK(h->CurrentRevision() == 9);
   CHECK(RV(*h->Get(CmKey("ns", "b"))) == 8);
+}
+
+// Writes `value` under `key` straight into the closed store's database.
+void PutRaw(const std::string& dir, std::string_view key, std::string_view value) {
+  rocksdb::DB* raw = nullptr;
+  REQUIRE(rocksdb::DB::Open(StoreRocksOptions(), dir, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  REQUIRE(db->Put(sync, rocksdb::Slice(key.data(), key.size()),
+                  rocksdb::Slice(value.data(), value.size()))
+              .ok());
+}
+
+std::string ValueAt(int64_t revision, std::string_view payload) {
+  std::string value = NewValue(0);
+  SetValueRevision(&value, revision);
+  value.append(payload);
+  return value;
+}
+
+TEST_CASE("a corrupt database is reported at open, never crashes or is served") {
+  std::string good;
+  REQUIRE(NewConfigMap("ns", "bad")->SerializeToString(&good));
+  struct Case {
+    const char* what;
+    std::string key;
+    std::string value;
+  };
+  const std::string key = CmKey("ns", "bad");
+  std::vector<Case> cases = {
+      {"shorter than the header", key, "short"},
+      {"protobuf that does not parse", key, ValueAt(1, "\xff\xff\xff\xff")},
+      {"a revision key of the wrong size", std::string(kRevisionKey), "xyz"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    pk::testing::TempDir dir;
+    const std::string db = (dir.path() / "db").string();
+    {
+      auto store = OpenRocksStore(db, TestOptions());
+      REQUIRE(store.ok());
+      REQUIRE((*store)->Create(CmKey("ns", "a"), NewConfigMap("ns", "a")).ok());  // 1
+      REQUIRE((*store)->Create(CmKey("ns", "b"), NewConfigMap("ns", "b")).ok());  // 2
+    }
+    PutRaw(db, c.key, c.value);
+    // Refusing to open, naming what is wrong, rather than serving a state that silently
+    // lacks an object: see OpenRocksStore.
+    auto reopened = OpenRocksStore(db, TestOptions());
+    REQUIRE(!reopened.ok());
+    CHECK(reopened.status().reason() == Reason::kInternalError);
+    CHECK(reopened.status().message().find("corrupt") != std::string::npos);
+    if (c.key == key) CHECK(reopened.status().message().find(key) != std::string::npos);
+  }
 }
 
 TEST_CASE("a second open of the same directory fails cleanly") {
