@@ -165,11 +165,11 @@ struct StoreOptions {
 // Opens (creating if needed) a RocksDB store in `dir`. Every write it acknowledges has been
 // synced to the WAL; after a crash, reopening finds every acknowledged write and the revision
 // continues from the last one.
-// A database it cannot fully load -- a value that does not decode, a key of no registered
-// resource -- is not opened: InternalError naming the key (never a crash). Serving the rest
-// would show controllers an object as deleted that is not (garbage collection and
-// ReplicaSets act on absence); like etcd refusing a corrupt data file, the store leaves the
-// repair to an operator.
+// A database it cannot fully load -- a value that does not decode, an object newer than the
+// store's revision, a key of no registered resource -- is not opened: InternalError naming
+// the key (never a crash). Serving the rest would show controllers an object as deleted that
+// is not (garbage collection and ReplicaSets act on absence); like etcd refusing a corrupt
+// data file, the store leaves the repair to an operator.
 Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir,
                                               const StoreOptions& options = {});
 // The same semantics, in memory only.

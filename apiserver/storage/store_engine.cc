@@ -106,8 +106,7 @@ Status StoreEngine::Load(RecoveredData data) {
   std::scoped_lock lock(mu_, state_mu_);
   latest_.reserve(data.entries.size() * 2);  // no rehash of a big table under mu_ soon after
   for (const auto& [key, value] : data.entries) {
-    PK_RETURN_IF_ERROR(LoadEntry(key, value).Prefix(fmt::format("loading {}", key)));
-    revision = std::max(revision, state_.find(key)->second.mod_revision);
+    PK_RETURN_IF_ERROR(LoadEntry(key, value, revision).Prefix(fmt::format("loading {}", key)));
   }
   open_revision_ = revision;
   next_revision_ = revision;
@@ -116,7 +115,8 @@ Status StoreEngine::Load(RecoveredData data) {
   return Status::OK();
 }
 
-Status StoreEngine::LoadEntry(const std::string& key, const std::string& value) {
+Status StoreEngine::LoadEntry(const std::string& key, const std::string& value,
+                              int64_t revision) {
   auto parts = ParseKey(key);
   if (!parts.ok()) return parts.take_status();
   const ResourceInfo* info = FindResource(parts->resource);
@@ -125,6 +125,15 @@ Status StoreEngine::LoadEntry(const std::string& key, const std::string& value) 
   }
   auto decoded = DecodeValue(value);
   if (!decoded.ok()) return decoded.take_status();
+  // Every batch records its revision with its writes, so no object is newer than the store;
+  // trusting a corrupt header would make revisions jump or run backwards.
+  if (decoded->mod_revision <= 0 || decoded->mod_revision > revision) {
+    return Status::InternalError(fmt::format(
+        "corrupt stored object: revision {} outside 1..{}", decoded->mod_revision, revision));
+  }
+  if (decoded->expire_at_ms < 0) {
+    return Status::InternalError("corrupt stored object: negative expiry time");
+  }
   std::unique_ptr<google::protobuf::Message> object(info->prototype->New());
   if (!object->ParseFromArray(decoded->payload.data(), static_cast<int>(decoded->payload.size()))) {
     return Status::InternalError("corrupt stored object: protobuf does not parse");

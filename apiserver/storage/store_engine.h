@@ -152,7 +152,7 @@ class StoreEngine final : public Store {
 
   // store_engine.cc: lifecycle, resources, preparing writes, TTL.
   Status Load(RecoveredData data);
-  Status LoadEntry(const std::string& key, const std::string& value);
+  Status LoadEntry(const std::string& key, const std::string& value, int64_t revision);
   void Start();
   const ResourceInfo* FindResource(std::string_view resource) const;
   GroupResource GroupResourceOf(std::string_view key) const;

@@ -103,6 +103,9 @@ TEST_CASE("a corrupt database is reported at open, never crashes or is served") 
   std::vector<Case> cases = {
       {"shorter than the header", key, "short"},
       {"protobuf that does not parse", key, ValueAt(1, "\xff\xff\xff\xff")},
+      {"a revision beyond the store's", key, ValueAt(1000, good)},
+      {"a negative revision", key, ValueAt(-5, good)},
+      {"a zero revision", key, ValueAt(0, good)},
       {"a revision key of the wrong size", std::string(kRevisionKey), "xyz"},
   };
   for (const Case& c : cases) {
@@ -117,7 +120,7 @@ TEST_CASE("a corrupt database is reported at open, never crashes or is served") 
     }
     PutRaw(db, c.key, c.value);
     // Refusing to open, naming what is wrong, rather than serving a state that silently
-    // lacks an object: see OpenRocksStore.
+    // lacks an object (or whose revisions run backwards): see OpenRocksStore.
     auto reopened = OpenRocksStore(db, TestOptions());
     REQUIRE(!reopened.ok());
     CHECK(reopened.status().reason() == Reason::kInternalError);
