@@ -100,6 +100,18 @@ Status StoreEngine::Await(const PendingWrite& write) {
   return write.status;
 }
 
+// Waits until `revision` (already admitted) is durable: OK, or the store's failure if the
+// commit of `revision` failed.
+Status StoreEngine::AwaitDurable(int64_t revision) {
+  if (CurrentRevision() < revision) {
+    std::unique_lock lock(rev_mu_);
+    rev_cv_.wait(lock, [&] {
+      return CurrentRevision() >= revision || revision >= failed_from_.load();
+    });
+  }
+  return CurrentRevision() >= revision ? Status::OK() : BrokenStatus();
+}
+
 // The caller holds a reference to `write`, so Signal() may touch it after the waiter left.
 void StoreEngine::Finish(PendingWrite* write, Status status) {
   write->status = std::move(status);
@@ -180,6 +192,9 @@ void StoreEngine::FailEverything(const std::vector<PendingPtr>& batch, const Sta
     broken_cause_ = cause.message();
     pending.swap(pending_);
   }
+  failed_from_.store(batch.front()->revision);
+  { std::lock_guard lock(rev_mu_); }
+  rev_cv_.notify_all();
   Status failed =
       Status::InternalError(fmt::format("committing to the store failed: {}", cause.message()));
   for (const PendingPtr& write : batch) Finish(write.get(), failed);

@@ -290,7 +290,12 @@ Result<ObjectPtr> StoreEngine::TryUpdate(const std::string& key,
   auto updated = update(current ? current->object.get() : nullptr);
   if (!updated.ok()) return updated.take_status();
   if (*updated == nullptr) return Status::InternalError("the update returned no object");
-  if (current && SameObject(**updated, *current->object)) return current->object;
+  if (current && SameObject(**updated, *current->object)) {
+    // Nothing to write; but `current` comes from latest_, which runs ahead of what is durable:
+    // acknowledge it only once the write that produced it is (or fail with it).
+    PK_RETURN_IF_ERROR(AwaitDurable(current->mod_revision));
+    return current->object;
+  }
   auto write = PrepareWrite(key, std::move(*updated), options);
   if (!write.ok()) return write.take_status();
   switch (Admit(*write, current ? current->mod_revision : kMustBeAbsent)) {

@@ -32,6 +32,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
@@ -173,6 +174,7 @@ class StoreEngine final : public Store {
   void OrderLocked(const PendingPtr& write, const Entry* current);
   Status BrokenStatus();
   static Status Await(const PendingWrite& write);
+  Status AwaitDurable(int64_t revision);
   static void Finish(PendingWrite* write, Status status);
   void CommitLoop();
   void WaitForStragglersLocked(const CommitWindow& window, std::unique_lock<std::mutex>& lock);
@@ -232,8 +234,11 @@ class StoreEngine final : public Store {
   std::set<std::pair<int64_t, std::string>> expiry_;    // guarded by state_mu_
   std::map<std::string, Window, std::less<>> windows_;  // guarded by state_mu_
   std::atomic<int64_t> current_revision_{0};            // written under state_mu_ after state_ is
+  // The first revision of the failed commit (INT64_MAX: none); revisions from it on never
+  // become durable.
+  std::atomic<int64_t> failed_from_{INT64_MAX};
 
-  // Signalled whenever current_revision_ rises (waits for a too-new resourceVersion).
+  // Signalled whenever current_revision_ rises or failed_from_ is set.
   std::mutex rev_mu_;
   std::condition_variable rev_cv_;
 

@@ -2,6 +2,9 @@
 #include <rocksdb/db.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "apiserver/storage/continue_token.h"
 #include "apiserver/storage/keys.h"
@@ -169,6 +172,100 @@ TEST_CASE("a failed commit fails the write and breaks the store") {
   CHECK(store.Get(CmKey("ns", "a")).ok());
   CHECK(store.Get(CmKey("ns", "b")).status().reason() == Reason::kNotFound);
   CHECK(store.CurrentRevision() == 1);
+}
+
+// A backend whose commits wait at a gate while it is closed, then succeed or fail.
+class GatedBackend final : public Backend {
+ public:
+  bool durable() const override { return true; }
+  Result<RecoveredData> Recover() override { return RecoveredData{}; }
+  Status Commit(const std::vector<BackendWrite>&, int64_t) override {
+    std::unique_lock lock(mu_);
+    ++entered_;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return open_; });
+    return fail_ ? Status::InternalError("disk on fire") : Status::OK();
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+  void Open(bool fail) {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    fail_ = fail;
+    cv_.notify_all();
+  }
+  // Waits (bounded) until `n` commits have started.
+  bool WaitEntered(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return entered_ >= n; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  bool fail_ = false;
+  int entered_ = 0;
+};
+
+TEST_CASE("a no-op update acknowledges nothing that is not durable") {
+  auto owned = std::make_unique<GatedBackend>();
+  GatedBackend* backend = owned.get();
+  auto opened = StoreEngine::Open(std::move(owned), TestOptions());
+  REQUIRE(opened.ok());
+  Store& store = **opened;
+  const std::string key = CmKey("ns", "a");
+  REQUIRE(store.Create(key, NewConfigMap("ns", "a")).ok());
+  REQUIRE(backend->WaitEntered(1));
+  backend->Close();
+  // A write of "b" is ordered, its commit held at the gate.
+  Result<ObjectPtr> write = Status::InternalError("not run");
+  std::thread writer([&] { write = store.GuaranteedUpdate(key, {}, SetData("b"), false, {}); });
+  REQUIRE(backend->WaitEntered(2));
+  // Setting "b" again is a no-op against the ordered write, but must not report "b" as
+  // stored while that write may still fail.
+  Result<ObjectPtr> noop = Status::InternalError("not run");
+  std::atomic<bool> noop_done{false};
+  std::thread second([&] {
+    noop = store.GuaranteedUpdate(key, {}, SetData("b"), false, {});
+    noop_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(!noop_done);  // waits for the write it depends on
+  backend->Open(/*fail=*/true);
+  writer.join();
+  second.join();
+  CHECK(write.status().reason() == Reason::kInternalError);
+  REQUIRE(!noop.ok());
+  CHECK(noop.status().reason() == Reason::kInternalError);
+  CHECK(DataOf(*store.Get(key)) == "v");
+}
+
+TEST_CASE("a no-op update waits for the write it repeats, then succeeds") {
+  auto owned = std::make_unique<GatedBackend>();
+  GatedBackend* backend = owned.get();
+  auto opened = StoreEngine::Open(std::move(owned), TestOptions());
+  REQUIRE(opened.ok());
+  Store& store = **opened;
+  const std::string key = CmKey("ns", "a");
+  REQUIRE(store.Create(key, NewConfigMap("ns", "a")).ok());
+  REQUIRE(backend->WaitEntered(1));
+  backend->Close();
+  std::thread writer([&] { CHECK(store.GuaranteedUpdate(key, {}, SetData("b"), false, {}).ok()); });
+  REQUIRE(backend->WaitEntered(2));
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    backend->Open(/*fail=*/false);
+  });
+  auto noop = store.GuaranteedUpdate(key, {}, SetData("b"), false, {});
+  REQUIRE(noop.ok());
+  CHECK(RV(*noop) == 2);
+  CHECK(store.CurrentRevision() >= 2);  // durable and visible when acknowledged
+  CHECK(RV(*store.Get(key)) == 2);
+  writer.join();
+  opener.join();
 }
 
 TEST_CASE("value codec") {
