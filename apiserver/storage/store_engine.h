@@ -15,6 +15,8 @@
 //               what was admitted meanwhile. Its loop is the only serial part of the path.
 //   applier:    applies committed batches in order to state_ and the per-resource event
 //               windows, then wakes their writers and queues the events for the dispatcher.
+//               (When it is idle and no write waits for the next commit, the committer
+//               applies its batch itself: a lone writer is spared a thread hop.)
 //   dispatcher: fans events out to watchers in revision order, sends bookmarks.
 // Commits never wait for encoding, map updates, thread wake-ups or watchers. A writer's
 // write goes into the first commit that starts after its admission; that start may be held
@@ -180,6 +182,7 @@ class StoreEngine final : public Store {
   void WaitForStragglersLocked(const CommitWindow& window, std::unique_lock<std::mutex>& lock);
   Status CommitBatch(const std::vector<PendingPtr>& batch, std::vector<BackendWrite>* scratch);
   void FailEverything(const std::vector<PendingPtr>& batch, const Status& cause);
+  void HandToApplier(std::vector<PendingPtr> batch);
   void ApplyLoop();
   void ApplyBatch(const std::vector<PendingPtr>& batch);
   void ApplyLocked(const PendingWrite& write, EventPtr event, std::vector<EventPtr>* evicted);
@@ -227,6 +230,7 @@ class StoreEngine final : public Store {
   std::condition_variable apply_cv_;
   std::deque<std::vector<PendingPtr>> apply_queue_;  // guarded by apply_mu_
   bool apply_stopping_ = false;                      // guarded by apply_mu_
+  bool applying_ = false;  // guarded by apply_mu_: a batch is being applied (either thread)
 
   // The durable state. Readers share, the applier excludes.
   mutable std::shared_mutex state_mu_;
