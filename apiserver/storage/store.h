@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,7 +43,8 @@ struct Preconditions {
 };
 
 struct WriteOptions {
-  // The object expires this long after the write (Events: 1 h by default). 0: never.
+  // The object expires this long after the write. 0: the resource's default
+  // (StoreOptions::default_ttl: Events 1 h), else never. Every write restarts the clock.
   std::chrono::seconds ttl{0};
 };
 
@@ -157,6 +159,8 @@ struct StoreOptions {
   // How often expired objects are deleted; 0 disables the background sweep (tests then
   // call ExpireDue()).
   std::chrono::milliseconds sweep_interval{std::chrono::seconds(1)};
+  // Resources whose objects expire by default, as the apiserver's --event-ttl does for Events.
+  std::map<std::string, std::chrono::seconds> default_ttl = {{"events", std::chrono::hours(1)}};
   // How long a LIST or WATCH at a resourceVersion newer than the store waits for it before
   // failing with Timeout (Kubernetes waits 3 s; tests shorten it).
   std::chrono::milliseconds resource_version_wait{std::chrono::seconds(3)};

@@ -50,7 +50,11 @@ void ReserveResourceVersion(k8s::meta::v1::ObjectMeta* meta) {
 StoreEngine::StoreEngine(std::unique_ptr<Backend> backend, const StoreOptions& options)
     : options_(WithDefaults(options)), backend_(std::move(backend)), durable_(backend_->durable()) {
   for (const ResourceType& type : options_.scheme->resources()) {
-    resources_.emplace(type.resource, ResourceInfo{type.group_resource(), type.prototype});
+    auto ttl = options_.default_ttl.find(type.resource);
+    resources_.emplace(type.resource,
+                       ResourceInfo{type.group_resource(), type.prototype,
+                                    ttl == options_.default_ttl.end() ? std::chrono::seconds(0)
+                                                                      : ttl->second});
   }
 }
 
@@ -181,9 +185,10 @@ GroupResource StoreEngine::GroupResourceOf(std::string_view key) const {
   return info ? info->group_resource : GroupResource{"", std::string(resource)};
 }
 
-int64_t StoreEngine::ExpireAt(const WriteOptions& options) const {
-  if (options.ttl.count() <= 0) return 0;
-  return options_.now_ms() + std::chrono::milliseconds(options.ttl).count();
+int64_t StoreEngine::ExpireAt(const WriteOptions& options, const ResourceInfo& resource) const {
+  std::chrono::seconds ttl = options.ttl.count() > 0 ? options.ttl : resource.default_ttl;
+  if (ttl.count() <= 0) return 0;
+  return options_.now_ms() + std::chrono::milliseconds(ttl).count();
 }
 
 Result<PendingPtr> StoreEngine::PrepareWrite(const std::string& key,
@@ -204,7 +209,7 @@ Result<PendingPtr> StoreEngine::PrepareWrite(const std::string& key,
   write->key = key;
   write->meta = MutableObjectMeta(object.get());
   if (write->meta) write->meta->clear_resource_version();  // never stored: the header has it
-  write->expire_at_ms = ExpireAt(options);
+  write->expire_at_ms = ExpireAt(options, *info);
   if (durable_) {
     write->value = NewValue(write->expire_at_ms);
     object->AppendToString(&write->value);

@@ -133,6 +133,7 @@ class StoreEngine final : public Store {
   struct ResourceInfo {
     GroupResource group_resource;
     const google::protobuf::Message* prototype = nullptr;
+    std::chrono::seconds default_ttl{0};  // StoreOptions::default_ttl of this resource
   };
   enum class Admission { kAdmitted, kExists, kMissing, kStale, kBroken };
   static constexpr int64_t kMustBeAbsent = -1;
@@ -167,7 +168,7 @@ class StoreEngine final : public Store {
                             const google::protobuf::Message& current) const;
   Result<ObjectPtr> TryUpdate(const std::string& key, const std::optional<Entry>& current,
                               const UpdateFunc& update, const WriteOptions& options, bool* retry);
-  int64_t ExpireAt(const WriteOptions& options) const;
+  int64_t ExpireAt(const WriteOptions& options, const ResourceInfo& resource) const;
   void SweepLoop();
 
   // store_commit.cc: the write pipeline.

@@ -264,6 +264,41 @@ TEST_CASE_TEMPLATE("TTL expiry with an injected clock", K, PK_STORE_KINDS) {
   CHECK(RV(events[2].object) == events[2].revision);
 }
 
+TEST_CASE_TEMPLATE("Events expire an hour after their last write by default", K, PK_STORE_KINDS) {
+  auto now = std::make_shared<std::atomic<int64_t>>(1'000'000);
+  StoreOptions options = TestOptions();
+  options.now_ms = [now] { return now->load(); };
+  Harness<K> h(options);
+  auto event = [](const std::string& name) {
+    auto e = Scheme::Builtin().FindResource("", "events")->New();
+    MutableObjectMeta(e.get())->set_name(name);
+    MutableObjectMeta(e.get())->set_namespace_("default");
+    return e;
+  };
+  const std::string old_key = ObjectKey("events", "default", "old");
+  const std::string renewed_key = ObjectKey("events", "default", "renewed");
+  REQUIRE(h->Create(old_key, event("old")).ok());
+  REQUIRE(h->Create(renewed_key, event("renewed")).ok());
+  now->store(1'000'000 + 1'800'000);  // half an hour later the second one is written again
+  REQUIRE(h->GuaranteedUpdate(renewed_key, {}, [&](const google::protobuf::Message*) {
+              auto e = event("renewed");
+              MutableObjectMeta(e.get())->mutable_labels()->insert({"count", "2"});
+              return Result<std::unique_ptr<google::protobuf::Message>>(std::move(e));
+            }).ok());
+  now->store(1'000'000 + 3'599'999);
+  CHECK(h->ExpireDue() == 0);
+  now->store(1'000'000 + 3'600'000);
+  CHECK(h->ExpireDue() == 1);
+  CHECK(h->Get(old_key).status().reason() == Reason::kNotFound);
+  CHECK(h->Get(renewed_key).ok());
+  now->store(1'000'000 + 1'800'000 + 3'600'000);
+  CHECK(h->ExpireDue() == 1);
+  // Other resources never expire unless a write asks.
+  REQUIRE(h->Create(CmKey("default", "kept"), NewConfigMap("default", "kept")).ok());
+  now->store(int64_t{1} << 50);
+  CHECK(h->ExpireDue() == 0);
+}
+
 TEST_CASE_TEMPLATE("the background sweep expires objects", K, PK_STORE_KINDS) {
   auto now = std::make_shared<std::atomic<int64_t>>(5'000);
   StoreOptions options = TestOptions();
