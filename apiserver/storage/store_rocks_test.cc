@@ -210,16 +210,29 @@ class GatedBackend final : public Backend {
   int entered_ = 0;
 };
 
-TEST_CASE("a no-op update acknowledges nothing that is not durable") {
-  auto owned = std::make_unique<GatedBackend>();
-  GatedBackend* backend = owned.get();
-  auto opened = StoreEngine::Open(std::move(owned), TestOptions());
-  REQUIRE(opened.ok());
-  Store& store = **opened;
+// A store over a GatedBackend holding ConfigMap ns/a (data "v"), its gate closed: the next
+// commit waits until the test opens it.
+struct GatedStore {
+  GatedStore() {
+    auto owned = std::make_unique<GatedBackend>();
+    backend = owned.get();
+    auto opened = StoreEngine::Open(std::move(owned), TestOptions());
+    REQUIRE(opened.ok());
+    engine = std::move(opened).value();
+    REQUIRE(engine->Create(key, NewConfigMap("ns", "a")).ok());
+    REQUIRE(backend->WaitEntered(1));
+    backend->Close();
+  }
+  GatedBackend* backend = nullptr;
+  std::unique_ptr<Store> engine;
   const std::string key = CmKey("ns", "a");
-  REQUIRE(store.Create(key, NewConfigMap("ns", "a")).ok());
-  REQUIRE(backend->WaitEntered(1));
-  backend->Close();
+};
+
+TEST_CASE("a no-op update acknowledges nothing that is not durable") {
+  GatedStore gated;
+  GatedBackend* backend = gated.backend;
+  Store& store = *gated.engine;
+  const std::string& key = gated.key;
   // A write of "b" is ordered, its commit held at the gate.
   Result<ObjectPtr> write = Status::InternalError("not run");
   std::thread writer([&] { write = store.GuaranteedUpdate(key, {}, SetData("b"), false, {}); });
@@ -244,15 +257,10 @@ TEST_CASE("a no-op update acknowledges nothing that is not durable") {
 }
 
 TEST_CASE("a no-op update waits for the write it repeats, then succeeds") {
-  auto owned = std::make_unique<GatedBackend>();
-  GatedBackend* backend = owned.get();
-  auto opened = StoreEngine::Open(std::move(owned), TestOptions());
-  REQUIRE(opened.ok());
-  Store& store = **opened;
-  const std::string key = CmKey("ns", "a");
-  REQUIRE(store.Create(key, NewConfigMap("ns", "a")).ok());
-  REQUIRE(backend->WaitEntered(1));
-  backend->Close();
+  GatedStore gated;
+  GatedBackend* backend = gated.backend;
+  Store& store = *gated.engine;
+  const std::string& key = gated.key;
   std::thread writer([&] { CHECK(store.GuaranteedUpdate(key, {}, SetData("b"), false, {}).ok()); });
   REQUIRE(backend->WaitEntered(2));
   std::thread opener([&] {
