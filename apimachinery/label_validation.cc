@@ -28,26 +28,7 @@ constexpr std::string_view kDns1123SubdomainErrMsg =
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
     "'.', and must start and end with an alphanumeric character";
 
-std::string MaxLenError(size_t length) {
-  return "must be no more than " + std::to_string(length) + " bytes";
-}
-
 std::string EmptyError() { return "must be non-empty"; }
-
-// content.RegexError.
-std::string RegexError(std::string_view msg, std::string_view re,
-                       const std::vector<std::string_view>& examples) {
-  std::string out(msg);
-  if (examples.empty()) return out + " (regex used for validation is '" + std::string(re) + "')";
-  out += " (e.g. ";
-  for (size_t i = 0; i < examples.size(); ++i) {
-    if (i > 0) out += " or ";
-    out += '\'';
-    out += examples[i];
-    out += "', ";
-  }
-  return out + "regex used for validation is '" + std::string(re) + "')";
-}
 
 bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -77,17 +58,6 @@ bool MatchesDns1123Subdomain(std::string_view s) {
     if (dot == std::string_view::npos) return true;
     start = dot + 1;
   }
-}
-
-std::vector<std::string> Dns1123SubdomainErrors(std::string_view value) {
-  std::vector<std::string> errs;
-  if (value.size() > kDns1123SubdomainMaxLength) {
-    errs.push_back(MaxLenError(kDns1123SubdomainMaxLength));
-  }
-  if (!MatchesDns1123Subdomain(value)) {
-    errs.push_back(RegexError(kDns1123SubdomainErrMsg, kDns1123SubdomainFmt, {"example.com"}));
-  }
-  return errs;
 }
 
 std::string LabelKeyRegexError() {
@@ -137,6 +107,36 @@ std::string AggregateMessage(const std::vector<std::string>& messages) {
 }
 
 }  // namespace
+
+std::string MaxLenError(size_t length) {
+  return "must be no more than " + std::to_string(length) + " bytes";
+}
+
+// content.RegexError.
+std::string RegexError(std::string_view msg, std::string_view re,
+                       const std::vector<std::string_view>& examples) {
+  std::string out(msg);
+  if (examples.empty()) return out + " (regex used for validation is '" + std::string(re) + "')";
+  out += " (e.g. ";
+  for (size_t i = 0; i < examples.size(); ++i) {
+    if (i > 0) out += " or ";
+    out += '\'';
+    out += examples[i];
+    out += "', ";
+  }
+  return out + "regex used for validation is '" + std::string(re) + "')";
+}
+
+std::vector<std::string> Dns1123SubdomainErrors(std::string_view value) {
+  std::vector<std::string> errs;
+  if (value.size() > kDns1123SubdomainMaxLength) {
+    errs.push_back(MaxLenError(kDns1123SubdomainMaxLength));
+  }
+  if (!MatchesDns1123Subdomain(value)) {
+    errs.push_back(RegexError(kDns1123SubdomainErrMsg, kDns1123SubdomainFmt, {"example.com"}));
+  }
+  return errs;
+}
 
 std::vector<std::string> LabelKeyErrors(std::string_view key) {
   std::vector<std::string> errs;

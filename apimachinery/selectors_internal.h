@@ -17,6 +17,14 @@ std::vector<std::string> LabelKeyErrors(std::string_view key);
 // content.IsLabelValue: why `value` is not a label value, or nothing.
 std::vector<std::string> LabelValueErrors(std::string_view value);
 
+// validation.MaxLenError: "must be no more than <n> bytes".
+std::string MaxLenError(size_t length);
+// validation.RegexError: `msg (e.g. 'a',  or 'b', regex used for validation is 're')`.
+std::string RegexError(std::string_view msg, std::string_view re,
+                       const std::vector<std::string_view>& examples);
+// validation.IsDNS1123Subdomain: why `value` is not a lowercase RFC 1123 subdomain, or nothing.
+std::vector<std::string> Dns1123SubdomainErrors(std::string_view value);
+
 // Go's %q of a string (strconv.Quote).
 std::string GoQuote(std::string_view s);
 // Go's %#v of a []string: `[]string{"a", "b"}`, `[]string{}` or `[]string(nil)` when nil.

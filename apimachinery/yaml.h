@@ -2,6 +2,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,5 +18,9 @@ namespace pk {
 // and aliases are expanded. A JSON document is valid YAML, so JSON input works too. Errors are
 // BadRequest: "yaml: line 3: column 5: illegal map value".
 Result<std::vector<nlohmann::ordered_json>> YamlToJsonDocuments(std::string_view yaml);
+
+// One JSON value as a YAML document (block style, keys in the JSON's order, strings quoted
+// where YAML would read them as something else), as `?` Accept: application/yaml answers.
+std::string JsonToYaml(const nlohmann::ordered_json& value);
 
 }  // namespace pk

@@ -14,7 +14,9 @@ struct Options {
   std::string data_dir;  // the RocksDB store lives in DATA_DIR/store
   std::string bind_address = "127.0.0.1";
   uint16_t port = 0;     // 0: any free port
-  int http_threads = 2;
+  int http_threads = 4;
+  int max_requests_in_flight = 400;
+  int max_mutating_requests_in_flight = 200;
 };
 
 class ApiServer {

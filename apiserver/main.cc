@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
   app.add_option("--port", options.port, "Port to listen on (0: any free port)");
   app.add_option("--port-file", port_file, "Write the port listened on to this file");
   app.add_option("--http-threads", options.http_threads, "Threads serving HTTP");
+  app.add_option("--max-requests-inflight", options.max_requests_in_flight,
+                 "Read-only requests served at once; more get 429");
+  app.add_option("--max-mutating-requests-inflight", options.max_mutating_requests_in_flight,
+                 "Mutating requests served at once; more get 429");
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals before any thread starts, then wait for them here.

@@ -7,76 +7,14 @@
 #include <thread>
 #include <vector>
 
+#include "apiserver/http/session.h"
+
 namespace pk::http {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
-
-// One connection: read a request, answer it, repeat while keep-alive holds.
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, const Handler& handler, uint64_t body_limit)
-      : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit) {}
-
-  void Run() { Read(); }
-
- private:
-  void Read() {
-    parser_.emplace();
-    parser_->body_limit(body_limit_);
-    beast::http::async_read(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnRead(ec);
-                            });
-  }
-
-  void OnRead(beast::error_code ec) {
-    if (ec) {
-      if (ec == beast::http::error::body_limit) {
-        Write(TooLarge(), /*keep_alive=*/false);
-        return;
-      }
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-      return;
-    }
-    Request request = parser_->release();
-    Response response = handler_(request);
-    response.version(request.version());
-    response.keep_alive(request.keep_alive());
-    Write(std::move(response), request.keep_alive());
-  }
-
-  void Write(Response response, bool keep_alive) {
-    response.prepare_payload();
-    auto shared = std::make_shared<Response>(std::move(response));
-    beast::http::async_write(stream_, *shared,
-                             [self = shared_from_this(), shared, keep_alive](
-                                 beast::error_code ec, size_t) {
-                               if (ec || !keep_alive) {
-                                 self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-                                 return;
-                               }
-                               self->Read();
-                             });
-  }
-
-  static Response TooLarge() {
-    Response r{beast::http::status::payload_too_large, 11};
-    r.set(beast::http::field::content_type, "application/json");
-    r.body() =
-        R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)"
-        R"("message":"the request body is too large","reason":"RequestEntityTooLarge","code":413})";
-    return r;
-  }
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
-  const Handler& handler_;
-  uint64_t body_limit_;
-};
 
 class BeastServer : public Server {
  public:

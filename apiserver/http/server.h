@@ -1,28 +1,28 @@
-// The apiserver's HTTP/1.1 listener (Boost.Beast): accepts connections on loopback or any
-// given address, reads requests with keep-alive, and hands each to one Handler. Transport
-// only: routing, the handler chain and encoding live above it.
+// The apiserver's HTTP/1.1 listener (Boost.Beast): accepts connections, reads requests with
+// keep-alive, turns each into the transport-neutral Request (endpoints/request.h), runs the
+// handler (the handler chain) and writes its Response -- at once, or as a chunked stream for
+// long-running responses (watch), flushed per chunk, until the stream ends, times out or the
+// client goes away. Transport only: routing and encoding live above it.
 #pragma once
 
-#include <boost/beast/http.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "apimachinery/status.h"
+#include "apiserver/endpoints/request.h"
 
 namespace pk::http {
 
-using Request = boost::beast::http::request<boost::beast::http::string_body>;
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
-// Produces the response for one request. Called on a server thread; must not throw.
-using Handler = std::function<Response(const Request&)>;
+// Produces the response to one request. Called on a server thread; must not throw.
+using Handler = std::function<apiserver::Response(apiserver::Request&)>;
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (see Server::port())
-  int threads = 2;
-  uint64_t body_limit = 3 * 1024 * 1024;  // Kubernetes' request size limit
+  int threads = 4;
+  uint64_t body_limit = 3 * 1024 * 1024;  // Kubernetes' request size limit: 413 beyond
 };
 
 class Server {
@@ -31,7 +31,7 @@ class Server {
   static Result<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler handler);
   virtual ~Server() = default;
   virtual uint16_t port() const = 0;
-  // Stops accepting, closes connections and joins the threads; idempotent.
+  // Stops accepting, ends streams, closes connections and joins the threads; idempotent.
   virtual void Stop() = 0;
 };
 

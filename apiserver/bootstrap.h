@@ -1,0 +1,15 @@
+// What a fresh cluster has before anyone writes: the system namespaces and the `kubernetes`
+// Service in default, as Kubernetes' bootstrap controllers create them. Idempotent: existing
+// objects are left alone, so a restart on the same data changes nothing.
+#pragma once
+
+#include <cstdint>
+
+#include "apimachinery/status.h"
+#include "apiserver/endpoints/resource_handler.h"
+
+namespace pk::apiserver {
+
+Status Bootstrap(const ResourceHandler& resources);
+
+}  // namespace pk::apiserver

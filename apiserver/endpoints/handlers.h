@@ -1,0 +1,55 @@
+// The REST handlers of resource requests, thin as Kubernetes' endpoints/handlers are:
+// decode -> registry (which runs admission and the strategy) -> encode. One function per verb
+// and one per subresource; ResourceHandler (resource_handler.h) routes to them.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <memory>
+#include <string>
+
+#include "apiserver/endpoints/negotiation.h"
+#include "apiserver/endpoints/request.h"
+#include "apiserver/registry/registry.h"
+
+namespace pk::apiserver::handlers {
+
+using registry::Registry;
+
+Response Get(Request& request, const Registry& registry, const Output& output);
+Response List(Request& request, const Registry& registry, const Output& output);
+Response Watch(Request& request, const Registry& registry, const Output& output);
+Response Create(Request& request, const Registry& registry, const Output& output);
+Response Update(Request& request, const Registry& registry, const Output& output);
+Response Patch(Request& request, const Registry& registry, const Output& output);
+Response Delete(Request& request, const Registry& registry, const Output& output);
+Response DeleteCollection(Request& request, const Registry& registry, const Output& output);
+
+// Subresources: status (get, update, patch), scale, pods/binding, namespaces/finalize,
+// pods/log and pods/exec.
+Response Subresource(Request& request, const Registry& registry, const Registry* pods,
+                     const Output& output);
+
+// POST pods/NAME/binding, or POST bindings with the pod's name in the Binding: assigns the
+// pod to the target node (Conflict when it already has one).
+Response CreateBinding(Request& request, const Registry& pods, const Output& output);
+
+// --- shared by the handlers (handlers_common.cc)
+
+// The registry's view of who writes: namespace, user, dryRun=All. BadRequest for an unknown
+// dryRun value.
+Result<registry::WriteContext> WriteContextOf(const Request& request);
+// Decodes the body (JSON or YAML) as an object of `type`, applying fieldValidation
+// (Strict: unknown fields are 400; Warn, the default: a Warning header each; Ignore).
+Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
+                                                              const ResourceType& type);
+// Decodes JSON text (a patched object) the same way.
+Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
+                                                              const ResourceType& type,
+                                                              const std::string& json,
+                                                              const GroupVersionKind& kind);
+// Records `manager` as the owner of what changed in metadata.managedFields.
+void TrackManagedFields(const Request& request, const ResourceType& type,
+                        const google::protobuf::Message* old, google::protobuf::Message* updated);
+
+}  // namespace pk::apiserver::handlers

@@ -1,0 +1,109 @@
+#include <fmt/format.h>
+
+#include "apimachinery/codec.h"
+#include "apimachinery/object.h"
+#include "apimachinery/time.h"
+#include "apimachinery/yaml.h"
+#include "apiserver/endpoints/handlers.h"
+#include "apiserver/patch/patch.h"
+
+namespace pk::apiserver::handlers {
+namespace {
+
+std::string MediaTypeOf(const Request& request) {
+  std::string type = request.Header("content-type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  return type;
+}
+
+std::string CannotHandle(const GroupVersionKind& kind) {
+  return fmt::format("{} in version \"{}\" cannot be handled as a {}: ", kind.kind, kind.version,
+                     kind.kind);
+}
+
+}  // namespace
+
+Result<registry::WriteContext> WriteContextOf(const Request& request) {
+  registry::WriteContext ctx;
+  ctx.ns = request.info.ns;
+  ctx.user = request.user.name;
+  ctx.subresource = request.info.subresource;
+  auto dry_run = request.Query("dryRun");
+  if (dry_run && !dry_run->empty()) {
+    if (*dry_run != "All") {
+      return Status::BadRequest(fmt::format(
+          "dryRun: Unsupported value: \"{}\": supported values: \"All\"", *dry_run));
+    }
+    ctx.dry_run = true;
+  }
+  return ctx;
+}
+
+Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
+                                                              const ResourceType& type,
+                                                              const std::string& json,
+                                                              const GroupVersionKind& kind) {
+  std::string validation = request.QueryOr("fieldValidation", "Warn");
+  if (validation != "Strict" && validation != "Warn" && validation != "Ignore") {
+    return Status::BadRequest(fmt::format(
+        "fieldValidation: Unsupported value: \"{}\": supported values: \"Ignore\", \"Strict\", "
+        "\"Warn\"",
+        validation));
+  }
+  json::DecodeReport report;
+  auto object = Scheme::Builtin().Decode(json, kind, &report);
+  if (!object.ok()) {
+    Status s = object.take_status();
+    return Status::BadRequest(CannotHandle(kind) + s.message());
+  }
+  if (report.unknown_fields.empty() || validation == "Ignore") return object;
+  std::vector<std::string> unknown;
+  for (const auto& field : report.unknown_fields) {
+    unknown.push_back(fmt::format("unknown field \"{}\"", field));
+  }
+  if (validation == "Strict") {
+    return Status::BadRequest(CannotHandle(kind) + "strict decoding error: " +
+                              fmt::format("{}", fmt::join(unknown, ", ")));
+  }
+  for (auto& warning : unknown) request.warnings.push_back(std::move(warning));
+  return object;
+}
+
+Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
+                                                              const ResourceType& type) {
+  std::string media = MediaTypeOf(request);
+  if (media == "application/yaml") {
+    auto docs = YamlToJsonDocuments(request.body);
+    if (!docs.ok()) return docs.take_status();
+    if (docs->size() != 1) return Status::BadRequest("the body must hold exactly one YAML document");
+    return DecodeJson(request, type, (*docs)[0].dump(), type.kind);
+  }
+  if (!media.empty() && media != "application/json" && media != "*/*") {
+    return Status::UnsupportedMediaType(fmt::format(
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json, application/yaml"));
+  }
+  return DecodeJson(request, type, request.body, type.kind);
+}
+
+void TrackManagedFields(const Request& request, const ResourceType& type,
+                        const google::protobuf::Message* old, google::protobuf::Message* updated) {
+  std::string manager = request.QueryOr("fieldManager", "");
+  if (manager.empty()) {
+    std::string agent = request.Header("user-agent");
+    manager = agent.substr(0, agent.find('/'));
+  }
+  if (manager.empty()) manager = "unknown";
+  auto old_json = old ? json::Parse(json::Encode(*old)) : Result<nlohmann::ordered_json>(nullptr);
+  auto new_json = json::Parse(json::Encode(*updated));
+  if (!old_json.ok() || !new_json.ok()) return;
+  patch::TrackUpdate(*old_json, &*new_json, updated->GetDescriptor(), manager,
+                     FormatRfc3339(NowTimestamp().seconds), type.kind.api_version());
+  k8s::meta::v1::ObjectMeta meta;
+  json::DecodeReport report;
+  if (!json::DecodeValue((*new_json)["metadata"], &meta, &report).ok()) return;
+  *MutableObjectMeta(updated)->mutable_managed_fields() = meta.managed_fields();
+}
+
+}  // namespace pk::apiserver::handlers

@@ -1,0 +1,162 @@
+// create, update (PUT), delete and deletecollection.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "apimachinery/codec.h"
+#include "apimachinery/object.h"
+#include "apiserver/endpoints/encode.h"
+#include "apiserver/endpoints/handlers.h"
+#include "proto/meta/v1/meta.pb.h"
+
+namespace pk::apiserver::handlers {
+namespace {
+
+using google::protobuf::Message;
+
+// Resources whose DELETE answers with the object rather than a Success Status
+// (ReturnDeletedObject in their Kubernetes registries, or a custom Delete).
+bool ReturnsDeletedObject(const ResourceType& type) {
+  static const std::set<std::string> kResources = {"pods", "serviceaccounts", "services",
+                                                   "namespaces"};
+  return type.kind.group.empty() && kResources.count(type.resource) > 0;
+}
+
+Result<registry::DeleteOptions> DeleteOptionsOf(const Request& request, bool* dry_run) {
+  registry::DeleteOptions options;
+  k8s::meta::v1::DeleteOptions body;
+  if (!request.body.empty()) {
+    json::DecodeReport report;
+    Status s = json::Decode(request.body, &body, &report);
+    if (!s.ok()) return s;
+  }
+  if (body.has_grace_period_seconds()) options.grace_period_seconds = body.grace_period_seconds();
+  if (auto g = request.Query("gracePeriodSeconds"); g && !g->empty()) {
+    try {
+      options.grace_period_seconds = std::stoll(*g);
+    } catch (...) {
+      return Status::BadRequest(fmt::format("invalid gracePeriodSeconds \"{}\"", *g));
+    }
+  }
+  if (options.grace_period_seconds && *options.grace_period_seconds < 0) {
+    options.grace_period_seconds = 1;  // as Kubernetes treats negative periods
+  }
+  if (body.has_preconditions()) {
+    if (body.preconditions().has_uid()) options.preconditions.uid = body.preconditions().uid();
+    if (body.preconditions().has_resource_version()) {
+      try {
+        options.preconditions.resource_version =
+            std::stoll(body.preconditions().resource_version());
+      } catch (...) {
+        return Status::BadRequest("invalid resourceVersion in preconditions");
+      }
+    }
+  }
+  for (const auto& value : body.dry_run()) {
+    if (value != "All") {
+      return Status::BadRequest(
+          fmt::format("dryRun: Unsupported value: \"{}\": supported values: \"All\"", value));
+    }
+    *dry_run = true;
+  }
+  return options;
+}
+
+std::string DeletedStatus(const ResourceType& type, const Message& object) {
+  const auto* meta = GetObjectMeta(object);
+  k8s::meta::v1::StatusDetails details;
+  details.set_name(meta->name());
+  details.set_group(type.kind.group);
+  details.set_kind(type.resource);
+  details.set_uid(meta->uid());
+  return SuccessStatus(200, &details);
+}
+
+}  // namespace
+
+Response Create(Request& request, const Registry& registry, const Output& output) {
+  auto ctx = WriteContextOf(request);
+  if (!ctx.ok()) return ErrorResponse(ctx.status());
+  auto object = DecodeBody(request, registry.type());
+  if (!object.ok()) return ErrorResponse(object.status());
+  TrackManagedFields(request, registry.type(), nullptr, object->get());
+  auto created = registry.Create(*ctx, std::move(object).value());
+  if (!created.ok()) return ErrorResponse(created.status());
+  return JsonResponse(201, EncodeObject(registry.type(), **created, output), output);
+}
+
+Response Update(Request& request, const Registry& registry, const Output& output) {
+  auto ctx = WriteContextOf(request);
+  if (!ctx.ok()) return ErrorResponse(ctx.status());
+  auto object = DecodeBody(request, registry.type());
+  if (!object.ok()) return ErrorResponse(object.status());
+  const auto* meta = GetObjectMeta(**object);
+  if (!meta->name().empty() && meta->name() != request.info.name) {
+    return ErrorResponse(Status::BadRequest(
+        fmt::format("the name of the object ({}) does not match the name on the URL ({})",
+                    meta->name(), request.info.name)));
+  }
+  if (registry.type().namespaced && !meta->namespace_().empty() &&
+      meta->namespace_() != request.info.ns) {
+    return ErrorResponse(Status::BadRequest(
+        "the namespace of the provided object does not match the namespace sent on the request"));
+  }
+  std::shared_ptr<Message> body = std::move(object).value();
+  registry::UpdateOptions options;
+  options.status_only = request.info.subresource == "status";
+  auto result = registry.Update(
+      *ctx, request.info.name,
+      [&](const Message* current) -> Result<registry::MessagePtr> {
+        registry::MessagePtr next(body->New());
+        next->CopyFrom(*body);
+        TrackManagedFields(request, registry.type(), current, next.get());
+        return next;
+      },
+      options);
+  if (!result.ok()) return ErrorResponse(result.status());
+  int code = result->second ? 201 : 200;
+  return JsonResponse(code, EncodeObject(registry.type(), *result->first, output), output);
+}
+
+Response Delete(Request& request, const Registry& registry, const Output& output) {
+  auto ctx = WriteContextOf(request);
+  if (!ctx.ok()) return ErrorResponse(ctx.status());
+  auto options = DeleteOptionsOf(request, &ctx->dry_run);
+  if (!options.ok()) return ErrorResponse(options.status());
+  auto result = registry.Delete(*ctx, request.info.name, *options);
+  if (!result.ok()) return ErrorResponse(result.status());
+  if (result->deleted && !ReturnsDeletedObject(registry.type())) {
+    return JsonResponse(200, DeletedStatus(registry.type(), *result->object), output);
+  }
+  // Marked for a graceful or finalized deletion: the object, with its deletionTimestamp.
+  return JsonResponse(200, EncodeObject(registry.type(), *result->object, output), output);
+}
+
+Response DeleteCollection(Request& request, const Registry& registry, const Output& output) {
+  auto ctx = WriteContextOf(request);
+  if (!ctx.ok()) return ErrorResponse(ctx.status());
+  auto options = DeleteOptionsOf(request, &ctx->dry_run);
+  if (!options.ok()) return ErrorResponse(options.status());
+  storage::ListOptions list_options;
+  auto labels = LabelSelector::Parse(request.QueryOr("labelSelector", ""));
+  if (!labels.ok()) return ErrorResponse(labels.status());
+  auto fields = FieldSelector::Parse(request.QueryOr("fieldSelector", ""));
+  if (!fields.ok()) return ErrorResponse(fields.status());
+  list_options.labels = std::move(labels).value();
+  list_options.fields = std::move(fields).value();
+  auto list = registry.List(request.info.ns, std::move(list_options));
+  if (!list.ok()) return ErrorResponse(list.status());
+  storage::ListResult deleted;
+  deleted.revision = list->revision;
+  for (const auto& item : list->items) {
+    auto result = registry.Delete(*ctx, GetObjectMeta(*item)->name(), *options);
+    if (!result.ok()) {
+      if (result.status().reason() == Reason::kNotFound) continue;  // gone meanwhile
+      return ErrorResponse(result.status());
+    }
+    deleted.items.push_back(result->object);
+  }
+  return JsonResponse(200, EncodeList(registry.type(), deleted, output), output);
+}
+
+}  // namespace pk::apiserver::handlers

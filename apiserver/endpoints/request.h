@@ -1,0 +1,79 @@
+// The transport-neutral request and response of the API. Both faces (REST over HTTP, gRPC)
+// turn what they receive into a Request, run the same handler chain (filters/), admission,
+// registry and store, and turn the Response back into their wire form.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "apiserver/endpoints/stream.h"
+
+namespace pk::apiserver {
+
+// Who makes the request; filled by the authentication slot of the chain.
+struct UserInfo {
+  std::string name;
+  std::string uid;
+  std::vector<std::string> groups;
+};
+
+// What a request is about, parsed from its path, method and query as Kubernetes'
+// RequestInfoFactory does (k8s.io/apiserver/pkg/endpoints/request/requestinfo.go).
+struct RequestInfo {
+  bool is_resource_request = false;
+  std::string path;
+  // get list watch create update patch delete deletecollection (resource requests);
+  // the lower-case HTTP method for the rest.
+  std::string verb;
+  std::string api_prefix;   // "api" or "apis"
+  std::string api_group;    // "" for the core group
+  std::string api_version;  // "v1"
+  std::string ns;           // namespace
+  std::string resource;     // "pods"
+  std::string subresource;  // "status", "scale", "binding", "log", "exec", "finalize"
+  std::string name;
+};
+
+struct Request {
+  std::string method;  // GET POST PUT PATCH DELETE
+  std::string path;    // without the query
+  std::multimap<std::string, std::string> query;  // decoded
+  std::map<std::string, std::string> headers;     // lower-case names
+  std::string body;
+
+  RequestInfo info;  // by the request-info filter
+  UserInfo user;     // by the authentication slot
+  // Non-long-running requests must finish by then (the timeout filter sets it).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::vector<std::string> warnings;  // become `Warning: 299 - "..."` headers
+
+  // The first value of a query parameter, or nullopt.
+  std::optional<std::string> Query(std::string_view name) const;
+  std::string QueryOr(std::string_view name, std::string fallback) const;
+  // Go's strconv.ParseBool on the parameter: 1 t T TRUE true True (and 0 f F FALSE...).
+  bool QueryBool(std::string_view name) const;
+  std::string Header(std::string_view lower_name) const;
+};
+
+struct Response {
+  int code = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // A long-running response (watch): the body is produced over time. Ends by itself or
+  // after `stream_timeout` (0: no limit).
+  std::shared_ptr<BodyStream> stream;
+  std::chrono::milliseconds stream_timeout{0};
+};
+
+// Whether a request runs for long (watch, logs with follow, exec): exempt from the timeout
+// and max-in-flight filters, as Kubernetes' LongRunningFunc decides.
+bool IsLongRunning(const Request& request);
+
+}  // namespace pk::apiserver

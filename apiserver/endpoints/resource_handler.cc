@@ -1,0 +1,113 @@
+#include "apiserver/endpoints/resource_handler.h"
+
+#include <fmt/format.h>
+
+#include "apiserver/endpoints/encode.h"
+#include "apiserver/endpoints/handlers.h"
+#include "apiserver/endpoints/version.h"
+
+namespace pk::apiserver {
+namespace {
+
+using discovery::ServedResource;
+
+Response NotFoundResponse() {
+  return ErrorResponse(
+      Status(Reason::kNotFound, "the server could not find the requested resource"));
+}
+
+Response Text(std::string body) {
+  Response r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+ResourceHandler::ResourceHandler(storage::Store* store, const admission::Chain* admission) {
+  std::vector<ServedResource> served = discovery::BuiltinResources(Scheme::Builtin());
+  for (const ServedResource& s : served) {
+    registries_[s.type->group_resource()] =
+        std::make_unique<registry::Registry>(*s.type, store, admission);
+    verbs_[s.type->group_resource()] = s.verbs;
+  }
+  discovery_ = std::make_unique<discovery::Discovery>(std::move(served));
+}
+
+const registry::Registry* ResourceHandler::RegistryFor(const GroupResource& resource) const {
+  auto it = registries_.find(resource);
+  return it == registries_.end() ? nullptr : it->second.get();
+}
+
+Response ResourceHandler::Serve(Request& request) const {
+  if (request.info.is_resource_request) return ServeResource(request);
+  return ServeNonResource(request);
+}
+
+Response ResourceHandler::ServeNonResource(Request& request) const {
+  const std::string& path = request.path;
+  if (path == "/healthz" || path == "/livez" || path == "/readyz") return Text("ok");
+  if (path == "/version") return JsonResponse(200, VersionJson(), {});
+  if (request.method == "GET") {
+    if (auto doc = discovery_->Serve(path, request.Header("accept"))) {
+      Response r;
+      r.code = doc->code;
+      r.content_type = doc->content_type;
+      r.body = std::move(doc->body);
+      return r;
+    }
+  }
+  return NotFoundResponse();
+}
+
+Response ResourceHandler::ServeResource(Request& request) const {
+  const RequestInfo& info = request.info;
+  const registry::Registry* registry = RegistryFor({info.api_group, info.resource});
+  if (registry == nullptr || registry->type().kind.version != info.api_version) {
+    return NotFoundResponse();
+  }
+  const ResourceType& type = registry->type();
+  // Namespaced objects live under namespaces/NS; cluster-scoped ones never do. Lists and
+  // watches of a namespaced resource may span every namespace.
+  bool across_namespaces = info.verb == "list" || info.verb == "watch";
+  if (type.namespaced && info.ns.empty() && !across_namespaces) {
+    return NotFoundResponse();
+  }
+  if (!type.namespaced && !info.ns.empty() && type.resource != "namespaces") {
+    return NotFoundResponse();
+  }
+  auto output = Negotiate(request.Header("accept"));
+  if (!output.ok()) return ErrorResponse(output.status());
+  output->pretty = request.QueryBool("pretty");
+  const registry::Registry* pods = RegistryFor({"", "pods"});
+  if (type.resource == "bindings" && info.verb == "create") {
+    return handlers::CreateBinding(request, *pods, *output);
+  }
+  const auto& verbs = verbs_.at(type.group_resource());
+  if (!info.subresource.empty()) return handlers::Subresource(request, *registry, pods, *output);
+  if (std::find(verbs.begin(), verbs.end(), info.verb) == verbs.end()) {
+    return ErrorResponse(Status::MethodNotAllowed(
+        fmt::format("the server does not allow this method on the requested resource")));
+  }
+  if (info.verb == "get") return handlers::Get(request, *registry, *output);
+  if (info.verb == "list") return handlers::List(request, *registry, *output);
+  if (info.verb == "watch") return handlers::Watch(request, *registry, *output);
+  if (info.verb == "create") {
+    if (!info.name.empty()) {
+      return ErrorResponse(Status::MethodNotAllowed(
+          "the server does not allow this method on the requested resource"));
+    }
+    return handlers::Create(request, *registry, *output);
+  }
+  if (info.verb == "update") return handlers::Update(request, *registry, *output);
+  if (info.verb == "patch") return handlers::Patch(request, *registry, *output);
+  if (info.verb == "delete") return handlers::Delete(request, *registry, *output);
+  if (info.verb == "deletecollection") {
+    return handlers::DeleteCollection(request, *registry, *output);
+  }
+  return ErrorResponse(Status::MethodNotAllowed(
+      fmt::format("the server does not allow this method on the requested resource")));
+}
+
+}  // namespace pk::apiserver

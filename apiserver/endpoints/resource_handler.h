@@ -1,0 +1,35 @@
+// The REST face's router: serves every request under /api and /apis -- discovery documents,
+// and the resources of the scheme through one generic registry each -- plus /version and the
+// health endpoints. It is the innermost handler of the chain (filters/chain.h).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "apiserver/admission/admission.h"
+#include "apiserver/discovery/discovery.h"
+#include "apiserver/endpoints/request.h"
+#include "apiserver/registry/registry.h"
+#include "apiserver/storage/store.h"
+
+namespace pk::apiserver {
+
+class ResourceHandler {
+ public:
+  // `store` and `admission` must outlive the handler.
+  ResourceHandler(storage::Store* store, const admission::Chain* admission);
+  Response Serve(Request& request) const;
+
+  const registry::Registry* RegistryFor(const GroupResource& resource) const;
+
+ private:
+  Response ServeResource(Request& request) const;
+  Response ServeNonResource(Request& request) const;
+
+  std::map<GroupResource, std::unique_ptr<registry::Registry>> registries_;
+  std::map<GroupResource, std::vector<std::string>> verbs_;
+  std::unique_ptr<discovery::Discovery> discovery_;
+};
+
+}  // namespace pk::apiserver

@@ -1,0 +1,199 @@
+#include "apiserver/http/session.h"
+
+#include <fmt/format.h>
+
+#include "apiserver/endpoints/encode.h"
+#include "apiserver/endpoints/request_info.h"
+
+namespace pk::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+apiserver::Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
+  apiserver::Request out;
+  out.method = std::string(in.method_string());
+  std::string_view target(in.target().data(), in.target().size());
+  size_t q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) out.query = apiserver::ParseQuery(target.substr(q + 1));
+  for (const auto& field : in) {
+    std::string name = Lower(std::string_view(field.name_string().data(), field.name_string().size()));
+    std::string value(field.value());
+    auto [it, inserted] = out.headers.emplace(name, value);
+    if (!inserted) it->second += ", " + value;
+  }
+  out.body = std::move(in.body());
+  return out;
+}
+
+// `299 - "text"`, the Warning header Kubernetes writes (quotes and backslashes escaped).
+std::string WarningValue(const std::string& text) {
+  std::string out = "299 - \"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bhttp::response<bhttp::string_body> ToBeast(apiserver::Response&& in,
+                                            const std::vector<std::string>& warnings,
+                                            unsigned version) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.code), version};
+  out.set(bhttp::field::content_type, in.content_type);
+  out.set(bhttp::field::cache_control, "no-cache, private");
+  for (const auto& [name, value] : in.headers) out.insert(name, value);
+  for (const auto& w : warnings) out.insert(bhttp::field::warning, WarningValue(w));
+  out.body() = std::move(in.body);
+  return out;
+}
+
+bhttp::response<bhttp::string_body> StatusResponse(const Status& status, unsigned version) {
+  return ToBeast(apiserver::ErrorResponse(status), {}, version);
+}
+
+std::string Chunk(const std::string& data) {
+  return fmt::format("{:x}\r\n", data.size()) + data + "\r\n";
+}
+
+}  // namespace
+
+Session::Session(tcp::socket socket, const Handler& handler, uint64_t body_limit)
+    : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit) {}
+
+void Session::Run() { Read(); }
+
+void Session::Read() {
+  parser_.emplace();
+  parser_->body_limit(body_limit_);
+  parser_->header_limit(1 << 20);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+}
+
+void Session::OnRead(beast::error_code ec) {
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+    return Close();
+  }
+  if (ec == bhttp::error::body_limit) {
+    return Write(StatusResponse(Status(Reason::kRequestEntityTooLarge,
+                                       "the request body is too large: the limit is 3 MiB"),
+                                11),
+                 false);
+  }
+  if (ec) {
+    // A request Beast cannot parse gets a 400 Status; anything else (the peer went away,
+    // a half-sent message) just ends the connection.
+    bool malformed = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                     ec != bhttp::error::partial_message;
+    if (!malformed) return Close();
+    return Write(StatusResponse(Status::BadRequest("malformed HTTP request: " + ec.message()), 11),
+                 false);
+  }
+  auto beast_request = parser_->release();
+  unsigned version = beast_request.version();
+  bool keep_alive = beast_request.keep_alive();
+  apiserver::Request request = ToRequest(std::move(beast_request));
+  apiserver::Response response = handler_(request);
+  if (response.stream) return StartStream(std::move(response), version, keep_alive);
+  auto out = ToBeast(std::move(response), request.warnings, version);
+  out.keep_alive(keep_alive);
+  Write(std::move(out), keep_alive);
+}
+
+void Session::Write(BeastResponse response, bool keep_alive) {
+  response.prepare_payload();
+  auto shared = std::make_shared<BeastResponse>(std::move(response));
+  bhttp::async_write(stream_, *shared,
+                     [self = shared_from_this(), shared, keep_alive](beast::error_code ec, size_t) {
+                       if (ec || !keep_alive) return self->Close();
+                       self->Read();
+                     });
+}
+
+void Session::Close() {
+  beast::error_code ignored;
+  if (body_) body_->Close();
+  if (stream_timer_) stream_timer_->cancel();
+  stream_done_ = true;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
+}
+
+void Session::StartStream(apiserver::Response response, unsigned version, bool keep_alive) {
+  body_ = std::move(response.stream);
+  keep_alive_ = keep_alive;
+  // The connection closes when the stream ends: a client re-watches on a new one.
+  pending_ = fmt::format(
+      "HTTP/1.{} 200 OK\r\nContent-Type: {}\r\nCache-Control: no-cache, private\r\n"
+      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+      version == 10 ? 0 : 1, response.content_type);
+  std::weak_ptr<Session> weak = shared_from_this();
+  auto executor = stream_.get_executor();
+  body_->Start([weak, executor] {
+    asio::post(executor, [weak] {
+      if (auto self = weak.lock()) self->Pump();
+    });
+  });
+  if (response.stream_timeout.count() > 0) {
+    stream_timer_.emplace(executor);
+    stream_timer_->expires_after(response.stream_timeout);
+    stream_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      self->stream_ended_ = true;
+      self->Pump();
+    });
+  }
+  WatchForHangup();
+  Pump();
+}
+
+void Session::WatchForHangup() {
+  stream_.socket().async_read_some(
+      asio::buffer(&hangup_byte_, 1), [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) {
+          if (!self->stream_done_) self->Close();
+          return;
+        }
+        if (!self->stream_done_) self->WatchForHangup();  // a stray byte; keep listening
+      });
+}
+
+void Session::Pump() {
+  if (stream_done_ || write_in_flight_) return;
+  bool last = false;
+  if (!stream_ended_) {
+    std::string data;
+    if (!body_->Read(&data)) stream_ended_ = true;
+    if (!data.empty()) pending_ += Chunk(data);
+  }
+  if (stream_ended_) {
+    pending_ += "0\r\n\r\n";
+    last = true;
+    body_->Close();
+    if (stream_timer_) stream_timer_->cancel();
+  }
+  if (pending_.empty()) return;
+  writing_ = std::move(pending_);
+  pending_.clear();
+  write_in_flight_ = true;
+  asio::async_write(stream_, asio::buffer(writing_),
+                    [self = shared_from_this(), last](beast::error_code ec, size_t) {
+                      self->write_in_flight_ = false;
+                      if (ec || last) return self->Close();
+                      self->Pump();
+                    });
+}
+
+}  // namespace pk::http
