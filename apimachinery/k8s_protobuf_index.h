@@ -56,7 +56,8 @@ class Index {
 
   std::map<std::string_view, const Table*> tables_;
   std::map<std::pair<std::string_view, const google::protobuf::Descriptor*>,
-           std::unique_ptr<Resolved>> resolved_;
+           std::unique_ptr<Resolved>>
+      resolved_;
   std::map<const google::protobuf::Descriptor*, const Resolved*> by_type_;
   std::vector<std::string> problems_;
 };

@@ -33,9 +33,9 @@ struct Table {
 };
 
 // The tables by group; each message appears in exactly one of them.
-std::span<const Table> MetaTables();    // meta/v1, resource, intstr, runtime
-std::span<const Table> CoreTables();    // core/v1 except the pod types
-std::span<const Table> PodTables();     // core/v1 Pod, containers, volumes, affinity, status
-std::span<const Table> GroupTables();   // apps, batch, rbac, scheduling, coordination, ...
+std::span<const Table> MetaTables();   // meta/v1, resource, intstr, runtime
+std::span<const Table> CoreTables();   // core/v1 except the pod types
+std::span<const Table> PodTables();    // core/v1 Pod, containers, volumes, affinity, status
+std::span<const Table> GroupTables();  // apps, batch, rbac, scheduling, coordination, ...
 
 }  // namespace pk::k8s_protobuf

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "apimachinery/codec.h"
+#include "apimachinery/k8s_protobuf.h"
 #include "apimachinery/object.h"
 #include "apimachinery/time.h"
 #include "apimachinery/yaml.h"
@@ -20,6 +21,24 @@ std::string MediaTypeOf(const Request& request) {
 std::string CannotHandle(const GroupVersionKind& kind) {
   return fmt::format("{} in version \"{}\" cannot be handled as a {}: ", kind.kind, kind.version,
                      kind.kind);
+}
+
+// kubectl's typed commands (create namespace, configmap, secret...) send Kubernetes
+// protobuf. The kind must be the resource's, as for JSON.
+Result<std::unique_ptr<google::protobuf::Message>> DecodeProtobuf(const Request& request,
+                                                                  const ResourceType& type) {
+  GroupVersionKind kind;
+  auto object = DecodeKubernetesProtobuf(request.body, &kind);
+  if (!object.ok()) {
+    if (object.status().reason() == Reason::kUnsupportedMediaType) return object.take_status();
+    return Status::BadRequest(CannotHandle(type.kind) + object.status().message());
+  }
+  if (kind.kind != type.kind.kind || kind.group != type.kind.group ||
+      kind.version != type.kind.version) {
+    return Status::BadRequest(fmt::format("{}the object is a {} of {}", CannotHandle(type.kind),
+                                          kind.kind, kind.api_version()));
+  }
+  return object;
 }
 
 }  // namespace
@@ -79,6 +98,7 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
     if (docs->size() != 1) return Status::BadRequest("the body must hold exactly one YAML document");
     return DecodeJson(request, type, (*docs)[0].dump(), type.kind);
   }
+  if (media == kKubernetesProtobufContentType) return DecodeProtobuf(request, type);
   if (!media.empty() && media != "application/json" && media != "*/*") {
     return Status::UnsupportedMediaType(fmt::format(
         "the body of the request was in an unknown format - accepted media types include: "

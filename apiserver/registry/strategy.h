@@ -78,8 +78,8 @@ class Strategy {
 const Strategy& StrategyFor(const ResourceType& type);
 
 // Metadata validation shared by every resource: name (DNS-1123 subdomain, or the resource's
-// own rule), generateName, namespace presence, labels and annotations. `path` prefixes field
-// paths ("metadata").
+// own rule), generateName, namespace presence, labels and annotations; field paths start
+// with "metadata.".
 Causes ValidateObjectMeta(const ResourceType& type, const k8s::meta::v1::ObjectMeta& meta);
 
 }  // namespace pk::registry

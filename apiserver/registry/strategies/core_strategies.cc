@@ -66,6 +66,15 @@ class NamespaceStrategyImpl : public Strategy {
     return causes;
   }
 
+  // Deleting a namespace marks it Terminating; the namespace controller empties it, removes
+  // the "kubernetes" finalizer through /finalize, and the namespace goes.
+  bool HasPendingFinalizers(const Message& object) const override {
+    return !As<Namespace>(object).spec().finalizers().empty();
+  }
+  void PrepareForDelete(Message* object) const override {
+    As<Namespace>(object).mutable_status()->set_phase("Terminating");
+  }
+
   // NamespaceToSelectableFields.
   std::vector<std::string> FieldSelectors() const override { return {"status.phase"}; }
 };
@@ -111,6 +120,7 @@ class NodeStrategyImpl : public Strategy {
 // only need to be path segments (ValidateObjectMeta's rule for events).
 class EventStrategyImpl : public Strategy {
  public:
+  bool AllowCreateOnUpdate() const override { return true; }
   Causes Validate(const Message& object) const override {
     const Event& event = As<Event>(object);
     Causes causes;

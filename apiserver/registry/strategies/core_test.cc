@@ -29,6 +29,22 @@ TEST_CASE("namespaces: Active, finalized by kubernetes, labelled with their name
   namespaces.PrepareForUpdate(&update, ns);
   CHECK(update.spec().finalizers_size() == 1);
   CHECK(update.status().phase() == "Active");
+
+  // Deletion waits for the finalizer and marks the namespace Terminating.
+  CHECK(namespaces.HasPendingFinalizers(ns));
+  namespaces.PrepareForDelete(&ns);
+  CHECK(ns.status().phase() == "Terminating");
+  ns.mutable_spec()->clear_finalizers();
+  CHECK_FALSE(namespaces.HasPendingFinalizers(ns));
+}
+
+TEST_CASE("PUT creates events, leases, endpoints and RBAC objects, not pods") {
+  CHECK(StrategyOf("", "events").AllowCreateOnUpdate());
+  CHECK(StrategyOf("", "endpoints").AllowCreateOnUpdate());
+  CHECK(StrategyOf("coordination.k8s.io", "leases").AllowCreateOnUpdate());
+  CHECK(StrategyOf("rbac.authorization.k8s.io", "roles").AllowCreateOnUpdate());
+  CHECK_FALSE(StrategyOf("", "pods").AllowCreateOnUpdate());
+  CHECK_FALSE(StrategyOf("apps", "deployments").AllowCreateOnUpdate());
 }
 
 TEST_CASE("nodes keep the status they are created with") {

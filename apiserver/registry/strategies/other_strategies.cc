@@ -58,6 +58,7 @@ class PriorityClassStrategyImpl : public Strategy {
 
 class LeaseStrategyImpl : public Strategy {
  public:
+  bool AllowCreateOnUpdate() const override { return true; }
   Causes Validate(const Message& object) const override {
     const auto& spec = As<k8s::coordination::v1::Lease>(object).spec();
     Causes causes;
@@ -114,6 +115,7 @@ Causes ValidateRules(const google::protobuf::RepeatedPtrField<rbac::PolicyRule>&
 template <class RoleT, bool kNamespaced>
 class RoleStrategyImpl : public Strategy {
  public:
+  bool AllowCreateOnUpdate() const override { return true; }
   Causes Validate(const Message& object) const override {
     return ValidateRules(As<RoleT>(object).rules(), kNamespaced);
   }
@@ -158,6 +160,7 @@ std::string GoRoleRef(const rbac::RoleRef& ref) {
 template <class BindingT, bool kNamespaced>
 class BindingStrategyImpl : public Strategy {
  public:
+  bool AllowCreateOnUpdate() const override { return true; }
   void Default(Message* object) const override {
     BindingT& b = As<BindingT>(object);
     DefaultBinding(b.mutable_subjects(), b.mutable_role_ref());

@@ -62,6 +62,21 @@ class PodStrategyImpl : public Strategy {
     return ValidatePodSpecUpdate(As<Pod>(object).spec(), As<Pod>(old).spec());
   }
 
+  // A pod bound to a node is only marked: its kubelet stops it and confirms with a
+  // grace-0 delete. An unbound or finished pod has nothing to stop and goes at once.
+  bool CheckGracefulDelete(const Message& object,
+                           std::optional<int64_t>* grace_seconds) const override {
+    const Pod& pod = As<Pod>(object);
+    int64_t period = grace_seconds->has_value() ? **grace_seconds
+                     : pod.spec().has_termination_grace_period_seconds()
+                         ? pod.spec().termination_grace_period_seconds()
+                         : 30;
+    const std::string& phase = pod.status().phase();
+    if (pod.spec().node_name().empty() || phase == "Succeeded" || phase == "Failed") period = 0;
+    *grace_seconds = period;
+    return period > 0;
+  }
+
   // PodToSelectableFields.
   std::vector<std::string> FieldSelectors() const override {
     return {

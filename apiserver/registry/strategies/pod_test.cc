@@ -175,3 +175,31 @@ TEST_CASE("pods support Kubernetes' field selectors") {
 
 }  // namespace
 }  // namespace pk::registry
+
+namespace pk::registry {
+namespace {
+
+TEST_CASE("deleting a pod: graceful only when bound to a node and not finished") {
+  Pod pod = NginxPod();
+  Pods().Default(&pod);
+  std::optional<int64_t> grace;
+  CHECK_FALSE(Pods().CheckGracefulDelete(pod, &grace));  // unbound: at once
+  CHECK(grace == 0);
+
+  pod.mutable_spec()->set_node_name("node-1");
+  grace.reset();
+  CHECK(Pods().CheckGracefulDelete(pod, &grace));  // the pod's own period
+  CHECK(grace == 30);
+  grace = 5;
+  CHECK(Pods().CheckGracefulDelete(pod, &grace));  // the request's period
+  CHECK(grace == 5);
+  grace = 0;
+  CHECK_FALSE(Pods().CheckGracefulDelete(pod, &grace));  // the kubelet's confirmation
+
+  pod.mutable_status()->set_phase("Succeeded");
+  grace.reset();
+  CHECK_FALSE(Pods().CheckGracefulDelete(pod, &grace));
+}
+
+}  // namespace
+}  // namespace pk::registry

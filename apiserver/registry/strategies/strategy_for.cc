@@ -10,6 +10,17 @@ namespace {
 
 class GenericStrategy : public Strategy {};
 
+// Generic rules, but PUT may create (Kubernetes' endpoints and limitranges strategies).
+class CreateOnUpdateStrategy : public Strategy {
+ public:
+  bool AllowCreateOnUpdate() const override { return true; }
+};
+
+const Strategy& CreateOnUpdate() {
+  static const CreateOnUpdateStrategy strategy;
+  return strategy;
+}
+
 using TableKey = std::pair<std::string, std::string>;  // group, resource
 
 const std::map<TableKey, const Strategy*>& Table() {
@@ -21,6 +32,8 @@ const std::map<TableKey, const Strategy*>& Table() {
       {{"", "events"}, &EventStrategy()},
       {{"", "secrets"}, &SecretStrategy()},
       {{"", "configmaps"}, &ConfigMapStrategy()},
+      {{"", "endpoints"}, &CreateOnUpdate()},
+      {{"", "limitranges"}, &CreateOnUpdate()},
       {{"apps", "deployments"}, &DeploymentStrategy()},
       {{"apps", "replicasets"}, &ReplicaSetStrategy()},
       {{"apps", "statefulsets"}, &StatefulSetStrategy()},
