@@ -31,6 +31,9 @@ ResourceHandler::ResourceHandler(storage::Store* store, const admission::Chain* 
     registries_[s.type->group_resource()] =
         std::make_unique<registry::Registry>(*s.type, store, admission);
     verbs_[s.type->group_resource()] = s.verbs;
+    for (const auto& sub : s.subresources) {
+      subresources_[s.type->group_resource()].push_back(sub.name);
+    }
   }
   discovery_ = std::make_unique<discovery::Discovery>(std::move(served));
 }
@@ -85,7 +88,15 @@ Response ResourceHandler::ServeResource(Request& request) const {
     return handlers::CreateBinding(request, *pods, *output);
   }
   const auto& verbs = verbs_.at(type.group_resource());
-  if (!info.subresource.empty()) return handlers::Subresource(request, *registry, pods, *output);
+  if (!info.subresource.empty()) {
+    auto subs = subresources_.find(type.group_resource());
+    if (subs == subresources_.end() ||
+        std::find(subs->second.begin(), subs->second.end(), info.subresource) ==
+            subs->second.end()) {
+      return NotFoundResponse();
+    }
+    return handlers::Subresource(request, *registry, pods, *output);
+  }
   if (std::find(verbs.begin(), verbs.end(), info.verb) == verbs.end()) {
     return ErrorResponse(Status::MethodNotAllowed(
         fmt::format("the server does not allow this method on the requested resource")));

@@ -29,6 +29,7 @@ class ResourceHandler {
 
   std::map<GroupResource, std::unique_ptr<registry::Registry>> registries_;
   std::map<GroupResource, std::vector<std::string>> verbs_;
+  std::map<GroupResource, std::vector<std::string>> subresources_;  // served ones, by name
   std::unique_ptr<discovery::Discovery> discovery_;
 };
 

@@ -30,6 +30,7 @@ expect "415 for an unknown body type" '^415 .*UnsupportedMediaType' code_of POST
 printf '{}' >"$E2E_DIR/empty"
 expect "415 for an unknown patch type" '^415' code_of PATCH "$ns/x" text/plain "$E2E_DIR/empty"
 expect "404 for an unknown resource" '^404 .*NotFound' code_of GET "$base/api/v1/bogus"
+expect "404 for a subresource the resource lacks" '^404' code_of PUT "$ns/x/scale" application/json "$E2E_DIR/empty"
 expect "404 for an unknown group"    '^404' code_of GET "$base/apis/bogus.io/v1"
 expect "405 for a POST to a name"    '^405 .*MethodNotAllowed' code_of POST "$ns/x" application/json "$E2E_DIR/empty"
 expect "406 for an unknown Accept"   '^406' curl -sS -w '%{http_code} ' -o /dev/null -H 'Accept: application/vnd.kubernetes.protobuf' "$ns" 
