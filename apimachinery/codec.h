@@ -43,6 +43,10 @@ Status DecodeValue(const nlohmann::ordered_json& doc, google::protobuf::Message*
 
 // Parses JSON text keeping key order (as every codec path does); BadRequest on bad syntax.
 Result<nlohmann::ordered_json> Parse(std::string_view json);
+// BadRequest when `json` nests deeper than Kubernetes' 10000 levels. Whatever handles JSON
+// recursively (nlohmann's parser and dump, patches) must check this first: deeper input
+// would overflow the stack, which no error handling can catch.
+Status CheckDepth(std::string_view json);
 
 // Writes a JSON value compactly with Go's escaping (<, >, & and U+2028/9 as \uXXXX), the way
 // the apiserver writes embedded documents.

@@ -206,9 +206,7 @@ std::string Indent(std::string_view in) {
   return out;
 }
 
-Result<nlohmann::ordered_json> Parse(std::string_view json) {
-  // Kubernetes refuses documents nested deeper than 10000 levels; so do we, before anything
-  // recursive (writing raw values back) can meet them.
+Status CheckDepth(std::string_view json) {
   constexpr int kMaxDepth = 10000;
   int depth = 0;
   bool in_string = false;
@@ -230,6 +228,11 @@ Result<nlohmann::ordered_json> Parse(std::string_view json) {
       --depth;
     }
   }
+  return Status();
+}
+
+Result<nlohmann::ordered_json> Parse(std::string_view json) {
+  PK_RETURN_IF_ERROR(CheckDepth(json));
   auto doc = nlohmann::ordered_json::parse(json.begin(), json.end(), nullptr,
                                            /*allow_exceptions=*/false);
   if (doc.is_discarded()) {

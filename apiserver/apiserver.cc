@@ -58,7 +58,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   http::ServerOptions http_options;
   http_options.address = options.bind_address;
   http_options.port = options.port;
-  http_options.threads = options.http_threads;
+  http_options.io_threads = options.io_threads;
+  http_options.handler_threads = options.handler_threads;
   auto server = http::Server::Start(http_options, std::move(handler));
   if (!server.ok()) return server.take_status();
   process->server_ = std::move(server).value();

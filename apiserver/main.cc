@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   app.add_option("--bind-address", options.bind_address, "Address to listen on");
   app.add_option("--port", options.port, "Port to listen on (0: any free port)");
   app.add_option("--port-file", port_file, "Write the port listened on to this file");
-  app.add_option("--http-threads", options.http_threads, "Threads serving HTTP");
+  app.add_option("--io-threads", options.io_threads, "Threads doing network I/O");
+  app.add_option("--handler-threads", options.handler_threads, "Threads serving requests");
   app.add_option("--max-requests-inflight", options.max_requests_in_flight,
                  "Read-only requests served at once; more get 429");
   app.add_option("--max-mutating-requests-inflight", options.max_mutating_requests_in_flight,

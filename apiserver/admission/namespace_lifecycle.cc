@@ -28,7 +28,10 @@ class NamespaceLifecycle : public Plugin {
       return Status();
     }
     auto ns = store_->Get(storage::ObjectKey("namespaces", "", a.ns));
-    if (!ns.ok()) return Status::NotFound({"", "namespaces"}, a.ns);
+    if (!ns.ok()) {
+      if (ns.status().reason() == Reason::kNotFound) return Status::NotFound({"", "namespaces"}, a.ns);
+      return ns.take_status();
+    }
     const auto& object = static_cast<const k8s::core::v1::Namespace&>(**ns);
     if (object.status().phase() == "Terminating" || object.metadata().has_deletion_timestamp()) {
       return Status::Forbidden(fmt::format(

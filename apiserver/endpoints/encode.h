@@ -16,8 +16,7 @@
 namespace pk::apiserver {
 
 // An object in the shape the client negotiated (the object, a one-row Table, or its
-// PartialObjectMetadata). `columns` false leaves the Table's columnDefinitions out (watch
-// events after the first).
+// PartialObjectMetadata). `columns` false leaves the Table's columnDefinitions out.
 std::string EncodeObject(const ResourceType& type, const google::protobuf::Message& object,
                          const Output& output, bool columns = true);
 std::string EncodeList(const ResourceType& type, const storage::ListResult& list,

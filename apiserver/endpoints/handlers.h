@@ -6,8 +6,10 @@
 #include <google/protobuf/message.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "apimachinery/selectors.h"
 #include "apiserver/endpoints/negotiation.h"
 #include "apiserver/endpoints/request.h"
 #include "apiserver/registry/registry.h"
@@ -34,7 +36,19 @@ Response Subresource(Request& request, const Registry& registry, const Registry*
 // pod to the target node (Conflict when it already has one).
 Response CreateBinding(Request& request, const Registry& pods, const Output& output);
 
-// --- shared by the handlers (handlers_common.cc)
+// POST of an authorization review: answered at once, never stored.
+Response Review(Request& request, const Registry& registry, const Output& output);
+
+// --- shared by the handlers
+
+// The patch type of a PATCH request's Content-Type; 415 for any other.
+enum class PatchType { kJson, kMerge, kStrategic, kApply };
+Result<PatchType> PatchTypeOf(const Request& request);
+// Applies a JSON, merge or strategic patch (the request body) to `live` (415 for apply).
+Result<nlohmann::ordered_json> PatchJson(const Request& request, PatchType patch_type,
+                                         const nlohmann::ordered_json& live,
+                                         const google::protobuf::Descriptor* descriptor);
+
 
 // The registry's view of who writes: namespace, user, dryRun=All. BadRequest for an unknown
 // dryRun value.
@@ -48,6 +62,14 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
                                                               const ResourceType& type,
                                                               const std::string& json,
                                                               const GroupVersionKind& kind);
+// The media type of the body, without parameters ("application/json").
+std::string MediaTypeOf(const Request& request);
+// labelSelector and fieldSelector of a list, watch or deletecollection.
+Status ParseSelectors(const Request& request, LabelSelector* labels, FieldSelector* fields);
+// A whole decimal integer, or BadRequest naming `what`.
+Result<int64_t> ParseInt64(std::string_view text, std::string_view what);
+// 405 for a verb the resource or subresource does not serve.
+Response MethodNotAllowedResponse();
 // Records `manager` as the owner of what changed in metadata.managedFields.
 void TrackManagedFields(const Request& request, const ResourceType& type,
                         const google::protobuf::Message* old, google::protobuf::Message* updated);

@@ -1,22 +1,18 @@
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "apimachinery/codec.h"
 #include "apimachinery/k8s_protobuf.h"
 #include "apimachinery/object.h"
 #include "apimachinery/time.h"
 #include "apimachinery/yaml.h"
+#include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/handlers.h"
 #include "apiserver/patch/patch.h"
 
 namespace pk::apiserver::handlers {
 namespace {
-
-std::string MediaTypeOf(const Request& request) {
-  std::string type = request.Header("content-type");
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  return type;
-}
 
 std::string CannotHandle(const GroupVersionKind& kind) {
   return fmt::format("{} in version \"{}\" cannot be handled as a {}: ", kind.kind, kind.version,
@@ -43,6 +39,37 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeProtobuf(const Request&
 
 }  // namespace
 
+std::string MediaTypeOf(const Request& request) {
+  std::string type = request.Header("content-type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  return type;
+}
+
+Status ParseSelectors(const Request& request, LabelSelector* labels, FieldSelector* fields) {
+  auto l = LabelSelector::Parse(request.QueryOr("labelSelector", ""));
+  if (!l.ok()) return l.take_status();
+  auto f = FieldSelector::Parse(request.QueryOr("fieldSelector", ""));
+  if (!f.ok()) return f.take_status();
+  *labels = std::move(l).value();
+  *fields = std::move(f).value();
+  return Status();
+}
+
+Result<int64_t> ParseInt64(std::string_view text, std::string_view what) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return Status::BadRequest(fmt::format("invalid {}: \"{}\" is not an integer", what, text));
+  }
+  return value;
+}
+
+Response MethodNotAllowedResponse() {
+  return ErrorResponse(
+      Status::MethodNotAllowed("the server does not allow this method on the requested resource"));
+}
+
 Result<registry::WriteContext> WriteContextOf(const Request& request) {
   registry::WriteContext ctx;
   ctx.ns = request.info.ns;
@@ -63,7 +90,8 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
                                                               const ResourceType& type,
                                                               const std::string& json,
                                                               const GroupVersionKind& kind) {
-  std::string validation = request.QueryOr("fieldValidation", "Warn");
+  std::string validation = request.QueryOr("fieldValidation", "");
+  if (validation.empty()) validation = "Warn";
   if (validation != "Strict" && validation != "Warn" && validation != "Ignore") {
     return Status::BadRequest(fmt::format(
         "fieldValidation: Unsupported value: \"{}\": supported values: \"Ignore\", \"Strict\", "

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "apimachinery/codec.h"
+#include "apimachinery/object.h"
 #include "apimachinery/time.h"
 #include "apimachinery/yaml.h"
 #include "apiserver/endpoints/encode.h"
@@ -15,11 +16,10 @@ namespace {
 using google::protobuf::Message;
 using Json = patch::Json;
 
-enum class PatchType { kJson, kMerge, kStrategic, kApply };
+}  // namespace
 
 Result<PatchType> PatchTypeOf(const Request& request) {
-  std::string media = request.Header("content-type");
-  media = media.substr(0, media.find(';'));
+  std::string media = MediaTypeOf(request);
   if (media == "application/json-patch+json") return PatchType::kJson;
   if (media == "application/merge-patch+json") return PatchType::kMerge;
   if (media == "application/strategic-merge-patch+json") return PatchType::kStrategic;
@@ -30,6 +30,19 @@ Result<PatchType> PatchTypeOf(const Request& request) {
       "application/apply-patch+yaml, application/strategic-merge-patch+json",
       media));
 }
+
+Result<Json> PatchJson(const Request& request, PatchType patch_type, const Json& live,
+                       const google::protobuf::Descriptor* descriptor) {
+  switch (patch_type) {
+    case PatchType::kJson: return patch::JsonPatch(live, request.body);
+    case PatchType::kMerge: return patch::MergePatch(live, request.body);
+    case PatchType::kStrategic: return patch::StrategicMergePatch(live, request.body, descriptor);
+    case PatchType::kApply: break;
+  }
+  return Status::UnsupportedMediaType("apply patches are not supported here");
+}
+
+namespace {
 
 Result<Json> ApplyConfig(const Request& request) {
   auto docs = YamlToJsonDocuments(request.body);
@@ -50,12 +63,7 @@ Result<Json> Patched(const Request& request, const ResourceType& type, PatchType
     live = std::move(parsed).value();
   }
   const auto* descriptor = type.prototype->GetDescriptor();
-  switch (patch_type) {
-    case PatchType::kJson: return patch::JsonPatch(live, request.body);
-    case PatchType::kMerge: return patch::MergePatch(live, request.body);
-    case PatchType::kStrategic: return patch::StrategicMergePatch(live, request.body, descriptor);
-    case PatchType::kApply: break;
-  }
+  if (patch_type != PatchType::kApply) return PatchJson(request, patch_type, live, descriptor);
   auto config = ApplyConfig(request);
   if (!config.ok()) return config.take_status();
   patch::ApplyOptions options;
@@ -64,6 +72,23 @@ Result<Json> Patched(const Request& request, const ResourceType& type, PatchType
   options.now = FormatRfc3339(NowTimestamp().seconds);
   options.api_version = type.kind.api_version();
   return patch::Apply(live, *config, descriptor, options);
+}
+
+// A patch may not move the object: its name and namespace must be the URL's (Kubernetes'
+// checkName).
+Status CheckNameAndNamespace(const Request& request, const ResourceType& type,
+                             const Message& object) {
+  const auto* meta = GetObjectMeta(object);
+  if (!meta->name().empty() && meta->name() != request.info.name) {
+    return Status::BadRequest(
+        fmt::format("the name of the object ({}) does not match the name on the URL ({})",
+                    meta->name(), request.info.name));
+  }
+  if (type.namespaced && !meta->namespace_().empty() && meta->namespace_() != request.info.ns) {
+    return Status::BadRequest(
+        "the namespace of the provided object does not match the namespace sent on the request");
+  }
+  return Status();
 }
 
 }  // namespace
@@ -85,6 +110,7 @@ Response Patch(Request& request, const Registry& registry, const Output& output)
     if (!patched.ok()) return patched.take_status();
     auto next = DecodeJson(request, type, patched->dump(), type.kind);
     if (!next.ok()) return next.take_status();
+    PK_RETURN_IF_ERROR(CheckNameAndNamespace(request, type, **next));
     if (!apply) TrackManagedFields(request, type, current, next->get());
     return next;
   };

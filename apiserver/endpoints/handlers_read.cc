@@ -10,44 +10,24 @@
 namespace pk::apiserver::handlers {
 namespace {
 
+// "" and "0" mean any revision; anything else must be a revision.
 Result<int64_t> ParseResourceVersion(const std::string& text) {
   if (text.empty()) return int64_t{0};
-  try {
-    size_t used = 0;
-    int64_t rv = std::stoll(text, &used);
-    if (used == text.size() && rv >= 0) return rv;
-  } catch (...) {
-  }
-  return Status::BadRequest(fmt::format("invalid resource version \"{}\"", text));
+  auto rv = ParseInt64(text, "resource version");
+  if (!rv.ok() || *rv < 0) return Status::BadRequest(fmt::format("invalid resource version \"{}\"", text));
+  return rv;
 }
 
-Result<int64_t> ParseInt(const Request& request, const char* name) {
+Result<int64_t> IntParameter(const Request& request, const char* name) {
   auto text = request.Query(name);
   if (!text || text->empty()) return int64_t{0};
-  try {
-    size_t used = 0;
-    int64_t v = std::stoll(*text, &used);
-    if (used == text->size()) return v;
-  } catch (...) {
-  }
-  return Status::BadRequest(fmt::format("invalid value for {}: \"{}\"", name, *text));
-}
-
-// The selectors of a list or watch.
-Status ParseSelectors(const Request& request, LabelSelector* labels, FieldSelector* fields) {
-  auto l = LabelSelector::Parse(request.QueryOr("labelSelector", ""));
-  if (!l.ok()) return l.take_status();
-  auto f = FieldSelector::Parse(request.QueryOr("fieldSelector", ""));
-  if (!f.ok()) return f.take_status();
-  *labels = std::move(l).value();
-  *fields = std::move(f).value();
-  return Status();
+  return ParseInt64(*text, name);
 }
 
 Result<storage::ListOptions> ListOptionsOf(const Request& request) {
   storage::ListOptions options;
   PK_RETURN_IF_ERROR(ParseSelectors(request, &options.labels, &options.fields));
-  auto limit = ParseInt(request, "limit");
+  auto limit = IntParameter(request, "limit");
   if (!limit.ok()) return limit.take_status();
   options.limit = std::max<int64_t>(0, *limit);
   options.continue_token = request.QueryOr("continue", "");
@@ -60,6 +40,16 @@ Result<storage::ListOptions> ListOptionsOf(const Request& request) {
   options.resource_version = *rv;
   options.exact = request.QueryOr("resourceVersionMatch", "") == "Exact";
   return options;
+}
+
+// A field selector value with `\`, `,` and `=` escaped, as FieldSelector::Parse reads them.
+std::string EscapeFieldValue(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == ',' || c == '=') out += '\\';
+    out += c;
+  }
+  return out;
 }
 
 // A watch as a chunked body: one JSON event per line, written as the store delivers them.
@@ -75,6 +65,7 @@ class WatchStream : public BodyStream {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return false;
     for (const storage::Event& event : watcher_->Drain()) {
+      // Every Table event carries its columns: kubectl prints headers only when they change.
       *out += EncodeWatchEvent(type_, event, output_, /*columns=*/true);
     }
     return !watcher_->done();
@@ -126,20 +117,25 @@ Response Watch(Request& request, const Registry& registry, const Output& output)
   if (!rv.ok()) return ErrorResponse(rv.status());
   options.resource_version = *rv;
   options.bookmarks = request.QueryBool("allowWatchBookmarks");
-  // A watch of one object by name (GET .../pods/NAME?watch=true) is a watch of its name.
+  // A watch of one object by name (GET .../pods/NAME?watch=true) is a watch of its name,
+  // with whatever field selector the client adds.
   if (!request.info.name.empty()) {
-    auto by_name = FieldSelector::Parse("metadata.name=" + request.info.name);
-    if (by_name.ok()) options.fields = std::move(by_name).value();
+    std::string selector = "metadata.name=" + EscapeFieldValue(request.info.name);
+    std::string more = request.QueryOr("fieldSelector", "");
+    auto by_name = FieldSelector::Parse(more.empty() ? selector : selector + "," + more);
+    if (!by_name.ok()) return ErrorResponse(by_name.status());
+    options.fields = std::move(by_name).value();
   }
-  auto timeout = [&]() -> Result<int64_t> { return ParseInt(request, "timeoutSeconds"); }();
+  auto timeout = IntParameter(request, "timeoutSeconds");
   if (!timeout.ok()) return ErrorResponse(timeout.status());
   auto watcher = registry.Watch(request.info.ns, std::move(options));
   if (!watcher.ok()) return ErrorResponse(watcher.status());
   Response r;
   r.content_type = "application/json";
   r.stream = std::make_shared<WatchStream>(registry.type(), std::move(watcher).value(), output);
-  r.stream_timeout =
-      *timeout > 0 ? std::chrono::milliseconds(*timeout * 1000) : DefaultWatchTimeout();
+  constexpr int64_t kMaxTimeoutSeconds = 365LL * 24 * 3600;
+  r.stream_timeout = *timeout > 0 ? std::chrono::seconds(std::min(*timeout, kMaxTimeoutSeconds))
+                                  : DefaultWatchTimeout();
   return r;
 }
 

@@ -1,7 +1,6 @@
 // create, update (PUT), delete and deletecollection.
 #include <fmt/format.h>
 
-#include <set>
 
 #include "apimachinery/codec.h"
 #include "apimachinery/object.h"
@@ -14,14 +13,6 @@ namespace {
 
 using google::protobuf::Message;
 
-// Resources whose DELETE answers with the object rather than a Success Status
-// (ReturnDeletedObject in their Kubernetes registries, or a custom Delete).
-bool ReturnsDeletedObject(const ResourceType& type) {
-  static const std::set<std::string> kResources = {"pods", "serviceaccounts", "services",
-                                                   "namespaces"};
-  return type.kind.group.empty() && kResources.count(type.resource) > 0;
-}
-
 Result<registry::DeleteOptions> DeleteOptionsOf(const Request& request, bool* dry_run) {
   registry::DeleteOptions options;
   k8s::meta::v1::DeleteOptions body;
@@ -32,11 +23,9 @@ Result<registry::DeleteOptions> DeleteOptionsOf(const Request& request, bool* dr
   }
   if (body.has_grace_period_seconds()) options.grace_period_seconds = body.grace_period_seconds();
   if (auto g = request.Query("gracePeriodSeconds"); g && !g->empty()) {
-    try {
-      options.grace_period_seconds = std::stoll(*g);
-    } catch (...) {
-      return Status::BadRequest(fmt::format("invalid gracePeriodSeconds \"{}\"", *g));
-    }
+    auto seconds = ParseInt64(*g, "gracePeriodSeconds");
+    if (!seconds.ok()) return seconds.take_status();
+    options.grace_period_seconds = *seconds;
   }
   if (options.grace_period_seconds && *options.grace_period_seconds < 0) {
     options.grace_period_seconds = 1;  // as Kubernetes treats negative periods
@@ -44,12 +33,9 @@ Result<registry::DeleteOptions> DeleteOptionsOf(const Request& request, bool* dr
   if (body.has_preconditions()) {
     if (body.preconditions().has_uid()) options.preconditions.uid = body.preconditions().uid();
     if (body.preconditions().has_resource_version()) {
-      try {
-        options.preconditions.resource_version =
-            std::stoll(body.preconditions().resource_version());
-      } catch (...) {
-        return Status::BadRequest("invalid resourceVersion in preconditions");
-      }
+      auto rv = ParseInt64(body.preconditions().resource_version(), "preconditions.resourceVersion");
+      if (!rv.ok()) return rv.take_status();
+      options.preconditions.resource_version = *rv;
     }
   }
   for (const auto& value : body.dry_run()) {
@@ -125,7 +111,7 @@ Response Delete(Request& request, const Registry& registry, const Output& output
   if (!options.ok()) return ErrorResponse(options.status());
   auto result = registry.Delete(*ctx, request.info.name, *options);
   if (!result.ok()) return ErrorResponse(result.status());
-  if (result->deleted && !ReturnsDeletedObject(registry.type())) {
+  if (result->deleted && !registry.strategy().ReturnDeletedObject()) {
     return JsonResponse(200, DeletedStatus(registry.type(), *result->object), output);
   }
   // Marked for a graceful or finalized deletion: the object, with its deletionTimestamp.
@@ -138,12 +124,8 @@ Response DeleteCollection(Request& request, const Registry& registry, const Outp
   auto options = DeleteOptionsOf(request, &ctx->dry_run);
   if (!options.ok()) return ErrorResponse(options.status());
   storage::ListOptions list_options;
-  auto labels = LabelSelector::Parse(request.QueryOr("labelSelector", ""));
-  if (!labels.ok()) return ErrorResponse(labels.status());
-  auto fields = FieldSelector::Parse(request.QueryOr("fieldSelector", ""));
-  if (!fields.ok()) return ErrorResponse(fields.status());
-  list_options.labels = std::move(labels).value();
-  list_options.fields = std::move(fields).value();
+  Status selectors = ParseSelectors(request, &list_options.labels, &list_options.fields);
+  if (!selectors.ok()) return ErrorResponse(selectors);
   auto list = registry.List(request.info.ns, std::move(list_options));
   if (!list.ok()) return ErrorResponse(list.status());
   storage::ListResult deleted;

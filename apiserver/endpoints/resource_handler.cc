@@ -11,6 +11,16 @@ namespace {
 
 using discovery::ServedResource;
 
+// Kubernetes' IsValidPathSegmentName: a name that cannot be one path segment.
+Status CheckPathName(const std::string& name) {
+  std::string why;
+  if (name == "." || name == "..") why = "may not be '" + name + "'";
+  if (name.find('/') != std::string::npos) why = "may not contain '/'";
+  if (name.find('%') != std::string::npos) why = "may not contain '%'";
+  if (why.empty()) return Status();
+  return Status::BadRequest(fmt::format("invalid resource name \"{}\": [{}]", name, why));
+}
+
 Response NotFoundResponse() {
   return ErrorResponse(
       Status(Reason::kNotFound, "the server could not find the requested resource"));
@@ -71,6 +81,7 @@ Response ResourceHandler::ServeResource(Request& request) const {
     return NotFoundResponse();
   }
   const ResourceType& type = registry->type();
+  if (Status s = CheckPathName(info.name); !s.ok()) return ErrorResponse(s);
   // Namespaced objects live under namespaces/NS; cluster-scoped ones never do. Lists and
   // watches of a namespaced resource may span every namespace.
   bool across_namespaces = info.verb == "list" || info.verb == "watch";
@@ -84,6 +95,9 @@ Response ResourceHandler::ServeResource(Request& request) const {
   if (!output.ok()) return ErrorResponse(output.status());
   output->pretty = request.QueryBool("pretty");
   const registry::Registry* pods = RegistryFor({"", "pods"});
+  if (type.kind.group == "authorization.k8s.io" && info.verb == "create") {
+    return handlers::Review(request, *registry, *output);
+  }
   if (type.resource == "bindings" && info.verb == "create") {
     return handlers::CreateBinding(request, *pods, *output);
   }
@@ -98,16 +112,14 @@ Response ResourceHandler::ServeResource(Request& request) const {
     return handlers::Subresource(request, *registry, pods, *output);
   }
   if (std::find(verbs.begin(), verbs.end(), info.verb) == verbs.end()) {
-    return ErrorResponse(Status::MethodNotAllowed(
-        fmt::format("the server does not allow this method on the requested resource")));
+    return handlers::MethodNotAllowedResponse();
   }
   if (info.verb == "get") return handlers::Get(request, *registry, *output);
   if (info.verb == "list") return handlers::List(request, *registry, *output);
   if (info.verb == "watch") return handlers::Watch(request, *registry, *output);
   if (info.verb == "create") {
     if (!info.name.empty()) {
-      return ErrorResponse(Status::MethodNotAllowed(
-          "the server does not allow this method on the requested resource"));
+      return handlers::MethodNotAllowedResponse();
     }
     return handlers::Create(request, *registry, *output);
   }
@@ -117,8 +129,7 @@ Response ResourceHandler::ServeResource(Request& request) const {
   if (info.verb == "deletecollection") {
     return handlers::DeleteCollection(request, *registry, *output);
   }
-  return ErrorResponse(Status::MethodNotAllowed(
-      fmt::format("the server does not allow this method on the requested resource")));
+  return handlers::MethodNotAllowedResponse();
 }
 
 }  // namespace pk::apiserver

@@ -56,7 +56,8 @@ k8s::autoscaling::v1::Scale ScaleOf(const Message& object) {
   scale.mutable_status()->set_replicas(Replicas(Part(object, "status")));
   if (spec != nullptr) {
     const FieldDescriptor* fd = spec->GetDescriptor()->FindFieldByName("selector");
-    if (fd != nullptr && fd->message_type() != nullptr &&
+    if (fd != nullptr && !fd->is_repeated() &&
+        fd->message_type() == k8s::meta::v1::LabelSelector::descriptor() &&
         spec->GetReflection()->HasField(*spec, fd)) {
       auto selector = LabelSelector::FromProto(
           static_cast<const k8s::meta::v1::LabelSelector&>(spec->GetReflection()->GetMessage(*spec, fd)));
@@ -70,16 +71,12 @@ k8s::autoscaling::v1::Scale ScaleOf(const Message& object) {
 Result<k8s::autoscaling::v1::Scale> RequestedScale(Request& request, const Message& current) {
   std::string body = request.body;
   if (request.method == "PATCH") {
+    auto patch_type = PatchTypeOf(request);
+    if (!patch_type.ok()) return patch_type.take_status();
     auto live = json::Parse(Scheme::Builtin().Encode(ScaleOf(current)));
     if (!live.ok()) return live.take_status();
-    std::string media = request.Header("content-type");
-    media = media.substr(0, media.find(';'));
-    Result<patch::Json> patched =
-        media == "application/json-patch+json" ? patch::JsonPatch(*live, request.body)
-        : media == "application/strategic-merge-patch+json"
-            ? patch::StrategicMergePatch(*live, request.body,
-                                         k8s::autoscaling::v1::Scale::descriptor())
-            : patch::MergePatch(*live, request.body);
+    auto patched =
+        PatchJson(request, *patch_type, *live, k8s::autoscaling::v1::Scale::descriptor());
     if (!patched.ok()) return patched.take_status();
     body = patched->dump();
   }
@@ -156,8 +153,7 @@ Status Bind(const k8s::core::v1::Binding& binding, Message* object) {
 Response CreateBinding(Request& request, const Registry& pods, const Output& output) {
   auto ctx = WriteContextOf(request);
   if (!ctx.ok()) return ErrorResponse(ctx.status());
-  json::DecodeReport report;
-  auto decoded = Scheme::Builtin().Decode(request.body, {"", "v1", "Binding"}, &report);
+  auto decoded = DecodeBody(request, *Scheme::Builtin().FindResource("", "bindings"));
   if (!decoded.ok()) return ErrorResponse(decoded.status());
   const auto& binding = static_cast<const k8s::core::v1::Binding&>(**decoded);
   // POST .../pods/NAME/binding or POST .../bindings with the pod's name in the body.
@@ -168,6 +164,7 @@ Response CreateBinding(Request& request, const Registry& pods, const Output& out
         binding.metadata().name(), name)));
   }
   std::vector<StatusCause> causes;
+  if (name.empty()) causes.push_back({"FieldValueRequired", "Required value", "metadata.name"});
   if (binding.target().name().empty()) causes.push_back({"FieldValueRequired", "Required value", "target.name"});
   if (!binding.target().kind().empty() && binding.target().kind() != "Node") {
     causes.push_back({"FieldValueNotSupported",
@@ -226,10 +223,7 @@ Response Subresource(Request& request, const Registry& registry, const Registry*
   const std::string& sub = request.info.subresource;
   const std::string& verb = request.info.verb;
   const std::string& resource = registry.type().resource;
-  auto not_allowed = [&] {
-    return ErrorResponse(Status::MethodNotAllowed(fmt::format(
-        "the server does not allow this method on the requested resource")));
-  };
+  auto not_allowed = [] { return MethodNotAllowedResponse(); };
   if (sub == "status") {
     if (verb == "get") return Get(request, registry, output);
     if (verb == "update") return Update(request, registry, output);

@@ -19,51 +19,64 @@ using tcp = asio::ip::tcp;
 class BeastServer : public Server {
  public:
   BeastServer(const ServerOptions& options, Handler handler)
-      : options_(options), handler_(std::move(handler)), acceptor_(io_) {}
+      : handler_(std::move(handler)),
+        workers_(static_cast<size_t>(std::max(1, options.handler_threads))),
+        acceptor_(io_) {
+    context_.handler = &handler_;
+    context_.workers = &workers_;
+    context_.options = options;
+  }
   ~BeastServer() override { Stop(); }
 
   Status Listen() {
+    const ServerOptions& options = context_.options;
     beast::error_code ec;
-    auto address = asio::ip::make_address(options_.address, ec);
-    if (ec) return Status::BadRequest(fmt::format("bad bind address {}", options_.address));
-    tcp::endpoint endpoint(address, options_.port);
+    auto address = asio::ip::make_address(options.address, ec);
+    if (ec) return Status::BadRequest(fmt::format("bad bind address {}", options.address));
+    tcp::endpoint endpoint(address, options.port);
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
       return Status::InternalError(
-          fmt::format("listening on {}:{}: {}", options_.address, options_.port, ec.message()));
+          fmt::format("listening on {}:{}: {}", options.address, options.port, ec.message()));
     }
     port_ = acceptor_.local_endpoint().port();
     Accept();
-    for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { io_.run(); });
+    for (int i = 0; i < std::max(1, options.io_threads); ++i) {
+      threads_.emplace_back([this] { io_.run(); });
+    }
     return Status();
   }
 
   uint16_t port() const override { return port_; }
 
+  // The I/O threads stop first (no new requests, no more writes), then the handlers that are
+  // running finish; sessions, with their streams and store watchers, go with the io_context.
+  // Must not be called from a server thread.
   void Stop() override {
     if (stopped_.exchange(true)) return;
-    asio::post(io_, [this] {
-      beast::error_code ignored;
-      acceptor_.close(ignored);
-    });
     io_.stop();
     for (auto& t : threads_) t.join();
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    workers_.stop();
+    workers_.join();
   }
 
  private:
   void Accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket s) {
       if (ec) return;  // closed
-      std::make_shared<Session>(std::move(s), handler_, options_.body_limit)->Run();
+      std::make_shared<Session>(std::move(s), &context_)->Run();
       Accept();
     });
   }
 
-  const ServerOptions options_;
   const Handler handler_;
+  SessionContext context_;
+  asio::thread_pool workers_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;

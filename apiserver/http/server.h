@@ -5,6 +5,7 @@
 // client goes away. Transport only: routing and encoding live above it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,8 +22,18 @@ using Handler = std::function<apiserver::Response(apiserver::Request&)>;
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (see Server::port())
-  int threads = 4;
+  // Threads doing network I/O; they never run handlers, so a slow request (a write waiting
+  // for its sync, a read waiting for a resourceVersion) never stalls other connections.
+  int io_threads = 2;
+  int handler_threads = 16;  // threads running the handler
   uint64_t body_limit = 3 * 1024 * 1024;  // Kubernetes' request size limit: 413 beyond
+  int max_connections = 4096;             // more are closed at once
+  // A connection that sends no complete request for this long is closed (slow or idle
+  // clients), as Go's http.Server ReadTimeout/IdleTimeout do for the Kubernetes apiserver.
+  std::chrono::seconds read_timeout{90};
+  // A response (or a watch chunk) the client does not take within this long ends the
+  // connection: a client that stopped reading cannot pin a watch forever.
+  std::chrono::seconds write_timeout{60};
 };
 
 class Server {

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <set>
+
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/request_info.h"
 
@@ -12,6 +15,11 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+
+// Warnings come from request content (unknown field names): bounded in size and number,
+// control characters dropped, so a body cannot forge or flood response headers.
+constexpr size_t kMaxWarningBytes = 1024;
+constexpr size_t kMaxWarnings = 50;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -27,7 +35,7 @@ apiserver::Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
   out.path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) out.query = apiserver::ParseQuery(target.substr(q + 1));
   for (const auto& field : in) {
-    std::string name = Lower(std::string_view(field.name_string().data(), field.name_string().size()));
+    std::string name = Lower({field.name_string().data(), field.name_string().size()});
     std::string value(field.value());
     auto [it, inserted] = out.headers.emplace(name, value);
     if (!inserted) it->second += ", " + value;
@@ -37,9 +45,10 @@ apiserver::Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
 }
 
 // `299 - "text"`, the Warning header Kubernetes writes (quotes and backslashes escaped).
-std::string WarningValue(const std::string& text) {
+std::string WarningValue(std::string_view text) {
   std::string out = "299 - \"";
-  for (char c : text) {
+  for (char c : text.substr(0, kMaxWarningBytes)) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) continue;
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
@@ -53,7 +62,11 @@ bhttp::response<bhttp::string_body> ToBeast(apiserver::Response&& in,
   out.set(bhttp::field::content_type, in.content_type);
   out.set(bhttp::field::cache_control, "no-cache, private");
   for (const auto& [name, value] : in.headers) out.insert(name, value);
-  for (const auto& w : warnings) out.insert(bhttp::field::warning, WarningValue(w));
+  std::set<std::string> seen;
+  for (const auto& w : warnings) {
+    if (seen.size() == kMaxWarnings) break;
+    if (seen.insert(w).second) out.insert(bhttp::field::warning, WarningValue(w));
+  }
   out.body() = std::move(in.body);
   return out;
 }
@@ -68,35 +81,45 @@ std::string Chunk(const std::string& data) {
 
 }  // namespace
 
-Session::Session(tcp::socket socket, const Handler& handler, uint64_t body_limit)
-    : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit) {}
+Session::Session(tcp::socket socket, SessionContext* context)
+    : stream_(std::move(socket)), context_(context) {
+  context_->connections++;
+}
 
-void Session::Run() { Read(); }
+Session::~Session() {
+  if (body_) body_->Close();
+  context_->connections--;
+}
+
+void Session::Run() {
+  if (context_->connections > context_->options.max_connections) return Close();
+  Read();
+}
 
 void Session::Read() {
   parser_.emplace();
-  parser_->body_limit(body_limit_);
+  parser_->body_limit(context_->options.body_limit);
   parser_->header_limit(1 << 20);
+  stream_.expires_after(context_->options.read_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
 
 void Session::OnRead(beast::error_code ec) {
-  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-      ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
-    return Close();
-  }
+  stream_.expires_never();
   if (ec == bhttp::error::body_limit) {
     return Write(StatusResponse(Status(Reason::kRequestEntityTooLarge,
-                                       "the request body is too large: the limit is 3 MiB"),
+                                       fmt::format("the request body is too large: the limit "
+                                                   "is {} bytes",
+                                                   context_->options.body_limit)),
                                 11),
                  false);
   }
   if (ec) {
-    // A request Beast cannot parse gets a 400 Status; anything else (the peer went away,
-    // a half-sent message) just ends the connection.
+    // A request Beast cannot parse gets a 400 Status; anything else (the peer went away, a
+    // half-sent message, the read timeout) just ends the connection.
     bool malformed = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-                     ec != bhttp::error::partial_message;
+                     ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream;
     if (!malformed) return Close();
     return Write(StatusResponse(Status::BadRequest("malformed HTTP request: " + ec.message()), 11),
                  false);
@@ -105,16 +128,33 @@ void Session::OnRead(beast::error_code ec) {
   unsigned version = beast_request.version();
   bool keep_alive = beast_request.keep_alive();
   apiserver::Request request = ToRequest(std::move(beast_request));
-  apiserver::Response response = handler_(request);
-  if (response.stream) return StartStream(std::move(response), version, keep_alive);
+  // The handler runs on the worker pool; its answer is written back on this strand.
+  asio::post(*context_->workers, [self = shared_from_this(), request = std::move(request), version,
+                                  keep_alive]() mutable {
+    apiserver::Response response = (*self->context_->handler)(request);
+    asio::post(self->stream_.get_executor(),
+               [self, request = std::move(request), response = std::move(response), version,
+                keep_alive]() mutable {
+                 self->Respond(std::move(request), std::move(response), version, keep_alive);
+               });
+  });
+}
+
+void Session::Respond(apiserver::Request request, apiserver::Response response, unsigned version,
+                      bool keep_alive) {
+  if (response.stream) return StartStream(std::move(response), version);
+  bool head = request.method == "HEAD";
   auto out = ToBeast(std::move(response), request.warnings, version);
   out.keep_alive(keep_alive);
+  out.prepare_payload();
+  if (head) out.body().clear();  // Content-Length stays that of the body not sent
   Write(std::move(out), keep_alive);
 }
 
 void Session::Write(BeastResponse response, bool keep_alive) {
-  response.prepare_payload();
+  if (response.body().size() > 0 || !response.has_content_length()) response.prepare_payload();
   auto shared = std::make_shared<BeastResponse>(std::move(response));
+  stream_.expires_after(context_->options.write_timeout);
   bhttp::async_write(stream_, *shared,
                      [self = shared_from_this(), shared, keep_alive](beast::error_code ec, size_t) {
                        if (ec || !keep_alive) return self->Close();
@@ -123,22 +163,24 @@ void Session::Write(BeastResponse response, bool keep_alive) {
 }
 
 void Session::Close() {
+  if (closed_) return;
+  closed_ = true;
   beast::error_code ignored;
   if (body_) body_->Close();
   if (stream_timer_) stream_timer_->cancel();
-  stream_done_ = true;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);
 }
 
-void Session::StartStream(apiserver::Response response, unsigned version, bool keep_alive) {
+void Session::StartStream(apiserver::Response response, unsigned version) {
   body_ = std::move(response.stream);
-  keep_alive_ = keep_alive;
   // The connection closes when the stream ends: a client re-watches on a new one.
   pending_ = fmt::format(
-      "HTTP/1.{} 200 OK\r\nContent-Type: {}\r\nCache-Control: no-cache, private\r\n"
+      "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nCache-Control: no-cache, private\r\n"
       "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-      version == 10 ? 0 : 1, response.content_type);
+      response.code,
+      std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.code))),
+      response.content_type);
   std::weak_ptr<Session> weak = shared_from_this();
   auto executor = stream_.get_executor();
   body_->Start([weak, executor] {
@@ -162,16 +204,24 @@ void Session::StartStream(apiserver::Response response, unsigned version, bool k
 void Session::WatchForHangup() {
   stream_.socket().async_read_some(
       asio::buffer(&hangup_byte_, 1), [self = shared_from_this()](beast::error_code ec, size_t) {
-        if (ec) {
-          if (!self->stream_done_) self->Close();
-          return;
-        }
-        if (!self->stream_done_) self->WatchForHangup();  // a stray byte; keep listening
+        if (ec) return self->Close();
+        if (!self->closed_) self->WatchForHangup();  // a stray byte; keep listening
       });
 }
 
+// Encoding a chunk runs on this I/O thread, outside the handler chain's panic recovery:
+// whatever it throws ends this connection, never the process.
 void Session::Pump() {
-  if (stream_done_ || write_in_flight_) return;
+  try {
+    PumpOnce();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "apiserver: watch stream failed: %s\n", e.what());
+    Close();
+  }
+}
+
+void Session::PumpOnce() {
+  if (closed_ || write_in_flight_) return;
   bool last = false;
   if (!stream_ended_) {
     std::string data;
@@ -188,6 +238,7 @@ void Session::Pump() {
   writing_ = std::move(pending_);
   pending_.clear();
   write_in_flight_ = true;
+  stream_.expires_after(context_->options.write_timeout);
   asio::async_write(stream_, asio::buffer(writing_),
                     [self = shared_from_this(), last](beast::error_code ec, size_t) {
                       self->write_in_flight_ = false;

@@ -75,3 +75,29 @@ TEST_CASE("json patch: a body that does not decode is a 400 with Go's message") 
 
 }  // namespace
 }  // namespace pk::patch
+
+namespace pk::patch {
+namespace {
+
+TEST_CASE("json patch: copies that double the document are stopped, deep bodies refused") {
+  Json doc = Json::parse(R"({"a":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})");
+  std::string ops = "[";
+  for (int i = 0; i < 40; ++i) {
+    if (i > 0) ops += ",";
+    ops += R"({"op":"copy","from":"","path":"/a)" + std::to_string(i) + "\"}";
+  }
+  ops += "]";
+  auto grown = JsonPatch(doc, ops);
+  REQUIRE_FALSE(grown.ok());
+  CHECK(grown.status().code() == 413);
+
+  std::string deep(20000, '[');
+  CHECK(JsonPatch(doc, deep).status().code() == 400);
+  std::string deep_object;
+  for (int i = 0; i < 20000; ++i) deep_object += R"({"a":)";
+  CHECK(MergePatch(doc, deep_object).status().code() == 400);
+  CHECK(StrategicMergePatch(doc, deep_object, nullptr).status().code() == 400);
+}
+
+}  // namespace
+}  // namespace pk::patch

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "apimachinery/codec.h"
 #include "apiserver/patch/errors.h"
 
 namespace pk::patch::strategic {
@@ -275,6 +276,7 @@ namespace pk::patch {
 
 Result<Json> StrategicMergePatch(const Json& original, std::string_view patch,
                                  const google::protobuf::Descriptor* type) {
+  PK_RETURN_IF_ERROR(json::CheckDepth(patch));
   Json parsed = Json::parse(patch, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return Status::BadRequest(GoJsonSyntaxError(patch));
   if (!parsed.is_object()) {

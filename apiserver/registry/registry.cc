@@ -226,7 +226,8 @@ Result<std::pair<ObjectPtr, bool>> Registry::Update(const WriteContext& ctx,
     if (!next.ok()) return next;
     created = current == nullptr;
     if (created) {
-      if (!options.allow_create && !strategy_.AllowCreateOnUpdate()) {
+      if (options.status_only ||
+          (!options.allow_create && !strategy_.AllowCreateOnUpdate())) {
         return Status::NotFound(type_.group_resource(), name);
       }
       ObjectMeta* meta = MutableObjectMeta(next->get());

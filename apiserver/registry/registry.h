@@ -39,7 +39,8 @@ using UpdateFunc = std::function<Result<MessagePtr>(const google::protobuf::Mess
 
 struct UpdateOptions {
   bool allow_create = false;  // create when missing (server-side apply; strategies that allow it)
-  // Forbid changing anything but the subresource's part ("status": status and metadata).
+  // A status write: only the object's status changes (and its managedFields); it never
+  // creates an object.
   bool status_only = false;
 };
 

@@ -68,6 +68,9 @@ class Strategy {
   // deleted and kept; PrepareForDelete then records the state (namespace phase Terminating).
   virtual bool HasPendingFinalizers(const Message& object) const { return false; }
   virtual void PrepareForDelete(Message* object) const {}
+  // Whether DELETE answers with the deleted object (Kubernetes' ReturnDeletedObject: pods,
+  // services, service accounts, namespaces) rather than a Success Status.
+  virtual bool ReturnDeletedObject() const { return false; }
 
   // Field selector labels beyond metadata.name and metadata.namespace, as Kubernetes
   // supports them for the resource ("spec.nodeName" for pods). Others are 400.

@@ -25,5 +25,6 @@ expect "describe"             'Name: +d'                       k describe pod d
 expect "describe events"      'Events:'                        k describe pod d
 expect "secret"               'secret/s created'               k create secret generic s --from-literal=k=v
 expect_eq "secret data"       'dg=='                           k get secret s -o jsonpath='{.data.k}'
+expect_eq "auth can-i"         'yes'                            k auth can-i create pods
 expect "cluster-info"         'Kubernetes control plane'       k cluster-info
 summary

@@ -38,6 +38,12 @@ expect "400 for a bad selector"      '^400 .*BadRequest' code_of GET "$ns?labelS
 expect "400 for a bad resourceVersion" '^400' code_of GET "$ns?resourceVersion=abc"
 expect "400 for a bad dryRun"        '^400' code_of POST "$ns?dryRun=Some" application/json "$E2E_DIR/otherns"
 expect "422 with causes"             '^422 .*"causes"' bash -c "printf '{\"metadata\":{\"name\":\"UPPER\"}}' >'$E2E_DIR/upper'; curl -sS -w '%{http_code} ' -o '$E2E_DIR/b2' -X POST -H 'Content-Type: application/json' --data-binary @'$E2E_DIR/upper' '$ns'; cat '$E2E_DIR/b2'"
+printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}' >"$E2E_DIR/named-b"
+expect "400 for an apply that renames" '^400 .*does not match the name on the URL' code_of PATCH "$ns/a?fieldManager=t" application/apply-patch+yaml "$E2E_DIR/named-b"
+printf '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ghost"},"status":{"phase":"Running"}}' >"$E2E_DIR/ghost"
+expect "404 for a status write of a missing pod" '^404' code_of PATCH "$base/api/v1/namespaces/default/pods/ghost/status?fieldManager=t" application/apply-patch+yaml "$E2E_DIR/ghost"
+expect "400 for a name that is no path segment" '^400 .*may not contain' code_of GET "$ns/a%25b"
+expect_eq "HEAD has no body"         '200 0' curl -sS -I -o /dev/null -w '%{http_code} %{size_download}' "$base/api/v1/namespaces"
 # Raw garbage on the socket.
 printf 'GET /api HTTP/1.1\r\nthis header has no colon\r\n\r\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; cat >&3; cat <&3" >"$E2E_DIR/raw" 2>&1
 expect "garbage is a 400"            '^HTTP/1.1 400' cat "$E2E_DIR/raw"

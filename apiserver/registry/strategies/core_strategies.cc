@@ -75,6 +75,8 @@ class NamespaceStrategyImpl : public Strategy {
     As<Namespace>(object).mutable_status()->set_phase("Terminating");
   }
 
+  bool ReturnDeletedObject() const override { return true; }
+
   // NamespaceToSelectableFields.
   std::vector<std::string> FieldSelectors() const override { return {"status.phase"}; }
 };

@@ -77,6 +77,8 @@ class PodStrategyImpl : public Strategy {
     return period > 0;
   }
 
+  bool ReturnDeletedObject() const override { return true; }
+
   // PodToSelectableFields.
   std::vector<std::string> FieldSelectors() const override {
     return {

@@ -114,6 +114,7 @@ void PatchAllocatedValues(ServiceSpec* spec, const ServiceSpec& old) {
 
 class ServiceStrategyImpl : public Strategy {
  public:
+  bool ReturnDeletedObject() const override { return true; }
   void Default(Message* object) const override {
     ServiceSpec* spec = As<Service>(object).mutable_spec();
     DefaultSessionAffinity(spec);

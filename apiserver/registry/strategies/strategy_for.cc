@@ -16,6 +16,17 @@ class CreateOnUpdateStrategy : public Strategy {
   bool AllowCreateOnUpdate() const override { return true; }
 };
 
+// Generic rules; DELETE answers with the object (Kubernetes' serviceaccounts registry).
+class ReturnDeletedStrategy : public Strategy {
+ public:
+  bool ReturnDeletedObject() const override { return true; }
+};
+
+const Strategy& ReturnDeleted() {
+  static const ReturnDeletedStrategy strategy;
+  return strategy;
+}
+
 const Strategy& CreateOnUpdate() {
   static const CreateOnUpdateStrategy strategy;
   return strategy;
@@ -33,6 +44,7 @@ const std::map<TableKey, const Strategy*>& Table() {
       {{"", "secrets"}, &SecretStrategy()},
       {{"", "configmaps"}, &ConfigMapStrategy()},
       {{"", "endpoints"}, &CreateOnUpdate()},
+      {{"", "serviceaccounts"}, &ReturnDeleted()},
       {{"", "limitranges"}, &CreateOnUpdate()},
       {{"apps", "deployments"}, &DeploymentStrategy()},
       {{"apps", "replicasets"}, &ReplicaSetStrategy()},

@@ -1,0 +1,44 @@
+// The authorization reviews (SelfSubjectAccessReview, SubjectAccessReview,
+// LocalSubjectAccessReview, SelfSubjectRulesReview): questions answered at once and never
+// stored, as Kubernetes' review registries do. The server has no authorizer yet (the
+// authorization slot of the chain is empty), so every request is allowed and the answers
+// say so; `kubectl auth can-i` prints "yes".
+#include "apiserver/endpoints/encode.h"
+#include "apiserver/endpoints/handlers.h"
+#include "proto/authorization/v1/authorization.pb.h"
+
+namespace pk::apiserver::handlers {
+namespace {
+
+namespace authz = k8s::authorization::v1;
+
+void AnswerEverythingAllowed(google::protobuf::Message* review) {
+  if (auto* rules = dynamic_cast<authz::SelfSubjectRulesReview*>(review)) {
+    auto* status = rules->mutable_status();
+    status->Clear();
+    auto* resource = status->add_resource_rules();
+    resource->add_verbs("*");
+    resource->add_api_groups("*");
+    resource->add_resources("*");
+    auto* non_resource = status->add_non_resource_rules();
+    non_resource->add_verbs("*");
+    non_resource->add_non_resource_urls("*");
+    return;
+  }
+  const auto* field = review->GetDescriptor()->FindFieldByName("status");
+  auto* status = review->GetReflection()->MutableMessage(review, field);
+  status->Clear();
+  status->GetReflection()->SetBool(status, status->GetDescriptor()->FindFieldByName("allowed"),
+                                   true);
+}
+
+}  // namespace
+
+Response Review(Request& request, const Registry& registry, const Output& output) {
+  auto review = DecodeBody(request, registry.type());
+  if (!review.ok()) return ErrorResponse(review.status());
+  AnswerEverythingAllowed(review->get());
+  return JsonResponse(201, EncodeObject(registry.type(), **review, output), output);
+}
+
+}  // namespace pk::apiserver::handlers
