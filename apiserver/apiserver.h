@@ -13,7 +13,7 @@ namespace pk::apiserver {
 struct Options {
   std::string data_dir;  // the RocksDB store lives in DATA_DIR/store
   std::string bind_address = "127.0.0.1";
-  uint16_t port = 0;     // 0: any free port
+  uint16_t port = 0;         // 0: any free port
   int io_threads = 2;        // network I/O
   int handler_threads = 16;  // requests served at once (beyond: queued)
   int max_requests_in_flight = 400;

@@ -1,9 +1,10 @@
 // apiserver: serves the Kubernetes API from a RocksDB store.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
-#include <unistd.h>
 
 #include "apiserver/apiserver.h"
 

@@ -19,8 +19,8 @@ class NamespaceLifecycle : public Plugin {
   Status Validate(const Attributes& a) override {
     if (a.type->resource == "namespaces") {
       if (a.operation == Operation::kDelete && IsImmortal(a.name)) {
-        return Status::Forbidden(
-            fmt::format("namespaces \"{}\" is forbidden: this namespace may not be deleted", a.name));
+        return Status::Forbidden(fmt::format(
+            "namespaces \"{}\" is forbidden: this namespace may not be deleted", a.name));
       }
       return Status();
     }
@@ -29,7 +29,8 @@ class NamespaceLifecycle : public Plugin {
     }
     auto ns = store_->Get(storage::ObjectKey("namespaces", "", a.ns));
     if (!ns.ok()) {
-      if (ns.status().reason() == Reason::kNotFound) return Status::NotFound({"", "namespaces"}, a.ns);
+      if (ns.status().reason() == Reason::kNotFound)
+        return Status::NotFound({"", "namespaces"}, a.ns);
       return ns.take_status();
     }
     const auto& object = static_cast<const k8s::core::v1::Namespace&>(**ns);

@@ -49,7 +49,6 @@ Result<nlohmann::ordered_json> PatchJson(const Request& request, PatchType patch
                                          const nlohmann::ordered_json& live,
                                          const google::protobuf::Descriptor* descriptor);
 
-
 // The registry's view of who writes: namespace, user, dryRun=All. BadRequest for an unknown
 // dryRun value.
 Result<registry::WriteContext> WriteContextOf(const Request& request);

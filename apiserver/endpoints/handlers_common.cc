@@ -78,8 +78,8 @@ Result<registry::WriteContext> WriteContextOf(const Request& request) {
   auto dry_run = request.Query("dryRun");
   if (dry_run && !dry_run->empty()) {
     if (*dry_run != "All") {
-      return Status::BadRequest(fmt::format(
-          "dryRun: Unsupported value: \"{}\": supported values: \"All\"", *dry_run));
+      return Status::BadRequest(
+          fmt::format("dryRun: Unsupported value: \"{}\": supported values: \"All\"", *dry_run));
     }
     ctx.dry_run = true;
   }
@@ -123,7 +123,8 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
   if (media == "application/yaml") {
     auto docs = YamlToJsonDocuments(request.body);
     if (!docs.ok()) return docs.take_status();
-    if (docs->size() != 1) return Status::BadRequest("the body must hold exactly one YAML document");
+    if (docs->size() != 1)
+      return Status::BadRequest("the body must hold exactly one YAML document");
     return DecodeJson(request, type, (*docs)[0].dump(), type.kind);
   }
   if (media == kKubernetesProtobufContentType) return DecodeProtobuf(request, type);

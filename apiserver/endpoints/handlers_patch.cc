@@ -34,10 +34,14 @@ Result<PatchType> PatchTypeOf(const Request& request) {
 Result<Json> PatchJson(const Request& request, PatchType patch_type, const Json& live,
                        const google::protobuf::Descriptor* descriptor) {
   switch (patch_type) {
-    case PatchType::kJson: return patch::JsonPatch(live, request.body);
-    case PatchType::kMerge: return patch::MergePatch(live, request.body);
-    case PatchType::kStrategic: return patch::StrategicMergePatch(live, request.body, descriptor);
-    case PatchType::kApply: break;
+    case PatchType::kJson:
+      return patch::JsonPatch(live, request.body);
+    case PatchType::kMerge:
+      return patch::MergePatch(live, request.body);
+    case PatchType::kStrategic:
+      return patch::StrategicMergePatch(live, request.body, descriptor);
+    case PatchType::kApply:
+      break;
   }
   return Status::UnsupportedMediaType("apply patches are not supported here");
 }
@@ -105,7 +109,8 @@ Response Patch(Request& request, const Registry& registry, const Output& output)
   }
   const ResourceType& type = registry.type();
   auto update = [&](const Message* current) -> Result<registry::MessagePtr> {
-    if (current == nullptr && !apply) return Status::NotFound(type.group_resource(), request.info.name);
+    if (current == nullptr && !apply)
+      return Status::NotFound(type.group_resource(), request.info.name);
     auto patched = Patched(request, type, *patch_type, current);
     if (!patched.ok()) return patched.take_status();
     auto next = DecodeJson(request, type, patched->dump(), type.kind);

@@ -14,7 +14,8 @@ namespace {
 Result<int64_t> ParseResourceVersion(const std::string& text) {
   if (text.empty()) return int64_t{0};
   auto rv = ParseInt64(text, "resource version");
-  if (!rv.ok() || *rv < 0) return Status::BadRequest(fmt::format("invalid resource version \"{}\"", text));
+  if (!rv.ok() || *rv < 0)
+    return Status::BadRequest(fmt::format("invalid resource version \"{}\"", text));
   return rv;
 }
 

@@ -1,7 +1,6 @@
 // create, update (PUT), delete and deletecollection.
 #include <fmt/format.h>
 
-
 #include "apimachinery/codec.h"
 #include "apimachinery/object.h"
 #include "apiserver/endpoints/encode.h"
@@ -33,7 +32,8 @@ Result<registry::DeleteOptions> DeleteOptionsOf(const Request& request, bool* dr
   if (body.has_preconditions()) {
     if (body.preconditions().has_uid()) options.preconditions.uid = body.preconditions().uid();
     if (body.preconditions().has_resource_version()) {
-      auto rv = ParseInt64(body.preconditions().resource_version(), "preconditions.resourceVersion");
+      auto rv =
+          ParseInt64(body.preconditions().resource_version(), "preconditions.resourceVersion");
       if (!rv.ok()) return rv.take_status();
       options.preconditions.resource_version = *rv;
     }

@@ -41,15 +41,15 @@ struct RequestInfo {
 };
 
 struct Request {
-  std::string method;  // GET POST PUT PATCH DELETE
-  std::string path;    // without the query
+  std::string method;                             // GET POST PUT PATCH DELETE
+  std::string path;                               // without the query
   std::multimap<std::string, std::string> query;  // decoded
   std::map<std::string, std::string> headers;     // lower-case names
   std::string body;
 
   RequestInfo info;  // by the request-info filter
   UserInfo user;     // by the authentication slot
-  // Non-long-running requests must finish by then (the timeout filter sets it).
+  // Non-long-running requests should finish by then (the timeout filter sets and checks it).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::vector<std::string> warnings;  // become `Warning: 299 - "..."` headers
 

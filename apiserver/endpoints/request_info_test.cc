@@ -72,7 +72,9 @@ TEST_CASE("queries are percent-decoded; + is a space; repeated keys kept") {
 }
 
 TEST_CASE("negotiation picks Tables, metadata or objects in the client's order") {
-  auto table = Negotiate("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json");
+  auto table = Negotiate(
+      "application/json;as=Table;v=v1;g=meta.k8s.io,application/"
+      "json;as=Table;v=v1beta1;g=meta.k8s.io,application/json");
   REQUIRE(table.ok());
   CHECK(table->shape == Output::Shape::kTable);
   auto meta = Negotiate("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1");

@@ -104,9 +104,8 @@ Response ResourceHandler::ServeResource(Request& request) const {
   const auto& verbs = verbs_.at(type.group_resource());
   if (!info.subresource.empty()) {
     auto subs = subresources_.find(type.group_resource());
-    if (subs == subresources_.end() ||
-        std::find(subs->second.begin(), subs->second.end(), info.subresource) ==
-            subs->second.end()) {
+    if (subs == subresources_.end() || std::find(subs->second.begin(), subs->second.end(),
+                                                 info.subresource) == subs->second.end()) {
       return NotFoundResponse();
     }
     return handlers::Subresource(request, *registry, pods, *output);

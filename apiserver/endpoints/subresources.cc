@@ -59,8 +59,8 @@ k8s::autoscaling::v1::Scale ScaleOf(const Message& object) {
     if (fd != nullptr && !fd->is_repeated() &&
         fd->message_type() == k8s::meta::v1::LabelSelector::descriptor() &&
         spec->GetReflection()->HasField(*spec, fd)) {
-      auto selector = LabelSelector::FromProto(
-          static_cast<const k8s::meta::v1::LabelSelector&>(spec->GetReflection()->GetMessage(*spec, fd)));
+      auto selector = LabelSelector::FromProto(static_cast<const k8s::meta::v1::LabelSelector&>(
+          spec->GetReflection()->GetMessage(*spec, fd)));
       if (selector.ok()) scale.mutable_status()->set_selector(selector->String());
     }
   }
@@ -109,7 +109,8 @@ Response Scale(Request& request, const Registry& registry, const Output& output)
     registry::MessagePtr next(current->New());
     next->CopyFrom(*current);
     const std::string& rv = scale->metadata().resource_version();
-    MutableObjectMeta(next.get())->set_resource_version(rv.empty() ? GetObjectMeta(*current)->resource_version() : rv);
+    MutableObjectMeta(next.get())
+        ->set_resource_version(rv.empty() ? GetObjectMeta(*current)->resource_version() : rv);
     SetSpecReplicas(next.get(), scale->spec().replicas());
     return next;
   };
@@ -123,13 +124,13 @@ Status Bind(const k8s::core::v1::Binding& binding, Message* object) {
   const std::string& name = pod->metadata().name();
   const GroupResource resource{"", "pods/binding"};
   if (pod->metadata().has_deletion_timestamp()) {
-    return Status::Conflict(resource, name,
-                            fmt::format("pod {} is being deleted, cannot be assigned to a host", name));
+    return Status::Conflict(
+        resource, name, fmt::format("pod {} is being deleted, cannot be assigned to a host", name));
   }
   if (!pod->spec().node_name().empty()) {
-    return Status::Conflict(resource, name,
-                            fmt::format("pod {} is already assigned to node \"{}\"", name,
-                                        pod->spec().node_name()));
+    return Status::Conflict(
+        resource, name,
+        fmt::format("pod {} is already assigned to node \"{}\"", name, pod->spec().node_name()));
   }
   pod->mutable_spec()->set_node_name(binding.target().name());
   for (const auto& [key, value] : binding.metadata().annotations()) {
@@ -157,15 +158,17 @@ Response CreateBinding(Request& request, const Registry& pods, const Output& out
   if (!decoded.ok()) return ErrorResponse(decoded.status());
   const auto& binding = static_cast<const k8s::core::v1::Binding&>(**decoded);
   // POST .../pods/NAME/binding or POST .../bindings with the pod's name in the body.
-  std::string name = request.info.subresource == "binding" ? request.info.name : binding.metadata().name();
+  std::string name =
+      request.info.subresource == "binding" ? request.info.name : binding.metadata().name();
   if (!binding.metadata().name().empty() && binding.metadata().name() != name) {
-    return ErrorResponse(Status::BadRequest(fmt::format(
-        "the name of the object ({}) does not match the name on the URL ({})",
-        binding.metadata().name(), name)));
+    return ErrorResponse(Status::BadRequest(
+        fmt::format("the name of the object ({}) does not match the name on the URL ({})",
+                    binding.metadata().name(), name)));
   }
   std::vector<StatusCause> causes;
   if (name.empty()) causes.push_back({"FieldValueRequired", "Required value", "metadata.name"});
-  if (binding.target().name().empty()) causes.push_back({"FieldValueRequired", "Required value", "target.name"});
+  if (binding.target().name().empty())
+    causes.push_back({"FieldValueRequired", "Required value", "target.name"});
   if (!binding.target().kind().empty() && binding.target().kind() != "Node") {
     causes.push_back({"FieldValueNotSupported",
                       fmt::format("Unsupported value: \"{}\": supported values: \"Node\"",
@@ -205,8 +208,9 @@ Response ToKubelet(Request& request, const Registry& pods) {
     return ErrorResponse(Status::BadRequest(
         fmt::format("pod {} does not have a host assigned", pod.metadata().name())));
   }
-  return ErrorResponse(Status(Reason::kServiceUnavailable,
-                              fmt::format("no kubelet serves node \"{}\"", pod.spec().node_name())));
+  return ErrorResponse(
+      Status(Reason::kServiceUnavailable,
+             fmt::format("no kubelet serves node \"{}\"", pod.spec().node_name())));
 }
 
 bool IsOneOf(const std::string& verb, std::initializer_list<const char*> verbs) {

@@ -38,8 +38,8 @@ TEST_CASE("the chain fills request info and the user before the API handler") {
 }
 
 TEST_CASE("an exception in a handler is a 500 Status, not a crash") {
-  Handler chain = BuildHandlerChain(
-      [](Request&) -> Response { throw std::runtime_error("boom"); }, {});
+  Handler chain =
+      BuildHandlerChain([](Request&) -> Response { throw std::runtime_error("boom"); }, {});
   Request r = Get("/api/v1/pods");
   Response out = chain(r);
   CHECK(out.code == 500);
@@ -71,14 +71,16 @@ TEST_CASE("over the in-flight limit a request gets 429 with Retry-After; watches
       chain(r);
     });
   }
-  for (int i = 0; i < 1000 && inside < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 1000 && inside < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   REQUIRE(inside == 2);
   Request third = Get("/api/v1/pods");
   Response refused = chain(third);
   CHECK(refused.code == 429);
   CHECK(refused.body.find("TooManyRequests") != std::string::npos);
   bool retry_after = false;
-  for (const auto& [name, value] : refused.headers) retry_after |= name == "Retry-After" && value == "1";
+  for (const auto& [name, value] : refused.headers)
+    retry_after |= name == "Retry-After" && value == "1";
   CHECK(retry_after);
   Request watch = Get("/api/v1/pods");
   watch.query.emplace("watch", "true");
@@ -109,6 +111,24 @@ TEST_CASE("a client timeout shortens the deadline; a bad one is 400") {
   Request bad = Get("/api/v1/pods");
   bad.query.emplace("timeout", "soon");
   CHECK(chain(bad).code == 400);
+}
+
+TEST_CASE("a read that overruns its deadline is 504; a write reports what it did") {
+  Handler chain = BuildHandlerChain(
+      [](Request&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+        return Response{};
+      },
+      {});
+  Request read = Get("/api/v1/pods");
+  read.query.emplace("timeout", "1s");
+  Response late = chain(read);
+  CHECK(late.code == 504);
+  CHECK(late.body.find("request did not complete within requested timeout") != std::string::npos);
+  Request write = Get("/api/v1/namespaces/a/pods");
+  write.method = "POST";
+  write.query.emplace("timeout", "1s");
+  CHECK(chain(write).code == 200);
 }
 
 TEST_CASE("the authentication and authorization slots refuse with their Status") {

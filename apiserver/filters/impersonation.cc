@@ -10,8 +10,7 @@ Handler WithImpersonation(Handler next) {
   return [next = std::move(next)](Request& request) -> Response {
     if (!request.Header("impersonate-user").empty() ||
         !request.Header("impersonate-group").empty()) {
-      return ErrorResponse(Status::Forbidden(
-          "impersonation is not supported by this server yet"));
+      return ErrorResponse(Status::Forbidden("impersonation is not supported by this server yet"));
     }
     return next(request);
   };

@@ -1,7 +1,8 @@
 // Gives every non-long-running request a deadline: the server's --request-timeout, or the
-// client's shorter ?timeout=. Handlers are synchronous, so the deadline is honoured where a
-// request waits (for a resourceVersion, in the store) rather than by abandoning a request
-// midway -- which could acknowledge nothing yet commit a write.
+// client's shorter ?timeout=. Handlers are synchronous and are not abandoned midway (that
+// could leave a write committed but unanswered), so the deadline is checked when the handler
+// returns: a read that overran answers 504 Timeout, as Kubernetes does -- its client has
+// given up waiting. A write that overran still reports what it did.
 #include "apimachinery/time.h"
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/filters/chain.h"
@@ -21,7 +22,15 @@ Handler WithTimeout(Handler next, std::chrono::seconds timeout) {
     }
     request.deadline = std::chrono::steady_clock::now() +
                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit);
-    return next(request);
+    Response response = next(request);
+    const std::string& verb = request.info.verb;
+    bool read = verb == "get" || verb == "list";
+    if (read && std::chrono::steady_clock::now() > request.deadline) {
+      return ErrorResponse(Status::Timeout(
+          "Timeout: request did not complete within requested timeout - context deadline "
+          "exceeded"));
+    }
+    return response;
   };
 }
 

@@ -25,7 +25,7 @@ struct ServerOptions {
   // Threads doing network I/O; they never run handlers, so a slow request (a write waiting
   // for its sync, a read waiting for a resourceVersion) never stalls other connections.
   int io_threads = 2;
-  int handler_threads = 16;  // threads running the handler
+  int handler_threads = 16;               // threads running the handler
   uint64_t body_limit = 3 * 1024 * 1024;  // Kubernetes' request size limit: 413 beyond
   int max_connections = 4096;             // more are closed at once
   // A connection that sends no complete request for this long is closed (slow or idle

@@ -101,8 +101,9 @@ void Session::Read() {
   parser_->body_limit(context_->options.body_limit);
   parser_->header_limit(1 << 20);
   stream_.expires_after(context_->options.read_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
 
 void Session::OnRead(beast::error_code ec) {
@@ -178,8 +179,7 @@ void Session::StartStream(apiserver::Response response, unsigned version) {
   pending_ = fmt::format(
       "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nCache-Control: no-cache, private\r\n"
       "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-      response.code,
-      std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.code))),
+      response.code, std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.code))),
       response.content_type);
   std::weak_ptr<Session> weak = shared_from_this();
   auto executor = stream_.get_executor();
@@ -202,11 +202,12 @@ void Session::StartStream(apiserver::Response response, unsigned version) {
 }
 
 void Session::WatchForHangup() {
-  stream_.socket().async_read_some(
-      asio::buffer(&hangup_byte_, 1), [self = shared_from_this()](beast::error_code ec, size_t) {
-        if (ec) return self->Close();
-        if (!self->closed_) self->WatchForHangup();  // a stray byte; keep listening
-      });
+  stream_.socket().async_read_some(asio::buffer(&hangup_byte_, 1),
+                                   [self = shared_from_this()](beast::error_code ec, size_t) {
+                                     if (ec) return self->Close();
+                                     if (!self->closed_)
+                                       self->WatchForHangup();  // a stray byte; keep listening
+                                   });
 }
 
 // Encoding a chunk runs on this I/O thread, outside the handler chain's panic recovery:

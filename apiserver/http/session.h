@@ -4,7 +4,9 @@
 // Internal to http/.
 #pragma once
 
+// clang-format off
 #include <utility>  // before Boost 1.74's asio, which needs std::exchange
+// clang-format on
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -57,8 +59,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Streaming state; touched only on the connection's strand.
   std::shared_ptr<apiserver::BodyStream> body_;
   std::optional<boost::asio::steady_timer> stream_timer_;
-  std::string pending_;       // read from the stream, not yet written
-  std::string writing_;       // the chunk being written
+  std::string pending_;  // read from the stream, not yet written
+  std::string writing_;  // the chunk being written
   bool write_in_flight_ = false;
   bool stream_ended_ = false;  // no more data will come
   bool closed_ = false;        // the connection is closed

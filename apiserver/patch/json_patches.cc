@@ -62,7 +62,8 @@ Result<Json> JsonPatch(const Json& original, std::string_view patch) {
       if (copied > kMaxCopiedBytes) {
         return Status(Reason::kRequestEntityTooLarge,
                       "Request entity too large: the copy operations of the JSON patch add more "
-                      "than " + std::to_string(kMaxCopiedBytes) + " bytes");
+                      "than " +
+                          std::to_string(kMaxCopiedBytes) + " bytes");
       }
       result.patch_inplace(Json::array({op}));
     }

@@ -80,7 +80,8 @@ namespace pk::patch {
 namespace {
 
 TEST_CASE("json patch: copies that double the document are stopped, deep bodies refused") {
-  Json doc = Json::parse(R"({"a":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})");
+  Json doc =
+      Json::parse(R"({"a":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})");
   std::string ops = "[";
   for (int i = 0; i < 40; ++i) {
     if (i > 0) ops += ",";

@@ -37,6 +37,43 @@ void CopyField(const Message& from, Message* to, const char* field) {
   reflection->MutableMessage(to, fd)->CopyFrom(from.GetReflection()->GetMessage(from, fd));
 }
 
+// What an update cannot change: the object's identity, creation and deletion state, and
+// its generation (the strategy bumps that); the store assigns the resourceVersion.
+void CarryOverSystemFields(const ObjectMeta& old_meta, ObjectMeta* meta) {
+  meta->set_name(old_meta.name());
+  meta->set_namespace_(old_meta.namespace_());
+  meta->set_uid(old_meta.uid());
+  *meta->mutable_creation_timestamp() = old_meta.creation_timestamp();
+  if (old_meta.has_deletion_timestamp()) {
+    *meta->mutable_deletion_timestamp() = old_meta.deletion_timestamp();
+  } else {
+    meta->clear_deletion_timestamp();
+  }
+  if (old_meta.has_deletion_grace_period_seconds()) {
+    meta->set_deletion_grace_period_seconds(old_meta.deletion_grace_period_seconds());
+  } else {
+    meta->clear_deletion_grace_period_seconds();
+  }
+  meta->set_generation(old_meta.generation());
+  meta->clear_resource_version();
+  if (meta->generate_name().empty()) meta->set_generate_name(old_meta.generate_name());
+}
+
+// An update carrying a resourceVersion or uid must be of the stored object.
+Status CheckUpdatePreconditions(const ObjectMeta& meta, const ObjectMeta& old_meta,
+                                const GroupResource& resource, const std::string& name) {
+  if (!meta.resource_version().empty() && meta.resource_version() != old_meta.resource_version()) {
+    return Status::ObjectModified(resource, name);
+  }
+  if (!meta.uid().empty() && meta.uid() != old_meta.uid()) {
+    return Status::Conflict(resource, name,
+                            fmt::format("Precondition failed: UID in precondition: {}, UID in "
+                                        "object meta: {}",
+                                        meta.uid(), old_meta.uid()));
+  }
+  return Status();
+}
+
 bool IsFinalized(const Strategy& strategy, const Message& object) {
   const ObjectMeta* meta = GetObjectMeta(object);
   return meta->has_deletion_timestamp() && meta->finalizers().empty() &&
@@ -119,8 +156,15 @@ Status Registry::PrepareCreate(const WriteContext& ctx, Message* object) const {
     meta->clear_namespace_();
   }
   strategy_.Default(object);
-  admission::Attributes attributes{admission::Operation::kCreate, &type_, ctx.subresource, ctx.ns,
-                                   meta->name(), ctx.user, ctx.dry_run, object, nullptr};
+  admission::Attributes attributes{admission::Operation::kCreate,
+                                   &type_,
+                                   ctx.subresource,
+                                   ctx.ns,
+                                   meta->name(),
+                                   ctx.user,
+                                   ctx.dry_run,
+                                   object,
+                                   nullptr};
   PK_RETURN_IF_ERROR(admission_->Admit(attributes));
   if (meta->name().empty() && !meta->generate_name().empty()) {
     meta->set_name(GenerateName(meta->generate_name()));
@@ -168,15 +212,7 @@ Result<MessagePtr> Registry::PrepareUpdate(const WriteContext& ctx, const std::s
                                            const UpdateOptions& options) const {
   const ObjectMeta& old_meta = *GetObjectMeta(current);
   ObjectMeta* meta = MutableObjectMeta(updated.get());
-  if (!meta->resource_version().empty() && meta->resource_version() != old_meta.resource_version()) {
-    return Status::ObjectModified(type_.group_resource(), name);
-  }
-  if (!meta->uid().empty() && meta->uid() != old_meta.uid()) {
-    return Status::Conflict(type_.group_resource(), name,
-                            fmt::format("Precondition failed: UID in precondition: {}, UID in "
-                                        "object meta: {}",
-                                        meta->uid(), old_meta.uid()));
-  }
+  PK_RETURN_IF_ERROR(CheckUpdatePreconditions(*meta, old_meta, type_.group_resource(), name));
   if (options.status_only) {
     // A status write changes status only; everything else stays as stored.
     MessagePtr merged = Copy(current);
@@ -185,26 +221,17 @@ Result<MessagePtr> Registry::PrepareUpdate(const WriteContext& ctx, const std::s
     updated = std::move(merged);
     meta = MutableObjectMeta(updated.get());
   }
-  meta->set_name(old_meta.name());
-  meta->set_namespace_(old_meta.namespace_());
-  meta->set_uid(old_meta.uid());
-  *meta->mutable_creation_timestamp() = old_meta.creation_timestamp();
-  if (old_meta.has_deletion_timestamp()) {
-    *meta->mutable_deletion_timestamp() = old_meta.deletion_timestamp();
-  } else {
-    meta->clear_deletion_timestamp();
-  }
-  if (old_meta.has_deletion_grace_period_seconds()) {
-    meta->set_deletion_grace_period_seconds(old_meta.deletion_grace_period_seconds());
-  } else {
-    meta->clear_deletion_grace_period_seconds();
-  }
-  meta->set_generation(old_meta.generation());
-  meta->clear_resource_version();
-  if (meta->generate_name().empty()) meta->set_generate_name(old_meta.generate_name());
+  CarryOverSystemFields(old_meta, meta);
   if (!options.status_only) strategy_.Default(updated.get());
-  admission::Attributes attributes{admission::Operation::kUpdate, &type_, ctx.subresource, ctx.ns,
-                                   name, ctx.user, ctx.dry_run, updated.get(), &current};
+  admission::Attributes attributes{admission::Operation::kUpdate,
+                                   &type_,
+                                   ctx.subresource,
+                                   ctx.ns,
+                                   name,
+                                   ctx.user,
+                                   ctx.dry_run,
+                                   updated.get(),
+                                   &current};
   PK_RETURN_IF_ERROR(admission_->Admit(attributes));
   if (!options.status_only) strategy_.PrepareForUpdate(updated.get(), current);
   Causes causes = ValidateObjectMeta(type_, *meta);
@@ -226,8 +253,7 @@ Result<std::pair<ObjectPtr, bool>> Registry::Update(const WriteContext& ctx,
     if (!next.ok()) return next;
     created = current == nullptr;
     if (created) {
-      if (options.status_only ||
-          (!options.allow_create && !strategy_.AllowCreateOnUpdate())) {
+      if (options.status_only || (!options.allow_create && !strategy_.AllowCreateOnUpdate())) {
         return Status::NotFound(type_.group_resource(), name);
       }
       ObjectMeta* meta = MutableObjectMeta(next->get());
@@ -239,7 +265,8 @@ Result<std::pair<ObjectPtr, bool>> Registry::Update(const WriteContext& ctx,
   };
   if (ctx.dry_run) {
     auto current = store_->Get(Key(ctx.ns, name));
-    if (!current.ok() && current.status().reason() != Reason::kNotFound) return current.take_status();
+    if (!current.ok() && current.status().reason() != Reason::kNotFound)
+      return current.take_status();
     auto next = compute(current.ok() ? current->get() : nullptr);
     if (!next.ok()) return next.take_status();
     return std::make_pair(ObjectPtr(std::move(next).value()), created);
@@ -272,8 +299,8 @@ Result<MessagePtr> Registry::MarkDeleted(const WriteContext& ctx, const Message&
   ObjectMeta* meta = MutableObjectMeta(marked.get());
   int64_t seconds = graceful ? grace.value_or(0) : 0;
   Timestamp now = NowTimestamp();
-  bool shorter = meta->has_deletion_grace_period_seconds() &&
-                 seconds < meta->deletion_grace_period_seconds();
+  bool shorter =
+      meta->has_deletion_grace_period_seconds() && seconds < meta->deletion_grace_period_seconds();
   if (!meta->has_deletion_timestamp() || (graceful && shorter)) {
     meta->mutable_deletion_timestamp()->set_seconds(now.seconds + seconds);
     meta->set_deletion_grace_period_seconds(seconds);
@@ -289,8 +316,15 @@ Result<DeleteResult> Registry::Delete(const WriteContext& ctx, const std::string
   if (!current.ok()) return current.take_status();
   const ObjectMeta& meta = *GetObjectMeta(**current);
   PK_RETURN_IF_ERROR(CheckPreconditions(options.preconditions, meta, type_.group_resource(), name));
-  admission::Attributes attributes{admission::Operation::kDelete, &type_, ctx.subresource, ctx.ns,
-                                   name, ctx.user, ctx.dry_run, nullptr, current->get()};
+  admission::Attributes attributes{admission::Operation::kDelete,
+                                   &type_,
+                                   ctx.subresource,
+                                   ctx.ns,
+                                   name,
+                                   ctx.user,
+                                   ctx.dry_run,
+                                   nullptr,
+                                   current->get()};
   PK_RETURN_IF_ERROR(admission_->Validate(attributes));
   std::optional<int64_t> grace = options.grace_period_seconds;
   bool graceful = strategy_.CheckGracefulDelete(**current, &grace);
@@ -321,8 +355,15 @@ Result<ObjectPtr> Registry::Mutate(const WriteContext& ctx, const std::string& n
     MessagePtr next = Copy(*current);
     PK_RETURN_IF_ERROR(mutate(next.get()));
     MutableObjectMeta(next.get())->clear_resource_version();
-    admission::Attributes attributes{admission::Operation::kUpdate, &type_, ctx.subresource,
-                                     ctx.ns, name, ctx.user, ctx.dry_run, next.get(), current};
+    admission::Attributes attributes{admission::Operation::kUpdate,
+                                     &type_,
+                                     ctx.subresource,
+                                     ctx.ns,
+                                     name,
+                                     ctx.user,
+                                     ctx.dry_run,
+                                     next.get(),
+                                     current};
     PK_RETURN_IF_ERROR(admission_->Admit(attributes));
     PK_RETURN_IF_ERROR(admission_->Validate(attributes));
     return next;

@@ -27,7 +27,7 @@ using MessagePtr = std::unique_ptr<google::protobuf::Message>;
 
 // Who writes and how; common to every write.
 struct WriteContext {
-  std::string ns;     // the request's namespace ("" for cluster-scoped resources)
+  std::string ns;  // the request's namespace ("" for cluster-scoped resources)
   std::string user;
   bool dry_run = false;  // run every step but the store write
   std::string subresource;

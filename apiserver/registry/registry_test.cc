@@ -31,8 +31,8 @@ struct Fixture {
   Fixture() : store(storage::NewMemoryStore()) {
     admission.Register(admission::NewNamespaceLifecycle(store.get()));
     for (const char* r : {"pods", "configmaps", "namespaces"}) {
-      registries.emplace(r, std::make_unique<Registry>(
-                                *Scheme::Builtin().FindResource("", r), store.get(), &admission));
+      registries.emplace(r, std::make_unique<Registry>(*Scheme::Builtin().FindResource("", r),
+                                                       store.get(), &admission));
     }
     REQUIRE(Of("namespaces").Create({}, FromJson<Namespace>(R"({"metadata":{"name":"ns"}})")).ok());
   }
@@ -80,10 +80,13 @@ TEST_CASE("create errors: exists, invalid, wrong or missing namespace") {
   CHECK(again.status().code() == 409);
   CHECK(again.status().message() == "pods \"web\" already exists");
 
-  auto invalid = f.Of("pods").Create(f.Ctx(), FromJson<Pod>(R"({"metadata":{"name":"Bad_Name"},"spec":{"containers":[{"name":"c"}]}})"));
+  auto invalid = f.Of("pods").Create(
+      f.Ctx(),
+      FromJson<Pod>(R"({"metadata":{"name":"Bad_Name"},"spec":{"containers":[{"name":"c"}]}})"));
   CHECK(invalid.status().code() == 422);
   CHECK(invalid.status().message().find("metadata.name") != std::string::npos);
-  CHECK(invalid.status().message().find("spec.containers[0].image: Required value") != std::string::npos);
+  CHECK(invalid.status().message().find("spec.containers[0].image: Required value") !=
+        std::string::npos);
 
   auto other = NewPod("x");
   other->mutable_metadata()->set_namespace_("other");
@@ -188,7 +191,9 @@ TEST_CASE("namespaces: deleting one marks it Terminating; no new content; system
   REQUIRE(finalized.ok());
   CHECK(f.Of("namespaces").Get("", "ns").status().code() == 404);
 
-  REQUIRE(f.Of("namespaces").Create({}, FromJson<Namespace>(R"({"metadata":{"name":"default"}})")).ok());
+  REQUIRE(f.Of("namespaces")
+              .Create({}, FromJson<Namespace>(R"({"metadata":{"name":"default"}})"))
+              .ok());
   CHECK(f.Of("namespaces").Delete({}, "default", {}).status().code() == 403);
 }
 

@@ -60,7 +60,8 @@ class Strategy {
   // it with a deletionTimestamp and leaves the removal to someone else -- the kubelet for a
   // pod bound to a node. `grace_seconds` holds the request's gracePeriodSeconds (if any) and
   // is set to the period to record.
-  virtual bool CheckGracefulDelete(const Message& object, std::optional<int64_t>* grace_seconds) const {
+  virtual bool CheckGracefulDelete(const Message& object,
+                                   std::optional<int64_t>* grace_seconds) const {
     return false;
   }
   // Whether something other than metadata.finalizers must finish before the object can go
