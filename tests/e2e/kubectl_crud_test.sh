@@ -6,6 +6,12 @@ NOSCHED='{"apiVersion":"v1","spec":{"schedulerName":"e2e-none"}}'
 
 expect "create namespace"     'namespace/e2e created'       k create ns e2e
 expect "run a pod"            'pod/web created'             k -n e2e run web --image=nginx:1.25 --labels=app=web --overrides="$NOSCHED"
+expect "unknown field warned" 'Warning: unknown field "spec.bogus"' k -n e2e create --validate=warn -f - <<'Y'
+{"apiVersion":"v1","kind":"Service","metadata":{"name":"warned"},"spec":{"bogus":1,"ports":[{"port":80}]}}
+Y
+expect_fail "unknown field strict" 'strict decoding error: unknown field "spec.bogus"' k -n e2e create -f - <<'Y'
+{"apiVersion":"v1","kind":"Service","metadata":{"name":"strict"},"spec":{"bogus":1,"ports":[{"port":80}]}}
+Y
 expect "create -f"            'configmap/cfg created'       k -n e2e create -f - <<'Y'
 apiVersion: v1
 kind: ConfigMap
@@ -55,4 +61,8 @@ expect "delete pod"           'pod "web" deleted'           k -n e2e delete pod 
 expect_fail "gone"            'NotFound'                    k -n e2e get pod web
 expect "delete namespace"     'namespace "e2e" deleted'     k delete ns e2e --wait=false
 expect "terminating"          'Terminating'                 k get ns e2e
+expect_fail "no new content"  'being terminated'            k -n e2e create cm late
+# What the namespace controller will do once its content is gone: finalize, and it goes.
+expect "finalize"             '"finalizers":\[\]|"spec":\{\}' curl -fsS -X PUT -H 'Content-Type: application/json' --data '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"e2e"},"spec":{"finalizers":[]}}' "http://127.0.0.1:$PORT/api/v1/namespaces/e2e/finalize"
+expect_fail "finalized namespace is gone" 'NotFound'        k get ns e2e
 summary

@@ -14,6 +14,8 @@ expect "short names"          '^pods +po +v1 +true +Pod'       k api-resources -
 expect "api-versions"         'apps/v1'                        k api-versions
 expect "explain field"        'restartPolicy'                  k explain pod.spec.restartPolicy
 expect "explain kind"         'KIND: +Deployment'              k explain deployments
+expect "openapi v2"           '"swagger":"2.0"'                k get --raw /openapi/v2
+expect "openapi v3 index"     '"api/v1"'                       k get --raw /openapi/v3
 expect "raw version"          '"gitVersion":"v1.32.0"'         k get --raw /version
 expect "raw readyz"           '^ok$'                           k get --raw /readyz
 expect "raw list"             '"kind":"NamespaceList"'         k get --raw /api/v1/namespaces
