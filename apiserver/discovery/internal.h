@@ -73,6 +73,15 @@ struct Parameter {
 // validates fields itself (create/apply --validate=strict).
 std::vector<Parameter> QueryParameters(const Operation& op);
 
+// A parameter shared by every operation of a path: {name}, {namespace} in the path, and
+// ?pretty; each OpenAPI version writes them its own way.
+struct PathParameter {
+  Parameter parameter;
+  const char* in;  // "path" or "query"
+  bool required;
+};
+std::vector<PathParameter> PathParametersOf(const Operation& op);
+
 // The operations of one group/version, grouped by path in path order.
 std::map<std::string, std::vector<Operation>> OperationsOf(const GroupVersion& gv);
 

@@ -215,6 +215,20 @@ const std::vector<Parameter>& ExecParameters() {
 
 }  // namespace
 
+std::vector<PathParameter> PathParametersOf(const Operation& op) {
+  std::vector<PathParameter> out;
+  if (op.named) out.push_back({{"name", "string", "name of the object"}, "path", true});
+  if (op.namespaced) {
+    out.push_back(
+        {{"namespace", "string", "object name and auth scope, such as for teams and projects"},
+         "path",
+         true});
+  }
+  out.push_back(
+      {{"pretty", "string", "If 'true', then the output is pretty printed."}, "query", false});
+  return out;
+}
+
 std::vector<Parameter> QueryParameters(const Operation& op) {
   std::vector<Parameter> out;
   auto append = [&](const std::vector<Parameter>& more) {

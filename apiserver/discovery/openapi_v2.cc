@@ -16,15 +16,9 @@ Json ParameterJson(const Parameter& p, const char* in, bool required) {
 
 Json PathParameters(const Operation& op) {
   Json params = Json::array();
-  if (op.named)
-    params.push_back(ParameterJson({"name", "string", "name of the object"}, "path", true));
-  if (op.namespaced) {
-    params.push_back(ParameterJson(
-        {"namespace", "string", "object name and auth scope, such as for teams and projects"},
-        "path", true));
+  for (const PathParameter& p : PathParametersOf(op)) {
+    params.push_back(ParameterJson(p.parameter, p.in, p.required));
   }
-  params.push_back(ParameterJson(
-      {"pretty", "string", "If 'true', then the output is pretty printed."}, "query", false));
   return params;
 }
 

@@ -144,6 +144,12 @@ Result<std::unique_ptr<storage::Watcher>> Registry::Watch(const std::string& ns,
   return store_->Watch(options);
 }
 
+admission::Attributes Registry::AttributesOf(admission::Operation operation,
+                                             const WriteContext& ctx, const std::string& name,
+                                             Message* object, const Message* old) const {
+  return {operation, &type_, ctx.subresource, ctx.ns, name, ctx.user, ctx.dry_run, object, old};
+}
+
 Status Registry::PrepareCreate(const WriteContext& ctx, Message* object) const {
   ObjectMeta* meta = MutableObjectMeta(object);
   if (type_.namespaced) {
@@ -156,15 +162,8 @@ Status Registry::PrepareCreate(const WriteContext& ctx, Message* object) const {
     meta->clear_namespace_();
   }
   strategy_.Default(object);
-  admission::Attributes attributes{admission::Operation::kCreate,
-                                   &type_,
-                                   ctx.subresource,
-                                   ctx.ns,
-                                   meta->name(),
-                                   ctx.user,
-                                   ctx.dry_run,
-                                   object,
-                                   nullptr};
+  admission::Attributes attributes =
+      AttributesOf(admission::Operation::kCreate, ctx, meta->name(), object, nullptr);
   PK_RETURN_IF_ERROR(admission_->Admit(attributes));
   if (meta->name().empty() && !meta->generate_name().empty()) {
     meta->set_name(GenerateName(meta->generate_name()));
@@ -186,15 +185,8 @@ Status Registry::ValidateCreate(const WriteContext& ctx, const Message& object) 
   Causes more = strategy_.Validate(object);
   causes.insert(causes.end(), more.begin(), more.end());
   if (!causes.empty()) return Status::Invalid(type_.kind, meta.name(), std::move(causes));
-  admission::Attributes attributes{admission::Operation::kCreate,
-                                   &type_,
-                                   ctx.subresource,
-                                   ctx.ns,
-                                   meta.name(),
-                                   ctx.user,
-                                   ctx.dry_run,
-                                   const_cast<Message*>(&object),
-                                   nullptr};
+  admission::Attributes attributes = AttributesOf(admission::Operation::kCreate, ctx, meta.name(),
+                                                  const_cast<Message*>(&object), nullptr);
   return admission_->Validate(attributes);
 }
 
@@ -223,15 +215,8 @@ Result<MessagePtr> Registry::PrepareUpdate(const WriteContext& ctx, const std::s
   }
   CarryOverSystemFields(old_meta, meta);
   if (!options.status_only) strategy_.Default(updated.get());
-  admission::Attributes attributes{admission::Operation::kUpdate,
-                                   &type_,
-                                   ctx.subresource,
-                                   ctx.ns,
-                                   name,
-                                   ctx.user,
-                                   ctx.dry_run,
-                                   updated.get(),
-                                   &current};
+  admission::Attributes attributes =
+      AttributesOf(admission::Operation::kUpdate, ctx, name, updated.get(), &current);
   PK_RETURN_IF_ERROR(admission_->Admit(attributes));
   if (!options.status_only) strategy_.PrepareForUpdate(updated.get(), current);
   Causes causes = ValidateObjectMeta(type_, *meta);
@@ -316,15 +301,8 @@ Result<DeleteResult> Registry::Delete(const WriteContext& ctx, const std::string
   if (!current.ok()) return current.take_status();
   const ObjectMeta& meta = *GetObjectMeta(**current);
   PK_RETURN_IF_ERROR(CheckPreconditions(options.preconditions, meta, type_.group_resource(), name));
-  admission::Attributes attributes{admission::Operation::kDelete,
-                                   &type_,
-                                   ctx.subresource,
-                                   ctx.ns,
-                                   name,
-                                   ctx.user,
-                                   ctx.dry_run,
-                                   nullptr,
-                                   current->get()};
+  admission::Attributes attributes =
+      AttributesOf(admission::Operation::kDelete, ctx, name, nullptr, current->get());
   PK_RETURN_IF_ERROR(admission_->Validate(attributes));
   std::optional<int64_t> grace = options.grace_period_seconds;
   bool graceful = strategy_.CheckGracefulDelete(**current, &grace);
@@ -355,15 +333,8 @@ Result<ObjectPtr> Registry::Mutate(const WriteContext& ctx, const std::string& n
     MessagePtr next = Copy(*current);
     PK_RETURN_IF_ERROR(mutate(next.get()));
     MutableObjectMeta(next.get())->clear_resource_version();
-    admission::Attributes attributes{admission::Operation::kUpdate,
-                                     &type_,
-                                     ctx.subresource,
-                                     ctx.ns,
-                                     name,
-                                     ctx.user,
-                                     ctx.dry_run,
-                                     next.get(),
-                                     current};
+    admission::Attributes attributes =
+        AttributesOf(admission::Operation::kUpdate, ctx, name, next.get(), current);
     PK_RETURN_IF_ERROR(admission_->Admit(attributes));
     PK_RETURN_IF_ERROR(admission_->Validate(attributes));
     return next;

@@ -88,6 +88,9 @@ class Registry {
                            const MutateFunc& mutate) const;
 
  private:
+  admission::Attributes AttributesOf(admission::Operation operation, const WriteContext& ctx,
+                                     const std::string& name, google::protobuf::Message* object,
+                                     const google::protobuf::Message* old) const;
   Status PrepareCreate(const WriteContext& ctx, google::protobuf::Message* object) const;
   Result<MessagePtr> PrepareUpdate(const WriteContext& ctx, const std::string& name,
                                    const google::protobuf::Message& current, MessagePtr updated,
