@@ -9,6 +9,7 @@
 #include "apiserver/bootstrap.h"
 #include "apiserver/endpoints/resource_handler.h"
 #include "apiserver/filters/chain.h"
+#include "apiserver/grpc/resource_service.h"
 #include "apiserver/http/server.h"
 #include "apiserver/storage/store.h"
 
@@ -19,7 +20,9 @@ namespace {
 class Process : public ApiServer {
  public:
   uint16_t port() const override { return server_->port(); }
+  int grpc_port() const override { return grpc_ ? grpc_->port() : 0; }
   void Stop() override {
+    if (grpc_) grpc_->Stop();
     if (server_) server_->Stop();
   }
   ~Process() override { Stop(); }
@@ -27,7 +30,9 @@ class Process : public ApiServer {
   std::unique_ptr<storage::Store> store_;
   admission::Chain admission_;
   std::unique_ptr<ResourceHandler> resources_;
+  filters::Handler chain_;  // shared by both faces, with one set of in-flight limits
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<grpcface::GrpcServer> grpc_;
 };
 
 }  // namespace
@@ -52,7 +57,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   filters::ChainOptions chain;
   chain.max_requests_in_flight = options.max_requests_in_flight;
   chain.max_mutating_requests_in_flight = options.max_mutating_requests_in_flight;
-  filters::Handler handler = filters::BuildHandlerChain(
+  process->chain_ = filters::BuildHandlerChain(
       [resources](Request& request) { return resources->Serve(request); }, chain);
 
   http::ServerOptions http_options;
@@ -60,9 +65,17 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   http_options.port = options.port;
   http_options.io_threads = options.io_threads;
   http_options.handler_threads = options.handler_threads;
-  auto server = http::Server::Start(http_options, std::move(handler));
+  auto server = http::Server::Start(http_options, process->chain_);
   if (!server.ok()) return server.take_status();
   process->server_ = std::move(server).value();
+  if (options.grpc_port >= 0 || !options.grpc_socket.empty()) {
+    grpcface::ServerOptions grpc_options{options.bind_address, options.grpc_port,
+                                         options.grpc_socket};
+    auto grpc =
+        grpcface::GrpcServer::Start(grpc_options, grpcface::NewResourceService(&process->chain_));
+    if (!grpc.ok()) return grpc.take_status();
+    process->grpc_ = std::move(grpc).value();
+  }
   return std::unique_ptr<ApiServer>(std::move(process));
 }
 

@@ -18,6 +18,8 @@ struct Options {
   int handler_threads = 16;  // requests served at once (beyond: queued)
   int max_requests_in_flight = 400;
   int max_mutating_requests_in_flight = 200;
+  int grpc_port = 0;        // the gRPC face (ResourceService): 0 any free port, -1 none
+  std::string grpc_socket;  // also serve gRPC on this unix socket when set
 };
 
 class ApiServer {
@@ -25,6 +27,7 @@ class ApiServer {
   static Result<std::unique_ptr<ApiServer>> Start(const Options& options);
   virtual ~ApiServer() = default;
   virtual uint16_t port() const = 0;
+  virtual int grpc_port() const = 0;  // 0 when gRPC listens on no TCP port
   virtual void Stop() = 0;
 };
 

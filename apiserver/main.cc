@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
   app.add_option("--bind-address", options.bind_address, "Address to listen on");
   app.add_option("--port", options.port, "Port to listen on (0: any free port)");
   app.add_option("--port-file", port_file, "Write the port listened on to this file");
+  std::string grpc_port_file;
+  app.add_option("--grpc-port", options.grpc_port, "gRPC port (0: any free port, -1: none)");
+  app.add_option("--grpc-port-file", grpc_port_file, "Write the gRPC port to this file");
+  app.add_option("--grpc-socket", options.grpc_socket, "Also serve gRPC on this unix socket");
   app.add_option("--io-threads", options.io_threads, "Threads doing network I/O");
   app.add_option("--handler-threads", options.handler_threads, "Threads serving requests");
   app.add_option("--max-requests-inflight", options.max_requests_in_flight,
@@ -38,10 +42,14 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "apiserver: serving on %s:%u\n", options.bind_address.c_str(),
                (*server)->port());
-  if (!port_file.empty()) {
-    std::ofstream(port_file + ".tmp") << (*server)->port() << "\n";
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
-  }
+  // Written whole (rename), gRPC's first: once the REST port file exists, both faces serve.
+  auto write_port = [](const std::string& file, int port) {
+    if (file.empty()) return;
+    std::ofstream(file + ".tmp") << port << "\n";
+    std::rename((file + ".tmp").c_str(), file.c_str());
+  };
+  write_port(grpc_port_file, (*server)->grpc_port());
+  write_port(port_file, (*server)->port());
   int signal = 0;
   sigwait(&stop, &signal);
   std::fprintf(stderr, "apiserver: stopping on signal %d\n", signal);

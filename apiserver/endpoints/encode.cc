@@ -86,6 +86,7 @@ std::string EncodeObject(const ResourceType& type, const Message& object, const 
       return out;
     }
     case Output::Shape::kObject:
+    case Output::Shape::kTyped:
       break;
   }
   return Scheme::Builtin().Encode(object);
@@ -112,6 +113,7 @@ std::string EncodeList(const ResourceType& type, const storage::ListResult& list
       return out;
     }
     case Output::Shape::kObject:
+    case Output::Shape::kTyped:
       break;
   }
   k8s::meta::v1::ListMeta meta;
@@ -155,8 +157,29 @@ Response JsonResponse(int code, std::string body, const Output& output) {
   return r;
 }
 
+Response ObjectResponse(int code, const ResourceType& type, storage::ObjectPtr object,
+                        const Output& output) {
+  if (output.shape == Output::Shape::kTyped) {
+    Response r;
+    r.code = code;
+    r.object = std::move(object);
+    return r;
+  }
+  return JsonResponse(code, EncodeObject(type, *object, output), output);
+}
+
+Response ListResponse(const ResourceType& type, storage::ListResult list, const Output& output) {
+  if (output.shape == Output::Shape::kTyped) {
+    Response r;
+    r.list = std::move(list);
+    return r;
+  }
+  return JsonResponse(200, EncodeList(type, list, output), output);
+}
+
 Response ErrorResponse(const Status& status) {
   Response r;
+  r.error = status;
   r.code = status.code();
   r.body = Scheme::Builtin().Encode(ToApiStatus(status));
   if (status.details().retry_after_seconds > 0) {

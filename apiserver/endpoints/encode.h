@@ -27,6 +27,10 @@ std::string EncodeWatchEvent(const ResourceType& type, const storage::Event& eve
 
 // A response carrying `body` (JSON) with the code, formatted as negotiated.
 Response JsonResponse(int code, std::string body, const Output& output);
+// The answer with one object / one list in the negotiated shape (typed ones unencoded).
+Response ObjectResponse(int code, const ResourceType& type, storage::ObjectPtr object,
+                        const Output& output);
+Response ListResponse(const ResourceType& type, storage::ListResult list, const Output& output);
 // The Status answer for a failed request.
 Response ErrorResponse(const Status& status);
 // A Status with status Success (binding, deleting some resources).

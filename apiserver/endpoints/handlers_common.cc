@@ -37,6 +37,18 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeProtobuf(const Request&
   return object;
 }
 
+// The gRPC face's object, which must be of the resource's message type.
+Result<std::unique_ptr<google::protobuf::Message>> CopyTypedObject(
+    const google::protobuf::Message& object, const ResourceType& type) {
+  if (object.GetDescriptor() != type.prototype->GetDescriptor()) {
+    return Status::BadRequest(fmt::format("{}the object is a {}", CannotHandle(type.kind),
+                                          object.GetDescriptor()->full_name()));
+  }
+  std::unique_ptr<google::protobuf::Message> copy(object.New());
+  copy->CopyFrom(object);
+  return copy;
+}
+
 }  // namespace
 
 std::string MediaTypeOf(const Request& request) {
@@ -119,6 +131,7 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
 
 Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
                                                               const ResourceType& type) {
+  if (request.object) return CopyTypedObject(*request.object, type);
   std::string media = MediaTypeOf(request);
   if (media == "application/yaml") {
     auto docs = YamlToJsonDocuments(request.body);

@@ -125,7 +125,7 @@ Response Patch(Request& request, const Registry& registry, const Output& output)
   auto result = registry.Update(*ctx, request.info.name, update, options);
   if (!result.ok()) return ErrorResponse(result.status());
   int code = result->second ? 201 : 200;
-  return JsonResponse(code, EncodeObject(type, *result->first, output), output);
+  return ObjectResponse(code, type, result->first, output);
 }
 
 }  // namespace pk::apiserver::handlers

@@ -99,7 +99,7 @@ std::chrono::milliseconds DefaultWatchTimeout() {
 Response Get(Request& request, const Registry& registry, const Output& output) {
   auto object = registry.Get(request.info.ns, request.info.name);
   if (!object.ok()) return ErrorResponse(object.status());
-  return JsonResponse(200, EncodeObject(registry.type(), **object, output), output);
+  return ObjectResponse(200, registry.type(), *object, output);
 }
 
 Response List(Request& request, const Registry& registry, const Output& output) {
@@ -107,7 +107,7 @@ Response List(Request& request, const Registry& registry, const Output& output) 
   if (!options.ok()) return ErrorResponse(options.status());
   auto list = registry.List(request.info.ns, std::move(options).value());
   if (!list.ok()) return ErrorResponse(list.status());
-  return JsonResponse(200, EncodeList(registry.type(), *list, output), output);
+  return ListResponse(registry.type(), std::move(list).value(), output);
 }
 
 Response Watch(Request& request, const Registry& registry, const Output& output) {
@@ -132,6 +132,10 @@ Response Watch(Request& request, const Registry& registry, const Output& output)
   auto watcher = registry.Watch(request.info.ns, std::move(options));
   if (!watcher.ok()) return ErrorResponse(watcher.status());
   Response r;
+  if (output.shape == Output::Shape::kTyped) {
+    r.watcher = std::move(watcher).value();
+    return r;
+  }
   r.content_type = "application/json";
   r.stream = std::make_shared<WatchStream>(registry.type(), std::move(watcher).value(), output);
   constexpr int64_t kMaxTimeoutSeconds = 365LL * 24 * 3600;

@@ -38,7 +38,7 @@ Response Review(Request& request, const Registry& registry, const Output& output
   auto review = DecodeBody(request, registry.type());
   if (!review.ok()) return ErrorResponse(review.status());
   AnswerEverythingAllowed(review->get());
-  return JsonResponse(201, EncodeObject(registry.type(), **review, output), output);
+  return ObjectResponse(201, registry.type(), std::move(review).value(), output);
 }
 
 }  // namespace pk::apiserver::handlers

@@ -68,7 +68,7 @@ Response Create(Request& request, const Registry& registry, const Output& output
   TrackManagedFields(request, registry.type(), nullptr, object->get());
   auto created = registry.Create(*ctx, std::move(object).value());
   if (!created.ok()) return ErrorResponse(created.status());
-  return JsonResponse(201, EncodeObject(registry.type(), **created, output), output);
+  return ObjectResponse(201, registry.type(), *created, output);
 }
 
 Response Update(Request& request, const Registry& registry, const Output& output) {
@@ -101,7 +101,7 @@ Response Update(Request& request, const Registry& registry, const Output& output
       options);
   if (!result.ok()) return ErrorResponse(result.status());
   int code = result->second ? 201 : 200;
-  return JsonResponse(code, EncodeObject(registry.type(), *result->first, output), output);
+  return ObjectResponse(code, registry.type(), result->first, output);
 }
 
 Response Delete(Request& request, const Registry& registry, const Output& output) {
@@ -111,11 +111,12 @@ Response Delete(Request& request, const Registry& registry, const Output& output
   if (!options.ok()) return ErrorResponse(options.status());
   auto result = registry.Delete(*ctx, request.info.name, *options);
   if (!result.ok()) return ErrorResponse(result.status());
-  if (result->deleted && !registry.strategy().ReturnDeletedObject()) {
+  bool status_answer = output.shape != Output::Shape::kTyped;  // typed faces get the object
+  if (result->deleted && status_answer && !registry.strategy().ReturnDeletedObject()) {
     return JsonResponse(200, DeletedStatus(registry.type(), *result->object), output);
   }
   // Marked for a graceful or finalized deletion: the object, with its deletionTimestamp.
-  return JsonResponse(200, EncodeObject(registry.type(), *result->object, output), output);
+  return ObjectResponse(200, registry.type(), result->object, output);
 }
 
 Response DeleteCollection(Request& request, const Registry& registry, const Output& output) {
@@ -138,7 +139,7 @@ Response DeleteCollection(Request& request, const Registry& registry, const Outp
     }
     deleted.items.push_back(result->object);
   }
-  return JsonResponse(200, EncodeList(registry.type(), deleted, output), output);
+  return ListResponse(registry.type(), std::move(deleted), output);
 }
 
 }  // namespace pk::apiserver::handlers

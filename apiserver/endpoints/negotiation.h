@@ -10,7 +10,8 @@
 namespace pk::apiserver {
 
 struct Output {
-  enum class Shape { kObject, kTable, kPartialMetadata };
+  // kTyped: no encoding at all -- the answer goes back as objects (the gRPC face).
+  enum class Shape { kObject, kTable, kPartialMetadata, kTyped };
   enum class Format { kJson, kYaml };
   Shape shape = Shape::kObject;
   Format format = Format::kJson;

@@ -3,6 +3,8 @@
 // registry and store, and turn the Response back into their wire form.
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -12,7 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "apimachinery/status.h"
 #include "apiserver/endpoints/stream.h"
+#include "apiserver/storage/store.h"
 
 namespace pk::apiserver {
 
@@ -53,6 +57,11 @@ struct Request {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::vector<std::string> warnings;  // become `Warning: 299 - "..."` headers
 
+  // The gRPC face: the request's object already decoded (instead of `body`), and answers
+  // wanted as typed objects (Response::object, list, watcher) instead of JSON.
+  std::shared_ptr<const google::protobuf::Message> object;
+  bool typed = false;
+
   // The first value of a query parameter, or nullopt.
   std::optional<std::string> Query(std::string_view name) const;
   std::string QueryOr(std::string_view name, std::string fallback) const;
@@ -70,6 +79,12 @@ struct Response {
   // after `stream_timeout` (0: no limit).
   std::shared_ptr<BodyStream> stream;
   std::chrono::milliseconds stream_timeout{0};
+
+  Status error;  // the failure the body describes (OK on success)
+  // Typed answers, for requests with `typed` set: an object, a list, or a watch.
+  std::shared_ptr<const google::protobuf::Message> object;
+  std::optional<storage::ListResult> list;
+  std::shared_ptr<storage::Watcher> watcher;
 };
 
 // Whether a request runs for long (watch, logs with follow, exec): exempt from the timeout

@@ -94,6 +94,7 @@ Response ResourceHandler::ServeResource(Request& request) const {
   auto output = Negotiate(request.Header("accept"));
   if (!output.ok()) return ErrorResponse(output.status());
   output->pretty = request.QueryBool("pretty");
+  if (request.typed) output->shape = Output::Shape::kTyped;
   const registry::Registry* pods = RegistryFor({"", "pods"});
   if (type.kind.group == "authorization.k8s.io" && info.verb == "create") {
     return handlers::Review(request, *registry, *output);

@@ -67,8 +67,22 @@ k8s::autoscaling::v1::Scale ScaleOf(const Message& object) {
   return scale;
 }
 
+Response ScaleResponse(k8s::autoscaling::v1::Scale scale, const Output& output) {
+  if (output.shape == Output::Shape::kTyped) {
+    Response r;
+    r.object = std::make_shared<k8s::autoscaling::v1::Scale>(std::move(scale));
+    return r;
+  }
+  return JsonResponse(200, Scheme::Builtin().Encode(scale), output);
+}
+
 // The Scale the client sent (PUT) or the current Scale patched (PATCH).
 Result<k8s::autoscaling::v1::Scale> RequestedScale(Request& request, const Message& current) {
+  if (request.object) {
+    const auto* scale = dynamic_cast<const k8s::autoscaling::v1::Scale*>(request.object.get());
+    if (scale == nullptr) return Status::BadRequest("the object of a scale update must be a Scale");
+    return *scale;
+  }
   std::string body = request.body;
   if (request.method == "PATCH") {
     auto patch_type = PatchTypeOf(request);
@@ -91,7 +105,7 @@ Response Scale(Request& request, const Registry& registry, const Output& output)
   if (request.info.verb == "get") {
     auto object = registry.Get(request.info.ns, request.info.name);
     if (!object.ok()) return ErrorResponse(object.status());
-    return JsonResponse(200, Scheme::Builtin().Encode(ScaleOf(**object)), output);
+    return ScaleResponse(ScaleOf(**object), output);
   }
   auto ctx = WriteContextOf(request);
   if (!ctx.ok()) return ErrorResponse(ctx.status());
@@ -116,7 +130,7 @@ Response Scale(Request& request, const Registry& registry, const Output& output)
   };
   auto result = registry.Update(*ctx, request.info.name, update, {});
   if (!result.ok()) return ErrorResponse(result.status());
-  return JsonResponse(200, Scheme::Builtin().Encode(ScaleOf(*result->first)), output);
+  return ScaleResponse(ScaleOf(*result->first), output);
 }
 
 Status Bind(const k8s::core::v1::Binding& binding, Message* object) {
@@ -179,6 +193,11 @@ Response CreateBinding(Request& request, const Registry& pods, const Output& out
   ctx->subresource = "binding";
   auto bound = pods.Mutate(*ctx, name, [&](Message* pod) { return Bind(binding, pod); });
   if (!bound.ok()) return ErrorResponse(bound.status());
+  if (output.shape == Output::Shape::kTyped) {
+    Response bound;
+    bound.code = 201;
+    return bound;
+  }
   return JsonResponse(201, SuccessStatus(201), output);
 }
 
@@ -196,7 +215,7 @@ Response Finalize(Request& request, const Registry& namespaces, const Output& ou
     return Status();
   });
   if (!done.ok()) return ErrorResponse(done.status());
-  return JsonResponse(200, EncodeObject(namespaces.type(), **done, output), output);
+  return ObjectResponse(200, namespaces.type(), *done, output);
 }
 
 // Logs and exec go to the pod's kubelet; until one serves the node, say so.

@@ -1,0 +1,303 @@
+// The same requests, good and bad, through both faces of one in-process apiserver: REST with
+// Kubernetes JSON and gRPC with typed objects must give the same objects and the same errors.
+#include <doctest/doctest.h>
+#include <grpcpp/grpcpp.h>
+
+// clang-format off
+#include <utility>  // before Boost 1.74's asio, which needs std::exchange
+// clang-format on
+
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "apimachinery/api_status.h"
+#include "apimachinery/codec.h"
+#include "apimachinery/scheme.h"
+#include "apiserver/apiserver.h"
+#include "apiserver/grpc/resource_service.h"
+#include "proto/api/resource.grpc.pb.h"
+#include "proto/core/v1/pod.pb.h"
+#include "tests/testing.h"
+
+namespace pk::apiserver {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using k8s::core::v1::Pod;
+
+struct HttpAnswer {
+  int code;
+  std::string body;
+};
+
+HttpAnswer Http(uint16_t port, bhttp::verb verb, const std::string& target,
+                const std::string& body = "", const std::string& type = "application/json") {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  bhttp::request<bhttp::string_body> req{verb, target, 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  req.set(bhttp::field::content_type, type);
+  req.body() = body;
+  req.prepare_payload();
+  bhttp::write(stream, req);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(stream, buffer, res);
+  return {static_cast<int>(res.result_int()), res.body()};
+}
+
+// A Kubernetes Status from a REST error body.
+Status RestError(const HttpAnswer& answer) {
+  k8s::meta::v1::Status api;
+  json::DecodeReport report;
+  REQUIRE(json::Decode(answer.body, &api, &report).ok());
+  return FromApiStatus(api);
+}
+
+Pod PodFromJson(const std::string& text) {
+  Pod pod;
+  json::DecodeReport report;
+  REQUIRE(json::Decode(text, &pod, &report).ok());
+  return pod;
+}
+
+// What differs between two otherwise identical creations.
+Pod Normalized(Pod pod) {
+  auto* meta = pod.mutable_metadata();
+  meta->clear_name();
+  meta->clear_uid();
+  meta->clear_resource_version();
+  meta->clear_creation_timestamp();
+  meta->clear_managed_fields();
+  return pod;
+}
+
+struct Faces {
+  Faces() {
+    Options options;
+    options.data_dir = (dir.path() / "data").string();
+    auto started = ApiServer::Start(options);
+    REQUIRE(started.ok());
+    server = std::move(started).value();
+    auto channel = grpc::CreateChannel(fmt::format("127.0.0.1:{}", server->grpc_port()),
+                                       grpc::InsecureChannelCredentials());
+    stub = k8s::api::ResourceService::NewStub(channel);
+  }
+
+  k8s::api::ObjectRequest PodRequest(const std::string& name) {
+    k8s::api::ObjectRequest in;
+    in.mutable_ref()->set_version("v1");
+    in.mutable_ref()->set_resource("pods");
+    in.mutable_ref()->set_namespace_("default");
+    in.mutable_ref()->set_name(name);
+    return in;
+  }
+
+  // gRPC create of `pod`: the answer's pod, or the error.
+  Result<Pod> GrpcCreate(const Pod& pod) {
+    auto in = PodRequest("");
+    in.mutable_object()->set_type("k8s.core.v1.Pod");
+    pod.SerializeToString(in.mutable_object()->mutable_data());
+    k8s::api::ObjectResponse out;
+    grpc::ClientContext context;
+    grpc::Status status = stub->Create(&context, in, &out);
+    if (!status.ok()) return grpcface::FromGrpcStatus(status);
+    Pod created;
+    REQUIRE(created.ParseFromString(out.object().data()));
+    return created;
+  }
+
+  testing::TempDir dir;
+  std::unique_ptr<ApiServer> server;
+  std::unique_ptr<k8s::api::ResourceService::Stub> stub;
+};
+
+const char* kPodJson = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"NAME",
+  "labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"nginx:1.25"}]}})";
+
+std::string PodJson(const std::string& name) {
+  std::string text = kPodJson;
+  text.replace(text.find("NAME"), 4, name);
+  return text;
+}
+
+TEST_CASE("a create through either face stores the same defaulted object") {
+  Faces f;
+  HttpAnswer rest = Http(f.server->port(), bhttp::verb::post, "/api/v1/namespaces/default/pods",
+                         PodJson("via-rest"));
+  REQUIRE(rest.code == 201);
+  auto grpc_pod = f.GrpcCreate(PodFromJson(PodJson("via-grpc")));
+  REQUIRE(grpc_pod.ok());
+  Pod rest_pod = PodFromJson(rest.body);
+  CHECK(grpc_pod->metadata().name() == "via-grpc");
+  CHECK(grpc_pod->metadata().uid().size() == 36);
+  CHECK(grpc_pod->spec().restart_policy() == "Always");
+  CHECK(Normalized(rest_pod).SerializeAsString() == Normalized(*grpc_pod).SerializeAsString());
+
+  // And each face reads what the other wrote.
+  k8s::api::ObjectResponse out;
+  grpc::ClientContext context;
+  REQUIRE(f.stub->Get(&context, f.PodRequest("via-rest"), &out).ok());
+  Pod read;
+  REQUIRE(read.ParseFromString(out.object().data()));
+  CHECK(read.metadata().uid() == rest_pod.metadata().uid());
+  HttpAnswer get =
+      Http(f.server->port(), bhttp::verb::get, "/api/v1/namespaces/default/pods/via-grpc");
+  CHECK(PodFromJson(get.body).metadata().uid() == grpc_pod->metadata().uid());
+}
+
+TEST_CASE("failing requests fail alike: invalid, duplicate, missing, stale, bad namespace") {
+  Faces f;
+  uint16_t port = f.server->port();
+  auto same = [](const Status& rest, const Status& grpc) {
+    CHECK(rest.reason() == grpc.reason());
+    CHECK(rest.code() == grpc.code());
+    CHECK(rest.message() == grpc.message());
+    CHECK(rest.details().causes == grpc.details().causes);
+  };
+
+  std::string invalid = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"Bad_Name"},
+    "spec":{"containers":[{"name":"c"}]}})";
+  HttpAnswer rest = Http(port, bhttp::verb::post, "/api/v1/namespaces/default/pods", invalid);
+  CHECK(rest.code == 422);
+  auto grpc_invalid = f.GrpcCreate(PodFromJson(invalid));
+  REQUIRE_FALSE(grpc_invalid.ok());
+  same(RestError(rest), grpc_invalid.status());
+
+  REQUIRE(f.GrpcCreate(PodFromJson(PodJson("dup"))).ok());
+  rest = Http(port, bhttp::verb::post, "/api/v1/namespaces/default/pods", PodJson("dup"));
+  CHECK(rest.code == 409);
+  same(RestError(rest), f.GrpcCreate(PodFromJson(PodJson("dup"))).status());
+
+  rest = Http(port, bhttp::verb::get, "/api/v1/namespaces/default/pods/nope");
+  k8s::api::ObjectResponse out;
+  grpc::ClientContext context;
+  grpc::Status missing = f.stub->Get(&context, f.PodRequest("nope"), &out);
+  CHECK(missing.error_code() == grpc::StatusCode::NOT_FOUND);
+  same(RestError(rest), grpcface::FromGrpcStatus(missing));
+
+  // A stale update: resourceVersion 1 is long gone.
+  Pod stale = PodFromJson(PodJson("dup"));
+  stale.mutable_metadata()->set_resource_version("1");
+  rest = Http(port, bhttp::verb::put, "/api/v1/namespaces/default/pods/dup",
+              json::Encode(stale, &Scheme::Builtin().FindResource("", "pods")->kind));
+  CHECK(rest.code == 409);
+  auto update = f.PodRequest("dup");
+  update.mutable_object()->set_type("k8s.core.v1.Pod");
+  stale.SerializeToString(update.mutable_object()->mutable_data());
+  grpc::ClientContext update_context;
+  grpc::Status conflict = f.stub->Update(&update_context, update, &out);
+  CHECK(conflict.error_code() == grpc::StatusCode::ABORTED);
+  same(RestError(rest), grpcface::FromGrpcStatus(conflict));
+
+  Pod elsewhere = PodFromJson(PodJson("x"));
+  elsewhere.mutable_metadata()->set_namespace_("ghost");
+  rest = Http(port, bhttp::verb::post, "/api/v1/namespaces/default/pods",
+              json::Encode(elsewhere, &Scheme::Builtin().FindResource("", "pods")->kind));
+  CHECK(rest.code == 400);
+  same(RestError(rest), f.GrpcCreate(elsewhere).status());
+}
+
+TEST_CASE("gRPC list, patch, watch and delete run the REST rules") {
+  Faces f;
+  for (const char* name : {"a", "b"}) REQUIRE(f.GrpcCreate(PodFromJson(PodJson(name))).ok());
+  auto list_request = f.PodRequest("");
+  list_request.mutable_options()->set_field_selector("metadata.name=b");
+  k8s::api::ListResponse list;
+  grpc::ClientContext list_context;
+  REQUIRE(f.stub->List(&list_context, list_request, &list).ok());
+  REQUIRE(list.items_size() == 1);
+  CHECK(list.type() == "k8s.core.v1.Pod");
+  CHECK(!list.metadata().resource_version().empty());
+
+  grpc::ClientContext watch_context;
+  auto watch_request = f.PodRequest("");
+  watch_request.mutable_options()->set_resource_version(list.metadata().resource_version());
+  watch_request.mutable_options()->set_timeout_seconds(10);
+  auto stream = f.stub->Watch(&watch_context, watch_request);
+
+  k8s::api::PatchRequest patch;
+  *patch.mutable_ref() = f.PodRequest("a").ref();
+  patch.set_patch_type("application/merge-patch+json");
+  patch.set_patch(R"({"metadata":{"labels":{"tier":"x"}}})");
+  k8s::api::ObjectResponse patched;
+  grpc::ClientContext patch_context;
+  REQUIRE(f.stub->Patch(&patch_context, patch, &patched).ok());
+  Pod pod;
+  REQUIRE(pod.ParseFromString(patched.object().data()));
+  CHECK(pod.metadata().labels().at("tier") == "x");
+
+  k8s::api::ObjectResponse deleted;
+  grpc::ClientContext delete_context;
+  REQUIRE(f.stub->Delete(&delete_context, f.PodRequest("a"), &deleted).ok());
+
+  std::vector<std::string> types;
+  k8s::api::WatchEvent event;
+  while (types.size() < 2 && stream->Read(&event)) types.push_back(event.type());
+  CHECK(types == std::vector<std::string>{"MODIFIED", "DELETED"});
+  watch_context.TryCancel();
+}
+
+TEST_CASE("gRPC serves on a unix socket too") {
+  testing::TempDir dir;
+  Options options;
+  options.data_dir = (dir.path() / "data").string();
+  options.grpc_port = -1;
+  options.grpc_socket = (dir.path() / "api.sock").string();
+  auto server = ApiServer::Start(options);
+  REQUIRE(server.ok());
+  CHECK((*server)->grpc_port() == 0);
+  auto stub = k8s::api::ResourceService::NewStub(
+      grpc::CreateChannel("unix:" + options.grpc_socket, grpc::InsecureChannelCredentials()));
+  k8s::api::ObjectRequest in;
+  in.mutable_ref()->set_version("v1");
+  in.mutable_ref()->set_resource("namespaces");
+  in.mutable_ref()->set_name("default");
+  k8s::api::ObjectResponse out;
+  grpc::ClientContext context;
+  REQUIRE(stub->Get(&context, in, &out).ok());
+  CHECK(out.object().type() == "k8s.core.v1.Namespace");
+}
+
+TEST_CASE("the bearer token in gRPC metadata reaches the authentication slot") {
+  filters::ChainOptions options;
+  options.authenticator = [](const Request& r) -> Result<UserInfo> {
+    if (r.Header("authorization") == "Bearer s3cret") return UserInfo{"alice", "", {}};
+    return Status::Unauthorized("Unauthorized");
+  };
+  std::string seen_user;
+  filters::Handler chain = filters::BuildHandlerChain(
+      [&](Request& r) {
+        seen_user = r.user.name;
+        Response ok;
+        ok.object = std::make_shared<Pod>();
+        return ok;
+      },
+      options);
+  auto server = grpcface::GrpcServer::Start({}, grpcface::NewResourceService(&chain));
+  REQUIRE(server.ok());
+  auto stub = k8s::api::ResourceService::NewStub(grpc::CreateChannel(
+      fmt::format("127.0.0.1:{}", (*server)->port()), grpc::InsecureChannelCredentials()));
+  k8s::api::ObjectRequest in;
+  in.mutable_ref()->set_version("v1");
+  in.mutable_ref()->set_resource("pods");
+  in.mutable_ref()->set_namespace_("default");
+  in.mutable_ref()->set_name("p");
+  k8s::api::ObjectResponse out;
+  grpc::ClientContext anonymous;
+  grpc::Status refused = stub->Get(&anonymous, in, &out);
+  CHECK(refused.error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(grpcface::FromGrpcStatus(refused).code() == 401);
+  grpc::ClientContext alice;
+  alice.AddMetadata("authorization", "Bearer s3cret");
+  CHECK(stub->Get(&alice, in, &out).ok());
+  CHECK(seen_user == "alice");
+}
+
+}  // namespace
+}  // namespace pk::apiserver

@@ -1,0 +1,257 @@
+#include "apiserver/grpc/resource_service.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "apimachinery/api_status.h"
+#include "apimachinery/codec.h"
+#include "apimachinery/object.h"
+#include "apimachinery/scheme.h"
+#include "apiserver/endpoints/encode.h"
+
+namespace pk::apiserver::grpcface {
+namespace {
+
+using google::protobuf::Message;
+namespace api = k8s::api;
+
+// The REST path of a reference, so that request info is parsed exactly as for REST.
+std::string PathOf(const api::ResourceRef& ref) {
+  std::string path =
+      ref.group().empty() ? "/api/" + ref.version() : "/apis/" + ref.group() + "/" + ref.version();
+  if (ref.resource() == "namespaces") {
+    path += "/namespaces";
+    if (!ref.name().empty()) path += "/" + ref.name();
+  } else {
+    if (!ref.namespace_().empty()) path += "/namespaces/" + ref.namespace_();
+    path += "/" + ref.resource();
+    if (!ref.name().empty()) path += "/" + ref.name();
+  }
+  if (!ref.subresource().empty()) path += "/" + ref.subresource();
+  return path;
+}
+
+void AddQuery(const api::Options& o, Request* r) {
+  auto add = [r](const char* key, const std::string& value) {
+    if (!value.empty()) r->query.emplace(key, value);
+  };
+  if (o.dry_run()) add("dryRun", "All");
+  add("fieldManager", o.field_manager());
+  add("fieldValidation", o.field_validation());
+  if (o.force()) add("force", "true");
+  add("labelSelector", o.label_selector());
+  add("fieldSelector", o.field_selector());
+  if (o.limit() > 0) add("limit", std::to_string(o.limit()));
+  add("continue", o.continue_());
+  add("resourceVersion", o.resource_version());
+  add("resourceVersionMatch", o.resource_version_match());
+  if (o.allow_watch_bookmarks()) add("allowWatchBookmarks", "true");
+  if (o.timeout_seconds() > 0) add("timeoutSeconds", std::to_string(o.timeout_seconds()));
+  if (o.has_grace_period_seconds()) {
+    add("gracePeriodSeconds", std::to_string(o.grace_period_seconds()));
+  }
+}
+
+// A message of a registered kind from its name and bytes; BadRequest otherwise.
+Result<std::shared_ptr<Message>> DecodeObject(const api::Object& object) {
+  const auto* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(object.type());
+  if (descriptor == nullptr || !Scheme::Builtin().KindOf(descriptor)) {
+    return Status::BadRequest(fmt::format("unknown object type \"{}\"", object.type()));
+  }
+  std::shared_ptr<Message> message(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
+  if (!message->ParseFromString(object.data())) {
+    return Status::BadRequest(fmt::format("the {} does not parse", object.type()));
+  }
+  return message;
+}
+
+void SetObject(const Message& message, api::Object* out) {
+  out->set_type(message.GetDescriptor()->full_name());
+  message.SerializeToString(out->mutable_data());
+}
+
+// The Request of one call; credentials come from the metadata, as REST's headers.
+Request NewRequest(grpc::ServerContext* context, const char* method, const api::ResourceRef& ref,
+                   const api::Options& options) {
+  Request r;
+  r.method = method;
+  r.path = PathOf(ref);
+  r.typed = true;
+  AddQuery(options, &r);
+  for (const auto& [key, value] : context->client_metadata()) {
+    std::string name(key.data(), key.size());
+    if (name == "authorization" || name.rfind("impersonate-", 0) == 0) {
+      r.headers[name] = std::string(value.data(), value.size());
+    }
+  }
+  return r;
+}
+
+class ResourceService final : public api::ResourceService::Service {
+ public:
+  explicit ResourceService(const filters::Handler* chain) : chain_(chain) {}
+
+  grpc::Status Create(grpc::ServerContext* c, const api::ObjectRequest* in,
+                      api::ObjectResponse* out) override {
+    return WithObject(c, "POST", *in, out);
+  }
+  grpc::Status Get(grpc::ServerContext* c, const api::ObjectRequest* in,
+                   api::ObjectResponse* out) override {
+    Request r = NewRequest(c, "GET", in->ref(), in->options());
+    return AnswerObject((*chain_)(r), r, out);
+  }
+  grpc::Status Update(grpc::ServerContext* c, const api::ObjectRequest* in,
+                      api::ObjectResponse* out) override {
+    return WithObject(c, "PUT", *in, out);
+  }
+  grpc::Status Delete(grpc::ServerContext* c, const api::ObjectRequest* in,
+                      api::ObjectResponse* out) override {
+    Request r = NewRequest(c, "DELETE", in->ref(), in->options());
+    if (in->options().has_preconditions()) {
+      k8s::meta::v1::DeleteOptions body;
+      *body.mutable_preconditions() = in->options().preconditions();
+      r.body = json::Encode(body);
+    }
+    return AnswerObject((*chain_)(r), r, out);
+  }
+  grpc::Status Patch(grpc::ServerContext* c, const api::PatchRequest* in,
+                     api::ObjectResponse* out) override {
+    Request r = NewRequest(c, "PATCH", in->ref(), in->options());
+    r.headers["content-type"] = in->patch_type();
+    r.body = in->patch();
+    return AnswerObject((*chain_)(r), r, out);
+  }
+  grpc::Status List(grpc::ServerContext* c, const api::ObjectRequest* in,
+                    api::ListResponse* out) override {
+    Request r = NewRequest(c, "GET", in->ref(), in->options());
+    return AnswerList((*chain_)(r), out);
+  }
+  grpc::Status DeleteCollection(grpc::ServerContext* c, const api::ObjectRequest* in,
+                                api::ListResponse* out) override {
+    Request r = NewRequest(c, "DELETE", in->ref(), in->options());
+    return AnswerList((*chain_)(r), out);
+  }
+  grpc::Status Watch(grpc::ServerContext* c, const api::ObjectRequest* in,
+                     grpc::ServerWriter<api::WatchEvent>* out) override;
+
+ private:
+  grpc::Status WithObject(grpc::ServerContext* c, const char* method, const api::ObjectRequest& in,
+                          api::ObjectResponse* out) {
+    Request r = NewRequest(c, method, in.ref(), in.options());
+    if (in.has_object()) {
+      auto object = DecodeObject(in.object());
+      if (!object.ok()) return ToGrpcStatus(object.status());
+      r.object = std::move(object).value();
+    }
+    return AnswerObject((*chain_)(r), r, out);
+  }
+
+  static grpc::Status AnswerObject(const Response& response, const Request& request,
+                                   api::ObjectResponse* out) {
+    if (!response.error.ok()) return ToGrpcStatus(response.error);
+    if (response.object) SetObject(*response.object, out->mutable_object());
+    out->set_created(response.code == 201);
+    for (const auto& w : request.warnings) out->add_warnings(w);
+    return grpc::Status::OK;
+  }
+
+  static grpc::Status AnswerList(const Response& response, api::ListResponse* out) {
+    if (!response.error.ok()) return ToGrpcStatus(response.error);
+    if (!response.list) return grpc::Status(grpc::StatusCode::INTERNAL, "no list in the answer");
+    const storage::ListResult& list = *response.list;
+    out->mutable_metadata()->set_resource_version(std::to_string(list.revision));
+    out->mutable_metadata()->set_continue_(list.continue_token);
+    if (list.remaining_item_count) {
+      out->mutable_metadata()->set_remaining_item_count(*list.remaining_item_count);
+    }
+    for (const auto& item : list.items) {
+      out->set_type(item->GetDescriptor()->full_name());
+      item->SerializeToString(out->add_items());
+    }
+    return grpc::Status::OK;
+  }
+
+  const filters::Handler* const chain_;
+};
+
+// Events as the store delivers them, until the watch ends, its timeout passes or the client
+// cancels. The sync server gives each watch a thread: a 1 s poll notices cancellation.
+grpc::Status ResourceService::Watch(grpc::ServerContext* c, const api::ObjectRequest* in,
+                                    grpc::ServerWriter<api::WatchEvent>* out) {
+  Request r = NewRequest(c, "GET", in->ref(), in->options());
+  r.query.emplace("watch", "true");
+  Response response = (*chain_)(r);
+  if (!response.error.ok()) return ToGrpcStatus(response.error);
+  if (!response.watcher) return grpc::Status(grpc::StatusCode::INTERNAL, "no watch in the answer");
+  storage::Watcher& watcher = *response.watcher;
+  auto end =
+      in->options().timeout_seconds() > 0
+          ? std::chrono::steady_clock::now() + std::chrono::seconds(in->options().timeout_seconds())
+          : std::chrono::steady_clock::time_point::max();
+  const ResourceType* type =
+      Scheme::Builtin().FindResource(in->ref().group(), in->ref().resource());
+  while (!c->IsCancelled() && std::chrono::steady_clock::now() < end) {
+    auto event = watcher.Next(std::chrono::seconds(1));
+    if (!event) {
+      if (watcher.done()) break;
+      continue;
+    }
+    api::WatchEvent wire;
+    wire.set_type(std::string(storage::EventTypeName(event->type)));
+    if (event->type == storage::Event::Type::kError) {
+      *wire.mutable_error() = ToApiStatus(event->error);
+    } else if (event->object) {
+      SetObject(*event->object, wire.mutable_object());
+    } else if (type != nullptr) {  // a bookmark: an empty object carrying the revision
+      auto mark = type->New();
+      MutableObjectMeta(mark.get())->set_resource_version(std::to_string(event->revision));
+      SetObject(*mark, wire.mutable_object());
+    }
+    if (!out->Write(wire)) break;
+  }
+  watcher.Stop();
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+std::unique_ptr<api::ResourceService::Service> NewResourceService(const filters::Handler* chain) {
+  return std::make_unique<ResourceService>(chain);
+}
+
+Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOptions& options,
+                                                      std::unique_ptr<grpc::Service> service) {
+  std::unique_ptr<GrpcServer> server(new GrpcServer());
+  grpc::ServerBuilder builder;
+  if (options.port >= 0) {
+    builder.AddListeningPort(fmt::format("{}:{}", options.address, options.port),
+                             grpc::InsecureServerCredentials(), &server->port_);
+  }
+  if (!options.unix_socket.empty()) {
+    builder.AddListeningPort("unix:" + options.unix_socket, grpc::InsecureServerCredentials());
+  }
+  builder.RegisterService(service.get());
+  server->service_ = std::move(service);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || (options.port >= 0 && server->port_ == 0)) {
+    return Status::InternalError(
+        fmt::format("gRPC: cannot listen on {}:{}{}", options.address, options.port,
+                    options.unix_socket.empty() ? "" : " or unix:" + options.unix_socket));
+  }
+  return server;
+}
+
+GrpcServer::~GrpcServer() { Stop(); }
+
+void GrpcServer::Stop() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    server_->Wait();
+    server_.reset();
+  }
+}
+
+}  // namespace pk::apiserver::grpcface

@@ -1,0 +1,50 @@
+// The gRPC face: k8s.api.ResourceService (proto/api/resource.proto). Each call becomes the
+// same transport-neutral Request a REST call would (method, path, query, credentials), with
+// the object already typed, and runs through the same handler chain, admission, registry and
+// store; answers come back as typed objects and errors as Kubernetes Status details.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "apimachinery/status.h"
+#include "apiserver/filters/chain.h"
+#include "proto/api/resource.grpc.pb.h"
+
+namespace pk::apiserver::grpcface {
+
+// Builds the service over `chain` (the handler chain, which must outlive the service).
+std::unique_ptr<k8s::api::ResourceService::Service> NewResourceService(
+    const filters::Handler* chain);
+
+// A gRPC status carrying `status`: the code closest to its HTTP code, its message, and the
+// serialized k8s.meta.v1.Status as details. OK for an OK status.
+grpc::Status ToGrpcStatus(const Status& status);
+// The reverse, for clients: the Kubernetes Status in the details, or one made from the code.
+Status FromGrpcStatus(const grpc::Status& status);
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  int port = 0;             // 0: any free port; -1: no TCP listener
+  std::string unix_socket;  // also listen on this unix socket when set
+};
+
+// A running gRPC server for one service.
+class GrpcServer {
+ public:
+  static Result<std::unique_ptr<GrpcServer>> Start(const ServerOptions& options,
+                                                   std::unique_ptr<grpc::Service> service);
+  ~GrpcServer();
+  int port() const { return port_; }
+  void Stop();
+
+ private:
+  GrpcServer() = default;
+  std::unique_ptr<grpc::Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace pk::apiserver::grpcface
