@@ -45,7 +45,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
     return Status::InternalError(
         fmt::format("creating the data directory {}: {}", options.data_dir, ec.message()));
   }
-  auto store = storage::OpenRocksStore(options.data_dir + "/store");
+  storage::StoreOptions store_options;
+  if (options.watch_window_events > 0) store_options.window_events = options.watch_window_events;
+  auto store = storage::OpenRocksStore(options.data_dir + "/store", store_options);
   if (!store.ok()) return Status(store.status()).Prefix("opening the store");
   process->store_ = std::move(store).value();
   process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));

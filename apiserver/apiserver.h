@@ -2,6 +2,7 @@
 // tests can run a whole apiserver in-process.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +21,9 @@ struct Options {
   int max_mutating_requests_in_flight = 200;
   int grpc_port = 0;        // the gRPC face (ResourceService): 0 any free port, -1 none
   std::string grpc_socket;  // also serve gRPC on this unix socket when set
+  // Recent events the store keeps per resource for watches (StoreOptions::window_events);
+  // 0 keeps the store's default. Tests shrink it to force 410 Expired on a lagging watch.
+  size_t watch_window_events = 0;
 };
 
 class ApiServer {

@@ -18,6 +18,7 @@
 #include "apimachinery/scheme.h"
 #include "apiserver/apiserver.h"
 #include "apiserver/grpc/resource_service.h"
+#include "client/errors.h"
 #include "proto/api/resource.grpc.pb.h"
 #include "proto/core/v1/pod.pb.h"
 #include "tests/testing.h"
@@ -106,7 +107,7 @@ struct Faces {
     k8s::api::ObjectResponse out;
     grpc::ClientContext context;
     grpc::Status status = stub->Create(&context, in, &out);
-    if (!status.ok()) return grpcface::FromGrpcStatus(status);
+    if (!status.ok()) return client::FromGrpcStatus(status);
     Pod created;
     REQUIRE(created.ParseFromString(out.object().data()));
     return created;
@@ -179,7 +180,7 @@ TEST_CASE("failing requests fail alike: invalid, duplicate, missing, stale, bad 
   grpc::ClientContext context;
   grpc::Status missing = f.stub->Get(&context, f.PodRequest("nope"), &out);
   CHECK(missing.error_code() == grpc::StatusCode::NOT_FOUND);
-  same(RestError(rest), grpcface::FromGrpcStatus(missing));
+  same(RestError(rest), client::FromGrpcStatus(missing));
 
   // A stale update: resourceVersion 1 is long gone.
   Pod stale = PodFromJson(PodJson("dup"));
@@ -193,7 +194,7 @@ TEST_CASE("failing requests fail alike: invalid, duplicate, missing, stale, bad 
   grpc::ClientContext update_context;
   grpc::Status conflict = f.stub->Update(&update_context, update, &out);
   CHECK(conflict.error_code() == grpc::StatusCode::ABORTED);
-  same(RestError(rest), grpcface::FromGrpcStatus(conflict));
+  same(RestError(rest), client::FromGrpcStatus(conflict));
 
   Pod elsewhere = PodFromJson(PodJson("x"));
   elsewhere.mutable_metadata()->set_namespace_("ghost");
@@ -241,6 +242,29 @@ TEST_CASE("gRPC list, patch, watch and delete run the REST rules") {
   while (types.size() < 2 && stream->Read(&event)) types.push_back(event.type());
   CHECK(types == std::vector<std::string>{"MODIFIED", "DELETED"});
   watch_context.TryCancel();
+}
+
+TEST_CASE("a gRPC watch ends at its timeout; a refused watch carries the Status") {
+  Faces f;
+  grpc::ClientContext context;
+  auto request = f.PodRequest("");
+  request.mutable_options()->set_timeout_seconds(1);
+  auto start = std::chrono::steady_clock::now();
+  auto stream = f.stub->Watch(&context, request);
+  k8s::api::WatchEvent event;
+  while (stream->Read(&event)) {
+  }
+  CHECK(stream->Finish().ok());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+
+  grpc::ClientContext bad_context;
+  auto bad = f.PodRequest("");
+  bad.mutable_options()->set_resource_version("abc");
+  auto refused = f.stub->Watch(&bad_context, bad);
+  CHECK_FALSE(refused->Read(&event));
+  grpc::Status status = refused->Finish();
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(client::FromGrpcStatus(status).code() == 400);
 }
 
 TEST_CASE("gRPC serves on a unix socket too") {
@@ -292,7 +316,7 @@ TEST_CASE("the bearer token in gRPC metadata reaches the authentication slot") {
   grpc::ClientContext anonymous;
   grpc::Status refused = stub->Get(&anonymous, in, &out);
   CHECK(refused.error_code() == grpc::StatusCode::UNAUTHENTICATED);
-  CHECK(grpcface::FromGrpcStatus(refused).code() == 401);
+  CHECK(client::FromGrpcStatus(refused).code() == 401);
   grpc::ClientContext alice;
   alice.AddMetadata("authorization", "Bearer s3cret");
   CHECK(stub->Get(&alice, in, &out).ok());

@@ -9,6 +9,7 @@
 #include "apimachinery/object.h"
 #include "apimachinery/scheme.h"
 #include "apiserver/endpoints/encode.h"
+#include "apiserver/grpc/watch_reactor.h"
 
 namespace pk::apiserver::grpcface {
 namespace {
@@ -74,8 +75,8 @@ void SetObject(const Message& message, api::Object* out) {
 }
 
 // The Request of one call; credentials come from the metadata, as REST's headers.
-Request NewRequest(grpc::ServerContext* context, const char* method, const api::ResourceRef& ref,
-                   const api::Options& options) {
+Request NewRequest(grpc::ServerContextBase* context, const char* method,
+                   const api::ResourceRef& ref, const api::Options& options) {
   Request r;
   r.method = method;
   r.path = PathOf(ref);
@@ -90,9 +91,11 @@ Request NewRequest(grpc::ServerContext* context, const char* method, const api::
   return r;
 }
 
-class ResourceService final : public api::ResourceService::Service {
+// Unary calls run on gRPC's sync threads; Watch uses the callback API (watch_reactor.h).
+class ResourceService final
+    : public api::ResourceService::WithCallbackMethod_Watch<api::ResourceService::Service> {
  public:
-  explicit ResourceService(const filters::Handler* chain) : chain_(chain) {}
+  explicit ResourceService(const filters::Handler* chain) : chain_(chain), pumps_(4) {}
 
   grpc::Status Create(grpc::ServerContext* c, const api::ObjectRequest* in,
                       api::ObjectResponse* out) override {
@@ -134,8 +137,8 @@ class ResourceService final : public api::ResourceService::Service {
     Request r = NewRequest(c, "DELETE", in->ref(), in->options());
     return AnswerList((*chain_)(r), out);
   }
-  grpc::Status Watch(grpc::ServerContext* c, const api::ObjectRequest* in,
-                     grpc::ServerWriter<api::WatchEvent>* out) override;
+  grpc::ServerWriteReactor<api::WatchEvent>* Watch(grpc::CallbackServerContext* c,
+                                                   const api::ObjectRequest* in) override;
 
  private:
   grpc::Status WithObject(grpc::ServerContext* c, const char* method, const api::ObjectRequest& in,
@@ -175,45 +178,31 @@ class ResourceService final : public api::ResourceService::Service {
   }
 
   const filters::Handler* const chain_;
+  WatchPumps pumps_;
 };
 
-// Events as the store delivers them, until the watch ends, its timeout passes or the client
-// cancels. The sync server gives each watch a thread: a 1 s poll notices cancellation.
-grpc::Status ResourceService::Watch(grpc::ServerContext* c, const api::ObjectRequest* in,
-                                    grpc::ServerWriter<api::WatchEvent>* out) {
+// A reactor that only reports `status` (a watch refused before it started).
+class Refused : public grpc::ServerWriteReactor<api::WatchEvent> {
+ public:
+  explicit Refused(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+grpc::ServerWriteReactor<api::WatchEvent>* ResourceService::Watch(grpc::CallbackServerContext* c,
+                                                                  const api::ObjectRequest* in) {
   Request r = NewRequest(c, "GET", in->ref(), in->options());
   r.query.emplace("watch", "true");
   Response response = (*chain_)(r);
-  if (!response.error.ok()) return ToGrpcStatus(response.error);
-  if (!response.watcher) return grpc::Status(grpc::StatusCode::INTERNAL, "no watch in the answer");
-  storage::Watcher& watcher = *response.watcher;
-  auto end =
-      in->options().timeout_seconds() > 0
-          ? std::chrono::steady_clock::now() + std::chrono::seconds(in->options().timeout_seconds())
-          : std::chrono::steady_clock::time_point::max();
+  if (!response.error.ok()) return new Refused(ToGrpcStatus(response.error));
+  if (!response.watcher) {
+    return new Refused(grpc::Status(grpc::StatusCode::INTERNAL, "no watch in the answer"));
+  }
   const ResourceType* type =
       Scheme::Builtin().FindResource(in->ref().group(), in->ref().resource());
-  while (!c->IsCancelled() && std::chrono::steady_clock::now() < end) {
-    auto event = watcher.Next(std::chrono::seconds(1));
-    if (!event) {
-      if (watcher.done()) break;
-      continue;
-    }
-    api::WatchEvent wire;
-    wire.set_type(std::string(storage::EventTypeName(event->type)));
-    if (event->type == storage::Event::Type::kError) {
-      *wire.mutable_error() = ToApiStatus(event->error);
-    } else if (event->object) {
-      SetObject(*event->object, wire.mutable_object());
-    } else if (type != nullptr) {  // a bookmark: an empty object carrying the revision
-      auto mark = type->New();
-      MutableObjectMeta(mark.get())->set_resource_version(std::to_string(event->revision));
-      SetObject(*mark, wire.mutable_object());
-    }
-    if (!out->Write(wire)) break;
-  }
-  watcher.Stop();
-  return grpc::Status::OK;
+  constexpr int64_t kMaxTimeoutSeconds = 365LL * 24 * 3600;
+  std::chrono::seconds timeout(std::min(in->options().timeout_seconds(), kMaxTimeoutSeconds));
+  return NewWatchReactor(std::move(response.watcher), type,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(timeout), &pumps_);
 }
 
 }  // namespace

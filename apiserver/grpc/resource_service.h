@@ -22,8 +22,7 @@ std::unique_ptr<k8s::api::ResourceService::Service> NewResourceService(
 // A gRPC status carrying `status`: the code closest to its HTTP code, its message, and the
 // serialized k8s.meta.v1.Status as details. OK for an OK status.
 grpc::Status ToGrpcStatus(const Status& status);
-// The reverse, for clients: the Kubernetes Status in the details, or one made from the code.
-Status FromGrpcStatus(const grpc::Status& status);
+// The reverse is the clients' job: client::FromGrpcStatus (client/errors.h).
 
 struct ServerOptions {
   std::string address = "127.0.0.1";

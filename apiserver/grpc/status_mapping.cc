@@ -50,22 +50,4 @@ grpc::Status ToGrpcStatus(const Status& status) {
   return grpc::Status(CodeFor(status), status.message(), ToApiStatus(status).SerializeAsString());
 }
 
-Status FromGrpcStatus(const grpc::Status& status) {
-  if (status.ok()) return Status();
-  k8s::meta::v1::Status api;
-  if (!status.error_details().empty() && api.ParseFromString(status.error_details())) {
-    return FromApiStatus(api);
-  }
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-      return Status(Reason::kServiceUnavailable, status.error_message());
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return Status::Timeout(status.error_message());
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return Status::Unauthorized(status.error_message());
-    default:
-      return Status::InternalError(status.error_message());
-  }
-}
-
 }  // namespace pk::apiserver::grpcface

@@ -1,0 +1,109 @@
+#include "client/clientset_adapters.h"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <thread>
+
+#include "apiserver/apiserver.h"
+#include "proto/core/v1/pod.pb.h"
+#include "tests/testing.h"
+
+namespace pk::client {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct Server {
+  Server() {
+    apiserver::Options options;
+    options.data_dir = (dir.path() / "data").string();
+    auto started = apiserver::ApiServer::Start(options);
+    REQUIRE(started.ok());
+    server = std::move(started).value();
+    clientset = std::make_unique<Clientset>(grpc::CreateChannel(
+        fmt::format("127.0.0.1:{}", server->grpc_port()), grpc::InsecureChannelCredentials()));
+  }
+  testing::TempDir dir;
+  std::unique_ptr<apiserver::ApiServer> server;
+  std::unique_ptr<Clientset> clientset;
+};
+
+template <class F>
+bool Eventually(F done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return done();
+}
+
+TEST_CASE("leader election through the apiserver: CAS on the Lease, one leader") {
+  Server s;
+  auto store = NewLeaseStore(*s.clientset, "kube-system", "kube-scheduler");
+  CHECK(store->Get().status().reason() == Reason::kNotFound);
+
+  auto config = [](const std::string& identity) {
+    LeaderElectionConfig c;
+    c.lease_name = "kube-scheduler";
+    c.identity = identity;
+    c.lease_duration = milliseconds(1500);
+    c.renew_deadline = milliseconds(1000);
+    c.retry_period = milliseconds(100);
+    return c;
+  };
+  auto a = LeaderElector::New(config("a"), store.get());
+  auto b = LeaderElector::New(config("b"), store.get());
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  (*a)->Start();
+  REQUIRE(Eventually([&] { return (*a)->IsLeader(); }));
+  (*b)->Start();
+  REQUIRE(Eventually([&] { return (*b)->Leader() == "a"; }));
+  CHECK_FALSE((*b)->IsLeader());
+
+  auto lease = store->Get();
+  REQUIRE(lease.ok());
+  CHECK(lease->spec().holder_identity() == "a");
+  CHECK(lease->spec().lease_duration_seconds() == 2);
+  Lease stale = *lease;
+  stale.mutable_metadata()->set_resource_version("1");
+  CHECK(store->Update(stale).reason() == Reason::kConflict);
+
+  (*a)->Stop();  // no release: b waits out the lease
+  REQUIRE(Eventually([&] { return (*b)->IsLeader(); }));
+  lease = store->Get();
+  REQUIRE(lease.ok());
+  CHECK(lease->spec().holder_identity() == "b");
+  CHECK(lease->spec().lease_transitions() == 1);
+}
+
+TEST_CASE("events through the apiserver: created, then counted up on repeat") {
+  Server s;
+  k8s::core::v1::Pod pod;
+  pod.mutable_metadata()->set_name("web");
+  pod.mutable_metadata()->set_namespace_("default");
+  pod.mutable_metadata()->set_uid("u-1");
+  EventRecorderOptions options;
+  options.component = "default-scheduler";
+  {
+    EventRecorder recorder(options, NewEventSink(*s.clientset));
+    recorder.Eventf(pod, "Warning", "FailedScheduling", "0/{} nodes are available", 2);
+    recorder.Eventf(pod, "Warning", "FailedScheduling", "0/{} nodes are available", 2);
+    recorder.Flush();
+  }
+  auto events = s.clientset->Events("default").List();
+  REQUIRE(events.ok());
+  REQUIRE(events->items.size() == 1);
+  const auto& e = *events->items[0];
+  CHECK(e.involved_object().name() == "web");
+  CHECK(e.involved_object().kind() == "Pod");
+  CHECK(e.message() == "0/2 nodes are available");
+  CHECK(e.count() == 2);
+}
+
+}  // namespace
+}  // namespace pk::client

@@ -1,0 +1,142 @@
+#include "client/event_recorder.h"
+
+#include <chrono>
+
+#include "apimachinery/object.h"
+#include "apimachinery/scheme.h"
+
+namespace pk::client {
+
+EventRecorder::EventRecorder(EventRecorderOptions options, std::unique_ptr<EventSink> sink,
+                             const Clock& clock)
+    : options_(std::move(options)),
+      sink_(std::move(sink)),
+      clock_(clock),
+      correlator_(clock, options_.correlation),
+      thread_([this] { DeliverLoop(); }) {}
+
+EventRecorder::~EventRecorder() {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    stopping_ = true;
+    cond_.notify_all();
+  }
+  thread_.join();
+}
+
+void EventRecorder::Event(const google::protobuf::Message& object, std::string_view type,
+                          std::string_view reason, std::string message) {
+  std::optional<k8s::core::v1::Event> event = Build(object, type, reason, std::move(message));
+  std::lock_guard<std::mutex> guard(mu_);
+  if (!event || stopping_ || queue_.size() >= options_.queue_size) {
+    ++dropped_;
+    return;
+  }
+  queue_.push_back(std::move(*event));
+  cond_.notify_all();
+}
+
+void EventRecorder::Flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cond_.wait(lock, [&] { return queue_.empty() && in_flight_ == 0; });
+}
+
+// The Event as client-go's recorder.makeEvent writes it, with the kind and apiVersion the
+// scheme knows for the object's message.
+std::optional<k8s::core::v1::Event> EventRecorder::Build(const google::protobuf::Message& object,
+                                                         std::string_view type,
+                                                         std::string_view reason,
+                                                         std::string message) {
+  std::optional<GroupVersionKind> kind = Scheme::Builtin().KindOf(object.GetDescriptor());
+  const k8s::meta::v1::ObjectMeta* meta = GetObjectMeta(object);
+  if (!kind || !meta || (type != "Normal" && type != "Warning")) return std::nullopt;
+
+  k8s::core::v1::Event event;
+  // Events about cluster-scoped objects live in "default", as in Kubernetes.
+  event.mutable_metadata()->set_namespace_(meta->namespace_().empty() ? "default"
+                                                                      : meta->namespace_());
+  event.mutable_metadata()->set_name(UniqueName(meta->name()));
+  auto* ref = event.mutable_involved_object();
+  ref->set_kind(kind->kind);
+  ref->set_namespace_(meta->namespace_());
+  ref->set_name(meta->name());
+  ref->set_uid(meta->uid());
+  ref->set_api_version(kind->api_version());
+  ref->set_resource_version(meta->resource_version());
+  event.set_reason(std::string(reason));
+  event.set_message(std::move(message));
+  event.mutable_source()->set_component(options_.component);
+  event.mutable_source()->set_host(options_.host);
+  auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch());
+  event.mutable_first_timestamp()->set_seconds(seconds.count());
+  *event.mutable_last_timestamp() = event.first_timestamp();
+  event.set_count(1);
+  event.set_type(std::string(type));
+  event.set_reporting_component(options_.component);
+  event.set_reporting_instance(options_.host);
+  return event;
+}
+
+// "<name>.<hex nanoseconds>", as Kubernetes names Events; kept strictly increasing so two
+// Events recorded within one clock tick still get distinct names.
+std::string EventRecorder::UniqueName(const std::string& object_name) {
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.WallNow().time_since_epoch())
+          .count();
+  int64_t last = last_suffix_.load();
+  int64_t suffix;
+  do {
+    suffix = std::max(now, last + 1);
+  } while (!last_suffix_.compare_exchange_weak(last, suffix));
+  return fmt::format("{}.{:x}", object_name, suffix);
+}
+
+void EventRecorder::DeliverLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cond_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;  // stopping, and everything delivered
+    k8s::core::v1::Event event = std::move(queue_.front());
+    queue_.pop_front();
+    ++in_flight_;
+    lock.unlock();
+    Deliver(std::move(event));
+    lock.lock();
+    --in_flight_;
+    cond_.notify_all();  // Flush
+  }
+}
+
+// client-go recordToSink: correlate, then write with a few retries; AlreadyExists and
+// Invalid will not change on retry.
+void EventRecorder::Deliver(k8s::core::v1::Event event) {
+  EventCorrelator::Correlation correlated = correlator_.Correlate(std::move(event));
+  if (correlated.skip) return;
+  for (int attempt = 1;; ++attempt) {
+    Status status = WriteOnce(correlated);
+    if (status.ok() || status.reason() == Reason::kAlreadyExists ||
+        status.reason() == Reason::kInvalid || attempt >= options_.max_tries) {
+      return;
+    }
+    if (!SleepUnlessStopping(options_.retry_interval)) return;
+  }
+}
+
+// A repeat updates its Event; if that Event is gone (expired), it is created again.
+Status EventRecorder::WriteOnce(const EventCorrelator::Correlation& correlated) {
+  if (correlated.update) {
+    Status status = sink_->Update(correlated.event);
+    if (status.reason() != Reason::kNotFound) return status;
+  }
+  return sink_->Create(correlated.event);
+}
+
+bool EventRecorder::SleepUnlessStopping(Clock::Duration delay) {
+  std::unique_lock<std::mutex> lock(mu_);
+  Clock::TimePoint deadline = clock_.Now() + delay;
+  while (!stopping_ && clock_.Now() < deadline) clock_.WaitUntil(cond_, lock, deadline);
+  return !stopping_;
+}
+
+}  // namespace pk::client

@@ -1,0 +1,110 @@
+// EventRecorder: how a component tells users what it did to an object ("Scheduled",
+// "Pulling", "BackOff"), as client-go's tools/record. Eventf builds a core/v1 Event and
+// queues it; a background thread correlates it (client/event_correlator.h: repeats become
+// one Event with a count, spam is dropped) and writes it through an EventSink.
+//
+//   EventRecorder recorder({.component = "default-scheduler"}, NewEventSink(clientset));
+//   recorder.Eventf(pod, "Normal", "Scheduled", "Successfully assigned {}/{} to {}", ...);
+//
+// Thread-safe. Eventf never blocks on the sink: when the queue is full the Event is dropped.
+#pragma once
+
+#include <fmt/format.h>
+#include <google/protobuf/message.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "apimachinery/status.h"
+#include "client/clock.h"
+#include "client/event_correlator.h"
+#include "proto/core/v1/event.pb.h"
+
+namespace pk::client {
+
+using Event = k8s::core::v1::Event;
+
+// Where Events are written (an apiserver, or a fake in tests). Called from one thread.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // AlreadyExists when an Event of that namespace/name exists.
+  virtual Status Create(const Event& event) = 0;
+  // Replaces the Event of that namespace/name (no resourceVersion: unconditional);
+  // NotFound when it is gone (expired), and the recorder then creates it again.
+  virtual Status Update(const Event& event) = 0;
+};
+
+struct EventRecorderOptions {
+  std::string component;     // source.component and reportingComponent ("kubelet")
+  std::string host;          // source.host and reportingInstance (the node name)
+  size_t queue_size = 1000;  // Events waiting for the sink; beyond, Eventf drops
+  int max_tries = 3;         // attempts per Event before it is given up
+  Clock::Duration retry_interval = std::chrono::seconds(1);
+  EventCorrelatorOptions correlation;
+};
+
+class EventRecorder {
+ public:
+  // Starts the delivery thread. `clock` must outlive the recorder.
+  EventRecorder(EventRecorderOptions options, std::unique_ptr<EventSink> sink,
+                const Clock& clock = RealClock());
+  // Delivers what is queued (each Event at most once more), then stops.
+  ~EventRecorder();
+  EventRecorder(const EventRecorder&) = delete;
+  EventRecorder& operator=(const EventRecorder&) = delete;
+
+  // Records an Event about `object` (any API object with metadata, of a registered kind).
+  // `type` is "Normal" or "Warning"; others, and objects of no known kind, are dropped.
+  void Event(const google::protobuf::Message& object, std::string_view type,
+             std::string_view reason, std::string message);
+  template <class... Args>
+  void Eventf(const google::protobuf::Message& object, std::string_view type,
+              std::string_view reason, fmt::format_string<Args...> format, Args&&... args) {
+    Event(object, type, reason, fmt::format(format, std::forward<Args>(args)...));
+  }
+
+  // Waits until every Event queued so far has been written or given up; for tests and
+  // orderly shutdown.
+  void Flush();
+  // Events dropped because the queue was full or they were invalid.
+  uint64_t dropped() const { return dropped_.load(); }
+
+ private:
+  std::optional<k8s::core::v1::Event> Build(const google::protobuf::Message& object,
+                                            std::string_view type, std::string_view reason,
+                                            std::string message);
+  std::string UniqueName(const std::string& object_name);
+  void DeliverLoop();
+  void Deliver(k8s::core::v1::Event event);
+  Status WriteOnce(const EventCorrelator::Correlation& correlated);
+  // Waits `delay` on the clock; false (at once) when the recorder is stopping.
+  bool SleepUnlessStopping(Clock::Duration delay);
+
+  // Constant after construction.
+  const EventRecorderOptions options_;
+  const std::unique_ptr<EventSink> sink_;  // used by the delivery thread only
+  const Clock& clock_;
+
+  EventCorrelator correlator_;  // thread-safe itself
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<int64_t> last_suffix_{0};  // event name suffixes, strictly increasing
+
+  std::mutex mu_;
+  std::condition_variable cond_;
+  std::deque<k8s::core::v1::Event> queue_;  // guarded by mu_
+  size_t in_flight_ = 0;                    // guarded by mu_: taken, not yet written
+  bool stopping_ = false;                   // guarded by mu_
+  std::thread thread_;                      // last: started once the members above exist
+};
+
+}  // namespace pk::client

@@ -1,0 +1,226 @@
+#include "client/leader_elector.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace pk::client {
+namespace {
+
+const GroupResource kLeases{"coordination.k8s.io", "leases"};
+
+k8s::meta::v1::MicroTime ToMicroTime(std::chrono::system_clock::time_point t) {
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch());
+  k8s::meta::v1::MicroTime out;
+  out.set_seconds(micros.count() / 1000000);
+  out.set_nanos(static_cast<int32_t>(micros.count() % 1000000) * 1000);
+  return out;
+}
+
+int32_t WholeSeconds(Clock::Duration d) {
+  auto secs = std::chrono::ceil<std::chrono::seconds>(d).count();
+  return static_cast<int32_t>(std::max<int64_t>(secs, 1));
+}
+
+Status Unavailable() {
+  return Status(Reason::kServiceUnavailable, "the lease store is unavailable");
+}
+
+}  // namespace
+
+Result<Lease> MemoryLeaseStore::Get() {
+  std::lock_guard<std::mutex> guard(mu_);
+  if (unavailable_) return Unavailable();
+  if (!lease_) return Status::NotFound(kLeases, "");
+  return *lease_;
+}
+
+Status MemoryLeaseStore::Create(const Lease& lease) {
+  std::lock_guard<std::mutex> guard(mu_);
+  if (unavailable_) return Unavailable();
+  if (lease_) return Status::AlreadyExists(kLeases, lease.metadata().name());
+  lease_ = lease;
+  lease_->mutable_metadata()->set_resource_version(std::to_string(++revision_));
+  return Status::OK();
+}
+
+Status MemoryLeaseStore::Update(const Lease& lease) {
+  std::lock_guard<std::mutex> guard(mu_);
+  if (unavailable_) return Unavailable();
+  if (!lease_) return Status::NotFound(kLeases, lease.metadata().name());
+  if (lease_->metadata().resource_version() != lease.metadata().resource_version()) {
+    return Status::ObjectModified(kLeases, lease.metadata().name());
+  }
+  lease_ = lease;
+  lease_->mutable_metadata()->set_resource_version(std::to_string(++revision_));
+  return Status::OK();
+}
+
+void MemoryLeaseStore::SetUnavailable(bool unavailable) {
+  std::lock_guard<std::mutex> guard(mu_);
+  unavailable_ = unavailable;
+}
+
+Result<std::unique_ptr<LeaderElector>> LeaderElector::New(LeaderElectionConfig config,
+                                                          LeaseStore* store, const Clock& clock) {
+  if (config.lease_name.empty() || config.identity.empty()) {
+    return Status(Reason::kInvalid, "leader election needs a lease name and an identity");
+  }
+  if (!(config.lease_duration > config.renew_deadline &&
+        config.renew_deadline > config.retry_period &&
+        config.retry_period > Clock::Duration::zero())) {
+    return Status(Reason::kInvalid,
+                  "leader election needs leaseDuration > renewDeadline > retryPeriod > 0");
+  }
+  return std::unique_ptr<LeaderElector>(new LeaderElector(std::move(config), store, clock));
+}
+
+LeaderElector::LeaderElector(LeaderElectionConfig config, LeaseStore* store, const Clock& clock)
+    : config_(std::move(config)), store_(store), clock_(clock) {}
+
+LeaderElector::~LeaderElector() { Stop(); }
+
+void LeaderElector::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void LeaderElector::Stop() {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    stopping_ = true;
+    stop_cond_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+bool LeaderElector::IsLeader() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  return leading_ && leader_ == config_.identity &&
+         clock_.Now() < last_renew_ + config_.renew_deadline;
+}
+
+std::string LeaderElector::Leader() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  return leader_;
+}
+
+void LeaderElector::Run() {
+  if (!Acquire()) return;
+  SetLeading(true);
+  if (config_.on_started_leading) config_.on_started_leading();
+  RenewUntilLost();
+  SetLeading(false);
+  bool stopped;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    stopped = stopping_;
+  }
+  if (stopped && config_.release_on_cancel) Release();
+  if (config_.on_stopped_leading) config_.on_stopped_leading();
+}
+
+bool LeaderElector::Acquire() {
+  while (!TryAcquireOrRenew()) {
+    if (!SleepUntil(clock_.Now() + config_.retry_period)) return false;
+  }
+  return true;
+}
+
+// Renews every retry period; a renewal failing for renew_deadline loses leadership.
+void LeaderElector::RenewUntilLost() {
+  for (;;) {
+    if (!SleepUntil(clock_.Now() + config_.retry_period)) return;
+    Clock::TimePoint deadline = clock_.Now() + config_.renew_deadline;
+    while (!TryAcquireOrRenew()) {
+      Clock::TimePoint next = std::min(clock_.Now() + config_.retry_period, deadline);
+      if (!SleepUntil(next) || clock_.Now() >= deadline) return;
+    }
+  }
+}
+
+// One attempt, as client-go's tryAcquireOrRenew: create the Lease if absent; take it if
+// released or expired; renew it if ours. Every write is a CAS on the read resourceVersion.
+bool LeaderElector::TryAcquireOrRenew() {
+  Clock::TimePoint start = clock_.Now();
+  Lease desired;
+  desired.mutable_metadata()->set_namespace_(config_.lease_namespace);
+  desired.mutable_metadata()->set_name(config_.lease_name);
+  auto* spec = desired.mutable_spec();
+  spec->set_holder_identity(config_.identity);
+  spec->set_lease_duration_seconds(WholeSeconds(config_.lease_duration));
+  *spec->mutable_acquire_time() = ToMicroTime(clock_.WallNow());
+  *spec->mutable_renew_time() = spec->acquire_time();
+
+  Result<Lease> old = store_->Get();
+  if (!old.ok() && old.status().reason() != Reason::kNotFound) return false;
+  if (!old.ok()) {
+    spec->set_lease_transitions(0);
+    if (!store_->Create(desired).ok()) return false;
+  } else {
+    if (ObserveAndCheckHeld(*old)) return false;
+    const auto& was = old->spec();
+    if (was.holder_identity() == config_.identity) {
+      *spec->mutable_acquire_time() = was.acquire_time();
+      spec->set_lease_transitions(was.lease_transitions());
+    } else {
+      spec->set_lease_transitions(was.lease_transitions() + 1);
+    }
+    desired.mutable_metadata()->set_resource_version(old->metadata().resource_version());
+    if (!store_->Update(desired).ok()) return false;
+  }
+  observed_ = desired;
+  observed_time_ = clock_.Now();
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    last_renew_ = start;  // others measure expiry from a later observation than this
+  }
+  ObserveAndCheckHeld(desired);  // reports the new leader if it changed
+  return true;
+}
+
+// Records `old` if it changed since last observed (restarting the expiry clock) and reports
+// a new holder. True when another candidate holds it and it has not expired.
+bool LeaderElector::ObserveAndCheckHeld(const Lease& old) {
+  if (old.spec().SerializeAsString() != observed_.spec().SerializeAsString()) {
+    observed_ = old;
+    observed_time_ = clock_.Now();
+  }
+  const std::string& holder = old.spec().holder_identity();
+  bool changed;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    changed = leader_ != holder;
+    leader_ = holder;
+  }
+  if (changed && !holder.empty() && config_.on_new_leader) config_.on_new_leader(holder);
+  // Our own lease_duration, as client-go: leaseDurationSeconds is whole seconds and
+  // candidates of one component share their configuration.
+  return !holder.empty() && holder != config_.identity &&
+         clock_.Now() < observed_time_ + config_.lease_duration;
+}
+
+// Clears the holder so the next candidate need not wait out the lease (client-go release).
+void LeaderElector::Release() {
+  Result<Lease> old = store_->Get();
+  if (!old.ok() || old->spec().holder_identity() != config_.identity) return;
+  Lease released = *old;
+  auto* spec = released.mutable_spec();
+  spec->set_holder_identity("");
+  spec->set_lease_duration_seconds(1);
+  *spec->mutable_renew_time() = ToMicroTime(clock_.WallNow());
+  *spec->mutable_acquire_time() = spec->renew_time();
+  (void)store_->Update(released);  // best effort: failing, the lease simply expires
+}
+
+bool LeaderElector::SleepUntil(Clock::TimePoint deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_ && clock_.Now() < deadline) clock_.WaitUntil(stop_cond_, lock, deadline);
+  return !stopping_;
+}
+
+void LeaderElector::SetLeading(bool leading) {
+  std::lock_guard<std::mutex> guard(mu_);
+  leading_ = leading;
+}
+
+}  // namespace pk::client

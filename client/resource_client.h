@@ -1,0 +1,142 @@
+// The untyped core of the clientset: one resource's verbs over k8s.api.ResourceService with
+// objects as google::protobuf::Message, and the watch stream. TypedClient<T> (clientset.h)
+// is a thin typed face over it; reflectors use it through the ListerWatcher interface.
+//
+// Thread-safety: Connection and ResourceClient are immutable and safe to share; WatchStream
+// is safe to use from one consumer thread plus Stop() from any thread.
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apimachinery/scheme.h"
+#include "apimachinery/status.h"
+#include "proto/api/resource.grpc.pb.h"
+
+namespace pk::client {
+
+using ObjectPtr = std::shared_ptr<const google::protobuf::Message>;
+
+// The channel, credentials and per-call deadline every request of a clientset shares.
+class Connection {
+ public:
+  // `bearer_token` (if not empty) travels as "authorization: Bearer T"; `timeout` bounds
+  // every unary call (watches are bounded by their own timeout_seconds only).
+  Connection(std::shared_ptr<grpc::Channel> channel, std::string bearer_token,
+             std::chrono::milliseconds timeout);
+  k8s::api::ResourceService::Stub& stub() const { return *stub_; }
+  // Adds the credentials, and the deadline when `unary`.
+  void Prepare(grpc::ClientContext* context, bool unary) const;
+
+ private:
+  std::unique_ptr<k8s::api::ResourceService::Stub> stub_;
+  const std::string token_;
+  const std::chrono::milliseconds timeout_;
+};
+
+struct ListOptions {
+  std::string label_selector;
+  std::string field_selector;
+  std::string resource_version;
+  std::string resource_version_match;
+  std::string continue_token;
+  int64_t limit = 0;
+  int64_t timeout_seconds = 0;  // watches: the server ends the stream after this long
+  bool allow_watch_bookmarks = false;
+};
+
+// Create, Update, Patch.
+struct WriteOptions {
+  bool dry_run = false;
+  std::string field_manager;
+  bool force = false;  // server-side apply only
+};
+
+struct DeleteOptions {
+  std::optional<int64_t> grace_period_seconds;
+  std::string precondition_uid;               // delete only this incarnation
+  std::string precondition_resource_version;  // delete only this version
+  bool dry_run = false;
+};
+
+// A list's items and metadata (resourceVersion, continue).
+struct RawList {
+  std::vector<ObjectPtr> items;
+  k8s::meta::v1::ListMeta metadata;
+};
+
+enum class EventType { kAdded, kModified, kDeleted, kBookmark, kError };
+
+// One watch event: the object (for a bookmark, an empty object whose metadata carries only
+// the resourceVersion) or, for kError, the server's Status (410 Expired: list again).
+struct RawEvent {
+  EventType type;
+  ObjectPtr object;
+  Status error;
+};
+
+// A watch: events in server order until the server ends the stream, it fails, or Stop().
+class WatchStream {
+ public:
+  virtual ~WatchStream() = default;
+  // The next event; nullopt when none came within `timeout` or the stream is done.
+  virtual std::optional<RawEvent> Next(std::chrono::milliseconds timeout) = 0;
+  // True once the stream ended and every event was taken.
+  virtual bool done() = 0;
+  // Why the stream ended (OK: the server closed it, e.g. timeout_seconds); valid once done().
+  virtual Status status() = 0;
+  // Cancels the stream; Next then returns nullopt. Any thread; idempotent.
+  virtual void Stop() = 0;
+};
+
+// What a reflector needs (client-go's ListerWatcher), so tests can interpose.
+class ListerWatcher {
+ public:
+  virtual ~ListerWatcher() = default;
+  virtual Result<RawList> List(const ListOptions& options) const = 0;
+  // Errors of the call itself (410 Expired for a resourceVersion out of the window) come
+  // either here or as the stream's status, as the transport allows.
+  virtual Result<std::unique_ptr<WatchStream>> Watch(const ListOptions& options) const = 0;
+};
+
+// One resource in one namespace ("" for cluster-scoped resources or every namespace).
+class ResourceClient : public ListerWatcher {
+ public:
+  // `type` comes from the Scheme (it must outlive the client); objects are parsed into its
+  // generated message class, so a typed client may cast them to T.
+  ResourceClient(std::shared_ptr<const Connection> connection, const ResourceType* type,
+                 std::string ns);
+
+  const ResourceType& type() const { return *type_; }
+  const std::string& ns() const { return ns_; }
+
+  Result<ObjectPtr> Create(const google::protobuf::Message& object,
+                           const WriteOptions& options = {}) const;
+  Result<ObjectPtr> Get(const std::string& name) const;
+  Result<RawList> List(const ListOptions& options) const override;
+  // `subresource` "" for the object, "status" for UpdateStatus.
+  Result<ObjectPtr> Update(const google::protobuf::Message& object, const std::string& subresource,
+                           const WriteOptions& options = {}) const;
+  Result<ObjectPtr> Patch(const std::string& name, const std::string& patch_type,
+                          const std::string& patch, const WriteOptions& options = {}) const;
+  // The object as the delete left it (with deletionTimestamp when graceful), if any.
+  Result<ObjectPtr> Delete(const std::string& name, const DeleteOptions& options = {}) const;
+  Result<std::unique_ptr<WatchStream>> Watch(const ListOptions& options) const override;
+
+ private:
+  k8s::api::ResourceRef Ref(const std::string& name, const std::string& subresource) const;
+  Result<ObjectPtr> Parse(const k8s::api::Object& object) const;
+
+  const std::shared_ptr<const Connection> connection_;
+  const ResourceType* const type_;
+  const std::string ns_;
+};
+
+}  // namespace pk::client
