@@ -222,6 +222,10 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOptions& optio
   if (!options.unix_socket.empty()) {
     builder.AddListeningPort("unix:" + options.unix_socket, grpc::InsecureServerCredentials());
   }
+  // gRPC's sync server keeps at most 2 idle polling threads by default and creates and ends
+  // threads per burst of calls; a standing pool serves concurrent clients without churn.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 4);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 32);
   builder.RegisterService(service.get());
   server->service_ = std::move(service);
   server->server_ = builder.BuildAndStart();
