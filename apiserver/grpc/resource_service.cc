@@ -93,7 +93,8 @@ Request NewRequest(grpc::ServerContextBase* context, const char* method,
 
 // Unary calls run on gRPC's sync threads; Watch uses the callback API (watch_reactor.h).
 class ResourceService final
-    : public api::ResourceService::WithCallbackMethod_Watch<api::ResourceService::Service> {
+    : public api::ResourceService::WithCallbackMethod_Get<
+          api::ResourceService::WithCallbackMethod_Watch<api::ResourceService::Service>> {
  public:
   explicit ResourceService(const filters::Handler* chain) : chain_(chain), pumps_(4) {}
 
@@ -101,10 +102,14 @@ class ResourceService final
                       api::ObjectResponse* out) override {
     return WithObject(c, "POST", *in, out);
   }
-  grpc::Status Get(grpc::ServerContext* c, const api::ObjectRequest* in,
-                   api::ObjectResponse* out) override {
+  // Reads never block (the store serves them from memory), so they run on gRPC's callback
+  // threads directly: no thread hand-off per call.
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* c, const api::ObjectRequest* in,
+                                api::ObjectResponse* out) override {
     Request r = NewRequest(c, "GET", in->ref(), in->options());
-    return AnswerObject((*chain_)(r), r, out);
+    auto* reactor = c->DefaultReactor();
+    reactor->Finish(AnswerObject((*chain_)(r), r, out));
+    return reactor;
   }
   grpc::Status Update(grpc::ServerContext* c, const api::ObjectRequest* in,
                       api::ObjectResponse* out) override {
