@@ -181,8 +181,8 @@ struct GrpcCall {
   int client = 0;
 };
 
-Row RunGrpc(const std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>>& stubs, bool create,
-            int clients, double warmup, double seconds) {
+Row RunGrpc(const std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>>& services,
+            bool create, int clients, double warmup, double seconds) {
   grpc::CompletionQueue cq;
   Tally tally;
   std::vector<int64_t> seq(clients, 0);
@@ -195,16 +195,16 @@ Row RunGrpc(const std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>>&
     if (tally.stop) return;
     auto* call = new GrpcCall;
     call->client = client;
-    auto* stub = stubs[client % stubs.size()].get();
+    auto* service = services[client % services.size()].get();
     call->begin = Clock::now();
     if (create) {  // the request is serialized by AsyncCreate: it need not outlive the call
       ObjectRequest in = RefRequest("configmaps", "default", "");
       cm.mutable_metadata()->set_name(fmt::format("grpc-{}-{}-{}", clients, client, seq[client]++));
       in.mutable_object()->set_type("k8s.core.v1.ConfigMap");
       cm.SerializeToString(in.mutable_object()->mutable_data());
-      call->rpc = stub->AsyncCreate(&call->context, in, &cq);
+      call->rpc = service->AsyncCreate(&call->context, in, &cq);
     } else {
-      call->rpc = stub->AsyncGet(&call->context, get, &cq);
+      call->rpc = service->AsyncGet(&call->context, get, &cq);
     }
     call->rpc->Finish(&call->out, &call->status, call);
     ++active;
@@ -235,7 +235,7 @@ Row RunGrpc(const std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>>&
 }
 
 // The Pod to GET: the fixture's spec through create, then its status through pods/status.
-void MakePod(k8s::api::ResourceService::Stub* stub) {
+void MakePod(k8s::api::ResourceService::Stub* service) {
   const char* root = std::getenv("PK_SOURCE_DIR");
   std::ifstream file(std::string(root ? root : PK_SOURCE_DIR_DEFAULT) +
                      "/tests/fixtures/pod-running.json");
@@ -259,7 +259,7 @@ void MakePod(k8s::api::ResourceService::Stub* stub) {
   spec.SerializeToString(in.mutable_object()->mutable_data());
   ObjectResponse out;
   grpc::ClientContext context;
-  grpc::Status status = stub->Create(&context, in, &out);
+  grpc::Status status = service->Create(&context, in, &out);
   if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) return;  // a server reused
   if (!status.ok()) Die("create pod", status);
   k8s::core::v1::Pod created;
@@ -270,7 +270,7 @@ void MakePod(k8s::api::ResourceService::Stub* stub) {
   update.mutable_object()->set_type("k8s.core.v1.Pod");
   created.SerializeToString(update.mutable_object()->mutable_data());
   grpc::ClientContext update_context;
-  status = stub->Update(&update_context, update, &out);
+  status = service->Update(&update_context, update, &out);
   if (!status.ok()) Die("update pod status", status);
 }
 
@@ -294,11 +294,11 @@ int Main(int argc, char** argv) {
     rest_port = server->port();
     grpc_port = server->grpc_port();
   }
-  std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>> stubs;
+  std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>> services;
   for (int c = 0; c < channels; ++c) {
-    stubs.push_back(k8s::api::ResourceService::NewStub(NewChannel(grpc_port, c)));
+    services.push_back(k8s::api::ResourceService::NewStub(NewChannel(grpc_port, c)));
   }
-  MakePod(stubs[0].get());
+  MakePod(services[0].get());
 
   struct Line {
     const char* op;
@@ -317,7 +317,7 @@ int Main(int argc, char** argv) {
       }
       if (faces.find("grpc") != std::string::npos) {
         fmt::print(stderr, "  {} x{}: gRPC ...\n", op, clients);
-        grpc = RunGrpc(stubs, create, clients, warmup, seconds);
+        grpc = RunGrpc(services, create, clients, warmup, seconds);
       }
       lines.push_back({op, clients, rest, grpc});
     }

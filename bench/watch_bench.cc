@@ -83,18 +83,18 @@ void ReadLoop(grpc::CompletionQueue* cq, const std::string& prefix, std::atomic<
   }
 }
 
-std::string CurrentRevision(k8s::api::ResourceService::Stub* stub) {
+std::string CurrentRevision(k8s::api::ResourceService::Stub* service) {
   auto in = RefRequest("configmaps", "default", "");
   in.mutable_options()->set_limit(1);
   k8s::api::ListResponse out;
   grpc::ClientContext context;
-  grpc::Status status = stub->List(&context, in, &out);
+  grpc::Status status = service->List(&context, in, &out);
   if (!status.ok()) Die("list", status);
   return out.metadata().resource_version();
 }
 
 // Creates ConfigMap `name` (~300 bytes of data) and returns when the server acknowledged it.
-void Create(k8s::api::ResourceService::Stub* stub, const std::string& name) {
+void Create(k8s::api::ResourceService::Stub* service, const std::string& name) {
   k8s::core::v1::ConfigMap cm;
   cm.mutable_metadata()->set_name(name);
   (*cm.mutable_metadata()->mutable_labels())["app"] = "watch-bench";
@@ -104,7 +104,7 @@ void Create(k8s::api::ResourceService::Stub* stub, const std::string& name) {
   cm.SerializeToString(in.mutable_object()->mutable_data());
   k8s::api::ObjectResponse out;
   grpc::ClientContext context;
-  grpc::Status status = stub->Create(&context, in, &out);
+  grpc::Status status = service->Create(&context, in, &out);
   if (!status.ok()) Die("create " + name, status);
 }
 
@@ -127,9 +127,9 @@ Row Run(int port, int watchers, int run, double rate, double seconds, int channe
         int client_threads) {
   const std::string prefix = fmt::format("w{}-", run);
   auto writer = k8s::api::ResourceService::NewStub(NewChannel(port, 1000 + run));
-  std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>> stubs;
+  std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>> services;
   for (int c = 0; c < channels; ++c)
-    stubs.push_back(k8s::api::ResourceService::NewStub(NewChannel(port, run * 100 + c)));
+    services.push_back(k8s::api::ResourceService::NewStub(NewChannel(port, run * 100 + c)));
   std::vector<std::unique_ptr<grpc::CompletionQueue>> cqs;
   std::vector<std::thread> threads;
   std::atomic<int64_t> total{0};
@@ -142,8 +142,8 @@ Row Run(int port, int watchers, int run, double rate, double seconds, int channe
   for (int i = 0; i < watchers; ++i) {
     auto s = std::make_unique<Stream>();
     s->got.reserve(size_t(rate * seconds) + 16);
-    s->reader = stubs[i % channels]->AsyncWatch(&s->context, in, cqs[i % client_threads].get(),
-                                                s->Tag(Stream::kStarted));
+    s->reader = services[i % channels]->AsyncWatch(&s->context, in, cqs[i % client_threads].get(),
+                                                   s->Tag(Stream::kStarted));
     streams.push_back(std::move(s));
   }
   for (auto& cq : cqs) threads.emplace_back(ReadLoop, cq.get(), prefix, &total);

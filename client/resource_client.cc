@@ -12,7 +12,7 @@ namespace pk::client {
 
 Connection::Connection(std::shared_ptr<grpc::Channel> channel, std::string bearer_token,
                        std::chrono::milliseconds timeout)
-    : stub_(k8s::api::ResourceService::NewStub(std::move(channel))),
+    : service_(k8s::api::ResourceService::NewStub(std::move(channel))),
       token_(std::move(bearer_token)),
       timeout_(timeout) {}
 
@@ -79,10 +79,7 @@ Result<ObjectPtr> ResourceClient::Create(const google::protobuf::Message& object
   object.SerializeToString(in.mutable_object()->mutable_data());
   SetWrite(options, in.mutable_options());
   k8s::api::ObjectResponse out;
-  grpc::ClientContext context;
-  connection_->Prepare(&context, true);
-  grpc::Status status = connection_->stub().Create(&context, in, &out);
-  if (!status.ok()) return FromGrpcStatus(status);
+  PK_RETURN_IF_ERROR(Invoke(&k8s::api::ResourceService::Stub::Create, in, &out));
   return Parse(out.object());
 }
 
@@ -90,10 +87,7 @@ Result<ObjectPtr> ResourceClient::Get(const std::string& name) const {
   k8s::api::ObjectRequest in;
   *in.mutable_ref() = Ref(name, "");
   k8s::api::ObjectResponse out;
-  grpc::ClientContext context;
-  connection_->Prepare(&context, true);
-  grpc::Status status = connection_->stub().Get(&context, in, &out);
-  if (!status.ok()) return FromGrpcStatus(status);
+  PK_RETURN_IF_ERROR(Invoke(&k8s::api::ResourceService::Stub::Get, in, &out));
   return Parse(out.object());
 }
 
@@ -102,10 +96,7 @@ Result<RawList> ResourceClient::List(const ListOptions& options) const {
   *in.mutable_ref() = Ref("", "");
   SetList(options, in.mutable_options());
   k8s::api::ListResponse out;
-  grpc::ClientContext context;
-  connection_->Prepare(&context, true);
-  grpc::Status status = connection_->stub().List(&context, in, &out);
-  if (!status.ok()) return FromGrpcStatus(status);
+  PK_RETURN_IF_ERROR(Invoke(&k8s::api::ResourceService::Stub::List, in, &out));
   RawList list;
   list.metadata = out.metadata();
   list.items.reserve(out.items_size());
@@ -129,10 +120,7 @@ Result<ObjectPtr> ResourceClient::Update(const google::protobuf::Message& object
   object.SerializeToString(in.mutable_object()->mutable_data());
   SetWrite(options, in.mutable_options());
   k8s::api::ObjectResponse out;
-  grpc::ClientContext context;
-  connection_->Prepare(&context, true);
-  grpc::Status status = connection_->stub().Update(&context, in, &out);
-  if (!status.ok()) return FromGrpcStatus(status);
+  PK_RETURN_IF_ERROR(Invoke(&k8s::api::ResourceService::Stub::Update, in, &out));
   return Parse(out.object());
 }
 
@@ -145,10 +133,7 @@ Result<ObjectPtr> ResourceClient::Patch(const std::string& name, const std::stri
   in.set_patch(patch);
   SetWrite(options, in.mutable_options());
   k8s::api::ObjectResponse out;
-  grpc::ClientContext context;
-  connection_->Prepare(&context, true);
-  grpc::Status status = connection_->stub().Patch(&context, in, &out);
-  if (!status.ok()) return FromGrpcStatus(status);
+  PK_RETURN_IF_ERROR(Invoke(&k8s::api::ResourceService::Stub::Patch, in, &out));
   return Parse(out.object());
 }
 
@@ -165,10 +150,7 @@ Result<ObjectPtr> ResourceClient::Delete(const std::string& name,
   }
   o->set_dry_run(options.dry_run);
   k8s::api::ObjectResponse out;
-  grpc::ClientContext context;
-  connection_->Prepare(&context, true);
-  grpc::Status status = connection_->stub().Delete(&context, in, &out);
-  if (!status.ok()) return FromGrpcStatus(status);
+  PK_RETURN_IF_ERROR(Invoke(&k8s::api::ResourceService::Stub::Delete, in, &out));
   if (out.object().data().empty()) return ObjectPtr();
   return Parse(out.object());
 }

@@ -18,6 +18,7 @@
 
 #include "apimachinery/scheme.h"
 #include "apimachinery/status.h"
+#include "client/errors.h"
 #include "proto/api/resource.grpc.pb.h"
 
 namespace pk::client {
@@ -31,12 +32,12 @@ class Connection {
   // every unary call (watches are bounded by their own timeout_seconds only).
   Connection(std::shared_ptr<grpc::Channel> channel, std::string bearer_token,
              std::chrono::milliseconds timeout);
-  k8s::api::ResourceService::Stub& stub() const { return *stub_; }
+  k8s::api::ResourceService::Stub& service() const { return *service_; }
   // Adds the credentials, and the deadline when `unary`.
   void Prepare(grpc::ClientContext* context, bool unary) const;
 
  private:
-  std::unique_ptr<k8s::api::ResourceService::Stub> stub_;
+  std::unique_ptr<k8s::api::ResourceService::Stub> service_;
   const std::string token_;
   const std::chrono::milliseconds timeout_;
 };
@@ -133,6 +134,13 @@ class ResourceClient : public ListerWatcher {
  private:
   k8s::api::ResourceRef Ref(const std::string& name, const std::string& subresource) const;
   Result<ObjectPtr> Parse(const k8s::api::Object& object) const;
+  // One unary call with the connection's credentials and deadline; the Kubernetes error.
+  template <class In, class Out, class Method>
+  Status Invoke(Method method, const In& in, Out* out) const {
+    grpc::ClientContext context;
+    connection_->Prepare(&context, true);
+    return FromGrpcStatus((connection_->service().*method)(&context, in, out));
+  }
 
   const std::shared_ptr<const Connection> connection_;
   const ResourceType* const type_;

@@ -69,7 +69,7 @@ class GrpcWatch : public WatchStream {
 
  private:
   void ReadAll(const k8s::api::ObjectRequest& request) {
-    auto reader = connection_->stub().Watch(context_.get(), request);
+    auto reader = connection_->service().Watch(context_.get(), request);
     k8s::api::WatchEvent wire;
     Status parse_error;
     while (reader->Read(&wire)) {

@@ -87,7 +87,7 @@ struct Faces {
     server = std::move(started).value();
     auto channel = grpc::CreateChannel(fmt::format("127.0.0.1:{}", server->grpc_port()),
                                        grpc::InsecureChannelCredentials());
-    stub = k8s::api::ResourceService::NewStub(channel);
+    service = k8s::api::ResourceService::NewStub(channel);
   }
 
   k8s::api::ObjectRequest PodRequest(const std::string& name) {
@@ -106,7 +106,7 @@ struct Faces {
     pod.SerializeToString(in.mutable_object()->mutable_data());
     k8s::api::ObjectResponse out;
     grpc::ClientContext context;
-    grpc::Status status = stub->Create(&context, in, &out);
+    grpc::Status status = service->Create(&context, in, &out);
     if (!status.ok()) return client::FromGrpcStatus(status);
     Pod created;
     REQUIRE(created.ParseFromString(out.object().data()));
@@ -115,7 +115,7 @@ struct Faces {
 
   testing::TempDir dir;
   std::unique_ptr<ApiServer> server;
-  std::unique_ptr<k8s::api::ResourceService::Stub> stub;
+  std::unique_ptr<k8s::api::ResourceService::Stub> service;
 };
 
 const char* kPodJson = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"NAME",
@@ -143,7 +143,7 @@ TEST_CASE("a create through either face stores the same defaulted object") {
   // And each face reads what the other wrote.
   k8s::api::ObjectResponse out;
   grpc::ClientContext context;
-  REQUIRE(f.stub->Get(&context, f.PodRequest("via-rest"), &out).ok());
+  REQUIRE(f.service->Get(&context, f.PodRequest("via-rest"), &out).ok());
   Pod read;
   REQUIRE(read.ParseFromString(out.object().data()));
   CHECK(read.metadata().uid() == rest_pod.metadata().uid());
@@ -178,7 +178,7 @@ TEST_CASE("failing requests fail alike: invalid, duplicate, missing, stale, bad 
   rest = Http(port, bhttp::verb::get, "/api/v1/namespaces/default/pods/nope");
   k8s::api::ObjectResponse out;
   grpc::ClientContext context;
-  grpc::Status missing = f.stub->Get(&context, f.PodRequest("nope"), &out);
+  grpc::Status missing = f.service->Get(&context, f.PodRequest("nope"), &out);
   CHECK(missing.error_code() == grpc::StatusCode::NOT_FOUND);
   same(RestError(rest), client::FromGrpcStatus(missing));
 
@@ -192,7 +192,7 @@ TEST_CASE("failing requests fail alike: invalid, duplicate, missing, stale, bad 
   update.mutable_object()->set_type("k8s.core.v1.Pod");
   stale.SerializeToString(update.mutable_object()->mutable_data());
   grpc::ClientContext update_context;
-  grpc::Status conflict = f.stub->Update(&update_context, update, &out);
+  grpc::Status conflict = f.service->Update(&update_context, update, &out);
   CHECK(conflict.error_code() == grpc::StatusCode::ABORTED);
   same(RestError(rest), client::FromGrpcStatus(conflict));
 
@@ -211,7 +211,7 @@ TEST_CASE("gRPC list, patch, watch and delete run the REST rules") {
   list_request.mutable_options()->set_field_selector("metadata.name=b");
   k8s::api::ListResponse list;
   grpc::ClientContext list_context;
-  REQUIRE(f.stub->List(&list_context, list_request, &list).ok());
+  REQUIRE(f.service->List(&list_context, list_request, &list).ok());
   REQUIRE(list.items_size() == 1);
   CHECK(list.type() == "k8s.core.v1.Pod");
   CHECK(!list.metadata().resource_version().empty());
@@ -220,7 +220,7 @@ TEST_CASE("gRPC list, patch, watch and delete run the REST rules") {
   auto watch_request = f.PodRequest("");
   watch_request.mutable_options()->set_resource_version(list.metadata().resource_version());
   watch_request.mutable_options()->set_timeout_seconds(10);
-  auto stream = f.stub->Watch(&watch_context, watch_request);
+  auto stream = f.service->Watch(&watch_context, watch_request);
 
   k8s::api::PatchRequest patch;
   *patch.mutable_ref() = f.PodRequest("a").ref();
@@ -228,14 +228,14 @@ TEST_CASE("gRPC list, patch, watch and delete run the REST rules") {
   patch.set_patch(R"({"metadata":{"labels":{"tier":"x"}}})");
   k8s::api::ObjectResponse patched;
   grpc::ClientContext patch_context;
-  REQUIRE(f.stub->Patch(&patch_context, patch, &patched).ok());
+  REQUIRE(f.service->Patch(&patch_context, patch, &patched).ok());
   Pod pod;
   REQUIRE(pod.ParseFromString(patched.object().data()));
   CHECK(pod.metadata().labels().at("tier") == "x");
 
   k8s::api::ObjectResponse deleted;
   grpc::ClientContext delete_context;
-  REQUIRE(f.stub->Delete(&delete_context, f.PodRequest("a"), &deleted).ok());
+  REQUIRE(f.service->Delete(&delete_context, f.PodRequest("a"), &deleted).ok());
 
   std::vector<std::string> types;
   k8s::api::WatchEvent event;
@@ -250,7 +250,7 @@ TEST_CASE("a gRPC watch ends at its timeout; a refused watch carries the Status"
   auto request = f.PodRequest("");
   request.mutable_options()->set_timeout_seconds(1);
   auto start = std::chrono::steady_clock::now();
-  auto stream = f.stub->Watch(&context, request);
+  auto stream = f.service->Watch(&context, request);
   k8s::api::WatchEvent event;
   while (stream->Read(&event)) {
   }
@@ -260,7 +260,7 @@ TEST_CASE("a gRPC watch ends at its timeout; a refused watch carries the Status"
   grpc::ClientContext bad_context;
   auto bad = f.PodRequest("");
   bad.mutable_options()->set_resource_version("abc");
-  auto refused = f.stub->Watch(&bad_context, bad);
+  auto refused = f.service->Watch(&bad_context, bad);
   CHECK_FALSE(refused->Read(&event));
   grpc::Status status = refused->Finish();
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
@@ -276,7 +276,7 @@ TEST_CASE("gRPC serves on a unix socket too") {
   auto server = ApiServer::Start(options);
   REQUIRE(server.ok());
   CHECK((*server)->grpc_port() == 0);
-  auto stub = k8s::api::ResourceService::NewStub(
+  auto service = k8s::api::ResourceService::NewStub(
       grpc::CreateChannel("unix:" + options.grpc_socket, grpc::InsecureChannelCredentials()));
   k8s::api::ObjectRequest in;
   in.mutable_ref()->set_version("v1");
@@ -284,7 +284,7 @@ TEST_CASE("gRPC serves on a unix socket too") {
   in.mutable_ref()->set_name("default");
   k8s::api::ObjectResponse out;
   grpc::ClientContext context;
-  REQUIRE(stub->Get(&context, in, &out).ok());
+  REQUIRE(service->Get(&context, in, &out).ok());
   CHECK(out.object().type() == "k8s.core.v1.Namespace");
 }
 
@@ -305,7 +305,7 @@ TEST_CASE("the bearer token in gRPC metadata reaches the authentication slot") {
       options);
   auto server = grpcface::GrpcServer::Start({}, grpcface::NewResourceService(&chain));
   REQUIRE(server.ok());
-  auto stub = k8s::api::ResourceService::NewStub(grpc::CreateChannel(
+  auto service = k8s::api::ResourceService::NewStub(grpc::CreateChannel(
       fmt::format("127.0.0.1:{}", (*server)->port()), grpc::InsecureChannelCredentials()));
   k8s::api::ObjectRequest in;
   in.mutable_ref()->set_version("v1");
@@ -314,12 +314,12 @@ TEST_CASE("the bearer token in gRPC metadata reaches the authentication slot") {
   in.mutable_ref()->set_name("p");
   k8s::api::ObjectResponse out;
   grpc::ClientContext anonymous;
-  grpc::Status refused = stub->Get(&anonymous, in, &out);
+  grpc::Status refused = service->Get(&anonymous, in, &out);
   CHECK(refused.error_code() == grpc::StatusCode::UNAUTHENTICATED);
   CHECK(client::FromGrpcStatus(refused).code() == 401);
   grpc::ClientContext alice;
   alice.AddMetadata("authorization", "Bearer s3cret");
-  CHECK(stub->Get(&alice, in, &out).ok());
+  CHECK(service->Get(&alice, in, &out).ok());
   CHECK(seen_user == "alice");
 }
 
