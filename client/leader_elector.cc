@@ -107,7 +107,10 @@ std::string LeaderElector::Leader() const {
 void LeaderElector::Run() {
   if (!Acquire()) return;
   SetLeading(true);
-  if (config_.on_started_leading) config_.on_started_leading();
+  // The component runs in OnStartedLeading if it likes (client-go starts it as a goroutine):
+  // renewals go on meanwhile on this thread.
+  std::thread leading;
+  if (config_.on_started_leading) leading = std::thread(config_.on_started_leading);
   RenewUntilLost();
   SetLeading(false);
   bool stopped;
@@ -117,6 +120,7 @@ void LeaderElector::Run() {
   }
   if (stopped && config_.release_on_cancel) Release();
   if (config_.on_stopped_leading) config_.on_stopped_leading();
+  if (leading.joinable()) leading.join();  // OnStoppedLeading has told it to return
 }
 
 bool LeaderElector::Acquire() {

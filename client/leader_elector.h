@@ -65,9 +65,11 @@ struct LeaderElectionConfig {
   Clock::Duration retry_period = std::chrono::seconds(2);
   // On Stop, a leader clears the holder so another candidate need not wait out the lease.
   bool release_on_cancel = false;
-  // Called on the elector's thread, never under its lock; they must return promptly (start
-  // the component's workers on their own threads). OnStoppedLeading is called only after
-  // OnStartedLeading, once leadership is lost or the elector stopped.
+  // Never called under the elector's lock. OnStartedLeading runs on a thread of its own and
+  // may run the component for as long as it leads: renewals continue meanwhile. Once
+  // leadership is lost or the elector stopped, OnStoppedLeading is called (on the elector's
+  // thread; it must make OnStartedLeading return) and the elector then joins that thread.
+  // OnNewLeader is called on the elector's thread and must return promptly.
   std::function<void()> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& identity)> on_new_leader;  // holder changed

@@ -170,5 +170,42 @@ TEST_CASE("with real short durations the survivor takes over within about a leas
   CHECK(took < seconds(3));
 }
 
+TEST_CASE("a component running inside OnStartedLeading does not stop the renewals") {
+  MemoryLeaseStore store;
+  Counters cb;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool lost = false;
+  LeaderElectionConfig config = Config("a", &cb);
+  config.lease_duration = milliseconds(300);
+  config.renew_deadline = milliseconds(200);
+  config.retry_period = milliseconds(50);
+  // The component runs until told to stop, as controllers do in client-go.
+  config.on_started_leading = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, seconds(10), [&] { return lost; });
+  };
+  config.on_stopped_leading = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    lost = true;
+    cv.notify_all();
+  };
+  auto a = NewElector(config, &store, RealClock());
+  LeaderElectionConfig other = Config("b", &cb);
+  other.lease_duration = config.lease_duration;
+  other.renew_deadline = config.renew_deadline;
+  other.retry_period = config.retry_period;
+  auto b = NewElector(other, &store, RealClock());
+  a->Start();
+  REQUIRE(Eventually([&] { return a->IsLeader(); }));
+  b->Start();
+  std::this_thread::sleep_for(milliseconds(900));  // three lease durations
+  CHECK(a->IsLeader());
+  CHECK_FALSE(b->IsLeader());
+  a->Stop();  // joins the component after OnStoppedLeading told it to return
+  CHECK(lost);
+  REQUIRE(Eventually([&] { return b->IsLeader(); }));
+}
+
 }  // namespace
 }  // namespace pk::client

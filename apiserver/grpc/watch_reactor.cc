@@ -135,7 +135,10 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (finished_ || in_flight_) return;
-      if (!cancelled_) {
+      // Take more from the watcher only when the last batch is written: a client that reads
+      // slowly leaves events in the watcher's bounded buffer, whose overflow ends the watch
+      // (the store's cut-off for slow readers), instead of in an unbounded queue here.
+      if (!cancelled_ && queue_.empty()) {
         for (const storage::Event& e : watcher_->Drain()) queue_.push_back(ToWireEvent(e, type_));
         if (watcher_->done()) ended_ = true;
       }
