@@ -67,12 +67,16 @@ void Reflector::Run() {
       if (!ListOnce()) continue;
       need_list = false;
     }
-    auto started = std::chrono::steady_clock::now();
-    Status status = WatchOnce();
+    auto started = options_.clock->Now();
+    size_t applied = 0;
+    Status status = WatchOnce(&applied);
     if (stopped()) break;
+    // A watch that failed, or ended at once without delivering anything, waits a back-off
+    // before the next one (an apiserver going away must not be hammered).
+    bool short_and_empty = applied == 0 && options_.clock->Now() - started < kShortWatch;
     if (IsExpired(status)) {
       need_list = true;  // the resourceVersion left the window: only a list can catch up
-    } else if (!status.ok() || std::chrono::steady_clock::now() - started < kShortWatch) {
+    } else if (!status.ok() || short_and_empty) {
       SleepFor(backoff_.Next());
     }
   }
@@ -96,7 +100,7 @@ bool Reflector::ListOnce() {
   return true;
 }
 
-Status Reflector::WatchOnce() {
+Status Reflector::WatchOnce(size_t* applied) {
   static thread_local std::mt19937 random(std::random_device{}());
   ListOptions watch;
   watch.label_selector = options_.label_selector;
@@ -122,6 +126,7 @@ Status Reflector::WatchOnce() {
     }
     outcome = Apply(*event);
     if (!outcome.ok()) break;
+    ++*applied;
     backoff_.Reset();
   }
   w.Stop();

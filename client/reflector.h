@@ -62,8 +62,9 @@ class Reflector {
 
  private:
   void Run();
-  bool ListOnce();     // false on failure (already backed off)
-  Status WatchOnce();  // until the stream ends; its status
+  bool ListOnce();  // false on failure (already backed off)
+  // Until the stream ends; its status. `applied` counts the events it delivered.
+  Status WatchOnce(size_t* applied);
   Status Apply(const RawEvent& event);
   void SetResourceVersion(const ObjectPtr& object);
   bool SleepFor(Clock::Duration delay);  // false if stopped meanwhile

@@ -203,13 +203,23 @@ TEST_CASE("shutdown with drain waits for processing keys; Get then reports shutd
 
 TEST_CASE("shutdown wakes blocked workers; queued keys are still handed out first") {
   DelayingQueue q;
-  q.Add("x");
+  std::atomic<bool> woke{false};
+  std::thread blocked([&] {
+    CHECK(q.Get().shutdown);  // blocks: the queue is empty until it shuts down
+    woke = true;
+  });
+  std::this_thread::sleep_for(milliseconds(50));
+  CHECK_FALSE(woke);
   q.ShutDown();
-  CHECK(q.Get().key == "x");
-  std::thread blocked([&] { CHECK(q.Get().shutdown); });
   blocked.join();
-  q.AddAfter("y", milliseconds(1));
-  CHECK(q.Len() == 0);
+  CHECK(woke);
+
+  DelayingQueue queued;
+  queued.Add("x");
+  queued.ShutDown();
+  CHECK(queued.Get().key == "x");
+  queued.AddAfter("y", milliseconds(1));
+  CHECK(queued.Len() == 0);
 }
 
 }  // namespace
