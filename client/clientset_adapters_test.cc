@@ -14,6 +14,8 @@
 namespace pk::client {
 namespace {
 
+using pk::testing::Eventually;
+
 using std::chrono::milliseconds;
 
 struct Server {
@@ -30,16 +32,6 @@ struct Server {
   std::unique_ptr<apiserver::ApiServer> server;
   std::unique_ptr<Clientset> clientset;
 };
-
-template <class F>
-bool Eventually(F done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return done();
-}
 
 TEST_CASE("leader election through the apiserver: CAS on the Lease, one leader") {
   Server s;

@@ -7,8 +7,12 @@
 #include <thread>
 #include <vector>
 
+#include "tests/testing.h"
+
 namespace pk::client {
 namespace {
+
+using pk::testing::Eventually;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -39,17 +43,6 @@ std::unique_ptr<LeaderElector> NewElector(LeaderElectionConfig config, LeaseStor
   auto elector = LeaderElector::New(std::move(config), store, clock);
   REQUIRE(elector.ok());
   return std::move(elector).value();
-}
-
-// Polls in real time for at most 5 s.
-template <class F>
-bool Eventually(F done) {
-  auto deadline = std::chrono::steady_clock::now() + seconds(5);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return done();
 }
 
 // Advances the fake clock in 1 s steps, giving the electors' threads real time to act, until

@@ -84,15 +84,6 @@ inline k8s::core::v1::Pod MakePod(const std::string& name, const std::string& no
   return pod;
 }
 
-// Polls `done` every 20 ms until it holds or `timeout` passes.
-inline bool Eventually(const std::function<bool()>& done,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
+using pk::testing::Eventually;
 
 }  // namespace pk::client::testing

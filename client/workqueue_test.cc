@@ -9,23 +9,15 @@
 #include <vector>
 
 #include "client/rate_limiter.h"
+#include "tests/testing.h"
 
 namespace pk::client {
 namespace {
 
+using pk::testing::Eventually;
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// Polls `done` in real time for at most 5 s; tests never hang on a broken queue.
-template <class F>
-bool Eventually(F done) {
-  auto deadline = std::chrono::steady_clock::now() + seconds(5);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return done();
-}
 
 TEST_CASE("adds are de-duplicated and a key being processed is re-queued only after Done") {
   WorkQueue q;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace pk::testing {
 
@@ -36,5 +37,14 @@ std::filesystem::path FixturePath(const std::string& name) {
 }
 
 std::string Fixture(const std::string& name) { return ReadFile(FixturePath(name)); }
+
+bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return done();
+}
 
 }  // namespace pk::testing

@@ -1,7 +1,9 @@
 // Test support shared by every doctest suite: temporary directories and fixture files.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace pk::testing {
@@ -27,5 +29,10 @@ std::filesystem::path FixturePath(const std::string& name);
 
 // Shorthand for ReadFile(FixturePath(name)).
 std::string Fixture(const std::string& name);
+
+// Polls `done` (every 2 ms, in real time) until it holds or `timeout` passes; returns whether
+// it held. The one bounded wait of every test that waits for another thread or process.
+bool Eventually(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace pk::testing

@@ -82,6 +82,11 @@ struct PathParameter {
 };
 std::vector<PathParameter> PathParametersOf(const Operation& op);
 
+class SchemaGenerator;
+// The schema of `op`'s answer -- the object, its List, a Status, or text (log, exec) --
+// added to `schemas` as needed; both OpenAPI versions describe answers alike.
+Json ResponseSchemaOf(const Operation& op, SchemaGenerator* schemas);
+
 // The operations of one group/version, grouped by path in path order.
 std::map<std::string, std::vector<Operation>> OperationsOf(const GroupVersion& gv);
 

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "apiserver/discovery/internal.h"
+#include "proto/meta/v1/meta.pb.h"
 
 namespace pk::discovery::internal {
 namespace {
@@ -255,6 +256,15 @@ std::map<std::string, std::vector<Operation>> OperationsOf(const GroupVersion& g
   Builder builder{gv, {}};
   for (const ServedResource* r : gv.resources) builder.AddResource(*r);
   return std::move(builder.ops);
+}
+
+Json ResponseSchemaOf(const Operation& op, SchemaGenerator* schemas) {
+  if (op.status_response) return schemas->Ref(schemas->Add(k8s::meta::v1::Status::descriptor()));
+  if (op.object == nullptr) return Json{{"type", "string"}};
+  if (op.list_response) {
+    return schemas->Ref(schemas->AddList(*Scheme::Builtin().FindByKind(op.kind)));
+  }
+  return schemas->Ref(schemas->Add(op.object));
 }
 
 }  // namespace pk::discovery::internal

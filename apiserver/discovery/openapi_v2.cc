@@ -43,13 +43,7 @@ class V2Builder {
   }
 
  private:
-  Json ResponseSchema(const Operation& op) {
-    if (op.status_response) return schemas_.Ref(schemas_.Add(k8s::meta::v1::Status::descriptor()));
-    if (op.object == nullptr) return Json{{"type", "string"}};
-    if (op.list_response)
-      return schemas_.Ref(schemas_.AddList(*Scheme::Builtin().FindByKind(op.kind)));
-    return schemas_.Ref(schemas_.Add(op.object));
-  }
+  Json ResponseSchema(const Operation& op) { return ResponseSchemaOf(op, &schemas_); }
 
   // The body parameter of writes; nullptr-object operations (exec) take none.
   Json BodyParameter(const Operation& op) {

@@ -51,14 +51,7 @@ class V3Builder {
   }
 
  private:
-  // The schema of the answer: the object, its List, a Status, or text (log, exec).
-  Json ResponseSchema(const Operation& op) {
-    if (op.status_response) return schemas_.Ref(schemas_.Add(k8s::meta::v1::Status::descriptor()));
-    if (op.object == nullptr) return Json{{"type", "string"}};
-    if (op.list_response)
-      return schemas_.Ref(schemas_.AddList(*Scheme::Builtin().FindByKind(op.kind)));
-    return schemas_.Ref(schemas_.Add(op.object));
-  }
+  Json ResponseSchema(const Operation& op) { return ResponseSchemaOf(op, &schemas_); }
 
   // PATCH bodies deliberately omit application/strategic-merge-patch+json: kubectl apply
   // would then compute strategic patches from these schemas, which carry no patch merge keys;
