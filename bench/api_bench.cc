@@ -1,6 +1,9 @@
 // Request throughput and latency of the apiserver's two faces, side by side, same server.
 //
-// An in-process apiserver (RocksDB store in a temp dir), one Pod made from
+// bin/apiserver launched as a process of its own (RocksDB store in a temp dir), pinned to
+// CPU 0 while this client runs on the other CPUs (see ApiServerProcess), so the figures are
+// the server's and not the cost of the client stacks (gRPC's client costs more CPU than a
+// bare Beast client, which would otherwise count against gRPC). One Pod made from
 // tests/fixtures/pod-running.json (spec + status, ~4 KB as JSON). Closed-loop clients, each
 // with one request outstanding, for 1 and 64 clients (--clients):
 //   get     REST: GET /api/v1/namespaces/default/pods/NAME on a keep-alive HTTP/1.1
@@ -8,18 +11,16 @@
 //   create  a ConfigMap with a unique name (~300 bytes of data): REST POST with a JSON body,
 //           gRPC Create with the typed object. Every create is a synced store write.
 // Clients are driven asynchronously by ONE client thread per face (an asio io_context for
-// REST, a CompletionQueue for gRPC): few client threads on the 2-core machine, though the
-// in-process gRPC client stack costs CPU too (see "cpu us"; for server-only figures run
-// bin/apiserver pinned with `taskset -c 0`, this with `taskset -c 1` and --*-port). gRPC calls
-// share --grpc-channels HTTP/2 connections (default 1). Each row runs --warmup s (not counted),
-// then --seconds s: ops/s = requests completed in the window / window; p50 / p99 = latency (sent to
-// answer read) of those requests in ms. Last line: `api: REST get X/s, gRPC get Y/s, gRPC create
-// Z/s` (at 64 clients). "cpu us" = this process's CPU time per op in the window (client +
-// in-process server). Usage: api_bench [--seconds=3] [--warmup=0.5] [--clients=1,64]
-// [--grpc-channels=1]
+// REST, a CompletionQueue for gRPC). gRPC calls share --grpc-channels HTTP/2 connections
+// (default 1). Each row runs --warmup s (not counted), then --seconds s: ops/s = requests
+// completed in the window / window; p50 / p99 = latency (sent to answer read) of those
+// requests in ms; "cpu us" = this process's CPU time per op in the window (the client's; the
+// client's and the server's with --in-process). Last line: `api: REST get X/s, gRPC get Y/s,
+// gRPC create Z/s` (at the last --clients count, 64 by default).
+// Usage: api_bench [--seconds=3] [--warmup=0.5] [--clients=1,64] [--grpc-channels=1]
 //                  [--ops=get,create] [--faces=rest,grpc]   (a subset, e.g. for profiling)
-//                  [--rest-port=P --grpc-port=Q]  (a running apiserver: then "cpu us" is the
-//                  client's alone)
+//                  [--in-process=true]             (the apiserver inside this process)
+//                  [--rest-port=P --grpc-port=Q]   (an apiserver already running)
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 
@@ -284,16 +285,8 @@ int Main(int argc, char** argv) {
   std::stringstream list(Flag(argc, argv, "clients", "1,64"));
   for (std::string item; std::getline(list, item, ',');) counts.push_back(std::atoi(item.c_str()));
 
-  // An apiserver of our own, or one already running (--rest-port and --grpc-port).
-  int rest_port = int(FlagNum(argc, argv, "rest-port", 0));
-  int grpc_port = int(FlagNum(argc, argv, "grpc-port", 0));
-  TempDir dir;
-  std::unique_ptr<apiserver::ApiServer> server;
-  if (rest_port == 0 || grpc_port == 0) {
-    server = StartApiServer(dir);
-    rest_port = server->port();
-    grpc_port = server->grpc_port();
-  }
+  BenchServer server(argc, argv);
+  const int rest_port = server.rest_port(), grpc_port = server.grpc_port();
   std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>> services;
   for (int c = 0; c < channels; ++c) {
     services.push_back(k8s::api::ResourceService::NewStub(NewChannel(grpc_port, c)));
@@ -322,8 +315,8 @@ int Main(int argc, char** argv) {
       lines.push_back({op, clients, rest, grpc});
     }
   }
-  std::printf("apiserver faces: %.1f s per row, %d gRPC channel(s), 1 client thread per face\n",
-              seconds, channels);
+  std::printf("apiserver faces: %.1f s per row, %d gRPC channel(s), 1 client thread per face; %s\n",
+              seconds, channels, server.placement().c_str());
   std::printf("%-7s %7s | %9s %7s %7s %7s | %9s %7s %7s %7s | %9s\n", "op", "clients", "REST op/s",
               "p50 ms", "p99 ms", "cpu us", "gRPC op/s", "p50 ms", "p99 ms", "cpu us", "gRPC/REST");
   double rest_get = 0, grpc_get = 0, grpc_create = 0;

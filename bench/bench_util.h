@@ -1,18 +1,26 @@
-// Helpers shared by the apiserver benchmarks (watch_bench, api_bench): an in-process apiserver
-// in a temp dir, latency statistics, flags, and the gRPC request builders.
+// Helpers shared by the apiserver benchmarks (watch_bench, api_bench): an apiserver in a temp
+// dir (in this process or launched as bin/apiserver), latency statistics, flags, and the gRPC
+// request builders.
 #pragma once
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "apiserver/apiserver.h"
@@ -89,6 +97,111 @@ inline std::unique_ptr<apiserver::ApiServer> StartApiServer(const TempDir& dir) 
   }
   return std::move(started).value();
 }
+
+// bin/apiserver (beside this benchmark's binary) launched as a process of its own, so a
+// benchmark measures the server and not its own client stack competing for the same CPU
+// time. On a machine with 2 or more CPUs the server is pinned to CPU 0 and this process to
+// the others: the figures are one core's worth of server. Stopped (SIGTERM, then SIGKILL)
+// when the object goes.
+class ApiServerProcess {
+ public:
+  explicit ApiServerProcess(const TempDir& dir) {
+    std::string bin = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "apiserver";
+    std::string port_file = dir.path() + "/port", grpc_file = dir.path() + "/grpc-port";
+    std::vector<std::string> args = {bin,
+                                     "--data-dir=" + dir.path() + "/data",
+                                     "--port=0",
+                                     "--port-file=" + port_file,
+                                     "--grpc-port=0",
+                                     "--grpc-port-file=" + grpc_file,
+                                     "--max-requests-inflight=10000",
+                                     "--max-mutating-requests-inflight=10000"};
+    bool pin = std::thread::hardware_concurrency() >= 2;
+    std::string log = dir.path() + "/apiserver.log";
+    pid_ = fork();
+    if (pid_ == 0) {
+      if (pin) Pin(0, 1);
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) dup2(fd, 2), dup2(fd, 1);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    if (pin) Pin(1, std::thread::hardware_concurrency());
+    rest_port_ = WaitForPort(port_file, log);
+    grpc_port_ = WaitForPort(grpc_file, log);
+    placement_ = pin ? "apiserver process pinned to CPU 0, clients on the other CPUs"
+                     : "apiserver process sharing the only CPU with the clients";
+  }
+  ~ApiServerProcess() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) usleep(50'000);
+    if (waitpid(pid_, nullptr, WNOHANG) == 0) kill(pid_, SIGKILL), waitpid(pid_, nullptr, 0);
+  }
+  int rest_port() const { return rest_port_; }
+  int grpc_port() const { return grpc_port_; }
+  const std::string& placement() const { return placement_; }
+
+ private:
+  // This thread (and threads it starts later) on CPUs [from, to).
+  static void Pin(unsigned from, unsigned to) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (unsigned c = from; c < to; ++c) CPU_SET(c, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+  }
+  int WaitForPort(const std::string& file, const std::string& log) {
+    for (int i = 0; i < 300; ++i) {  // 30 s
+      std::ifstream in(file);
+      int port = 0;
+      if (in >> port && port > 0) return port;
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;
+      usleep(100'000);
+    }
+    fmt::print(stderr, "apiserver did not start; its log is {}\n", log);
+    std::exit(1);
+  }
+  pid_t pid_ = -1;
+  int rest_port_ = 0, grpc_port_ = 0;
+  std::string placement_;
+};
+
+// The apiserver a benchmark drives: bin/apiserver launched for the run (default), one in this
+// process (--in-process=true: client and server share the CPUs, handy under a profiler), or one
+// already running (--rest-port=P and/or --grpc-port=Q).
+class BenchServer {
+ public:
+  BenchServer(int argc, char** argv) {
+    rest_port_ = int(FlagNum(argc, argv, "rest-port", 0));
+    grpc_port_ = int(FlagNum(argc, argv, "grpc-port", 0));
+    if (rest_port_ != 0 || grpc_port_ != 0) {
+      placement_ = "an apiserver already running";
+    } else if (Flag(argc, argv, "in-process", "") == "true") {
+      in_process_ = StartApiServer(dir_);
+      rest_port_ = in_process_->port();
+      grpc_port_ = in_process_->grpc_port();
+      placement_ = "apiserver in this process";
+    } else {
+      process_ = std::make_unique<ApiServerProcess>(dir_);
+      rest_port_ = process_->rest_port();
+      grpc_port_ = process_->grpc_port();
+      placement_ = process_->placement();
+    }
+  }
+  int rest_port() const { return rest_port_; }
+  int grpc_port() const { return grpc_port_; }
+  const std::string& placement() const { return placement_; }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<apiserver::ApiServer> in_process_;
+  std::unique_ptr<ApiServerProcess> process_;
+  int rest_port_ = 0, grpc_port_ = 0;
+  std::string placement_;
+};
 
 // A channel of its own (not sharing a TCP connection with other channels to the same port).
 inline std::shared_ptr<grpc::Channel> NewChannel(int port, int id) {

@@ -20,8 +20,8 @@ namespace {
 
 std::string ReadFixture() {
   const char* root = std::getenv("PK_SOURCE_DIR");
-  std::string path = std::string(root ? root : PK_SOURCE_DIR_DEFAULT) +
-                     "/tests/fixtures/pod-running.json";
+  std::string path =
+      std::string(root ? root : PK_SOURCE_DIR_DEFAULT) + "/tests/fixtures/pod-running.json";
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -64,7 +64,8 @@ int Run(int iterations) {
               [&] { std::string out = (*pod)->SerializeAsString(); }),
   };
   std::printf("%-22s %12s %10s\n", "operation (Pod)", "ops/s", "MB/s");
-  for (const Row& r : rows) std::printf("%-22s %12.0f %10.1f\n", r.name.c_str(), r.ops_per_s, r.mb_per_s);
+  for (const Row& r : rows)
+    std::printf("%-22s %12.0f %10.1f\n", r.name.c_str(), r.ops_per_s, r.mb_per_s);
   std::printf("codec: Pod JSON encode %.0f/s, decode %.0f/s (%zu bytes)\n", rows[1].ops_per_s,
               rows[0].ops_per_s, json.size());
   return 0;

@@ -1,13 +1,13 @@
 // Watch fan-out latency of the gRPC face: how long after a write is acknowledged do N watchers
 // each get its event.
 //
-// An in-process apiserver (RocksDB store in a temp dir). For each N (--watchers, default
-// 100,1000): N gRPC Watch streams on configmaps in "default", from the current
-// resourceVersion, spread over --channels HTTP/2 connections and driven by --client-threads
-// CompletionQueue threads (one thread reads all its streams: no thread per watcher; the
-// client's gRPC stack still costs about as much CPU as the server's, see "cpu us/ev"; for
-// server-only figures run bin/apiserver pinned with `taskset -c 0`, this with `taskset -c 1`
-// and --grpc-port). Once every stream has seen a warm-up object, one
+// bin/apiserver launched for the run (RocksDB store in a temp dir; pinned to CPU 0, this
+// client on the others: see ApiServerProcess; --in-process=true puts it in this process,
+// --grpc-port=P uses one already running). For each N (--watchers, default 100,1000): N gRPC
+// Watch streams on configmaps in "default", from the current resourceVersion, spread over
+// --channels HTTP/2 connections and driven by --client-threads CompletionQueue threads (one
+// thread reads all its streams: no thread per watcher; the client's gRPC stack costs about as
+// much CPU as the server's, see "cpu us/ev"). Once every stream has seen a warm-up object, one
 // writer creates --rate ConfigMaps/s for --seconds (sync gRPC Create on its own channel) and
 // notes, per object, when Create returned: the write-acknowledged time. Each stream notes
 // when each event arrived (CQ Next returned), matched by object name. Latency of (watcher,
@@ -16,10 +16,10 @@
 //
 // Table per N: watchers, events delivered (of N x writes), events/s (delivered / time from
 // the first ack to the last event), p50/p99/max latency in ms, "early", the writer's Create
-// p50 and "cpu us/ev": this process's CPU time (client + in-process server; the client alone
-// with --grpc-port) per delivered event. Last line: `watch p99 at 1000 watchers: X ms`.
+// p50 and "cpu us/ev": this process's CPU time (the client's; client + server with
+// --in-process) per delivered event. Last line: `watch p99 at 1000 watchers: X ms`.
 // Usage: watch_bench [--watchers=100,1000] [--rate=50] [--seconds=5] [--channels=4]
-//                    [--client-threads=1] [--grpc-port=P (a running apiserver)]
+//                    [--client-threads=1] [--in-process=true] [--grpc-port=P]
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
@@ -227,20 +227,15 @@ int Main(int argc, char** argv) {
   std::stringstream list(Flag(argc, argv, "watchers", "100,1000"));
   for (std::string item; std::getline(list, item, ',');) counts.push_back(std::atoi(item.c_str()));
 
-  // An apiserver of our own, or one already running (--grpc-port).
-  int port = int(FlagNum(argc, argv, "grpc-port", 0));
-  TempDir dir;
-  std::unique_ptr<apiserver::ApiServer> server;
-  if (port == 0) {
-    server = StartApiServer(dir);
-    port = server->grpc_port();
-  }
+  BenchServer server(argc, argv);
+  const int port = server.grpc_port();
   std::vector<Row> rows;
   for (size_t i = 0; i < counts.size(); ++i) {
     rows.push_back(Run(port, counts[i], int(i), rate, seconds, channels, client_threads));
   }
-  std::printf("gRPC watch fan-out: %.0f creates/s for %.0f s, %d channels, %d client thread(s)\n",
-              rate, seconds, channels, client_threads);
+  std::printf(
+      "gRPC watch fan-out: %.0f creates/s for %.0f s, %d channels, %d client thread(s); %s\n", rate,
+      seconds, channels, client_threads, server.placement().c_str());
   std::printf("%9s %19s %10s %9s %9s %9s %7s %11s %10s\n", "watchers", "events delivered",
               "events/s", "p50 ms", "p99 ms", "max ms", "early", "create p50", "cpu us/ev");
   for (const Row& r : rows) {
