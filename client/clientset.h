@@ -91,6 +91,11 @@ class TypedClient {
                        const std::string& patch, const WriteOptions& options = {}) const {
     return Typed(client_.Patch(name, patch_type, patch, options));
   }
+  // A patch of the status subresource only (the kubelet's status manager).
+  Result<Ptr<T>> PatchStatus(const std::string& name, const std::string& patch_type,
+                             const std::string& patch, const WriteOptions& options = {}) const {
+    return Typed(client_.Patch(name, patch_type, patch, options, "status"));
+  }
   // The object as the delete left it (graceful: with deletionTimestamp), possibly null.
   Result<Ptr<T>> Delete(const std::string& name, const DeleteOptions& options = {}) const {
     return Typed(client_.Delete(name, options));

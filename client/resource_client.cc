@@ -126,9 +126,10 @@ Result<ObjectPtr> ResourceClient::Update(const google::protobuf::Message& object
 
 Result<ObjectPtr> ResourceClient::Patch(const std::string& name, const std::string& patch_type,
                                         const std::string& patch,
-                                        const WriteOptions& options) const {
+                                        const WriteOptions& options,
+                                        const std::string& subresource) const {
   k8s::api::PatchRequest in;
-  *in.mutable_ref() = Ref(name, "");
+  *in.mutable_ref() = Ref(name, subresource);
   in.set_patch_type(patch_type);
   in.set_patch(patch);
   SetWrite(options, in.mutable_options());

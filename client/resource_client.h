@@ -125,8 +125,10 @@ class ResourceClient : public ListerWatcher {
   // `subresource` "" for the object, "status" for UpdateStatus.
   Result<ObjectPtr> Update(const google::protobuf::Message& object, const std::string& subresource,
                            const WriteOptions& options = {}) const;
+  // `subresource` "" for the object, "status" to patch only the status.
   Result<ObjectPtr> Patch(const std::string& name, const std::string& patch_type,
-                          const std::string& patch, const WriteOptions& options = {}) const;
+                          const std::string& patch, const WriteOptions& options = {},
+                          const std::string& subresource = "") const;
   // The object as the delete left it (with deletionTimestamp when graceful), if any.
   Result<ObjectPtr> Delete(const std::string& name, const DeleteOptions& options = {}) const;
   Result<std::unique_ptr<WatchStream>> Watch(const ListOptions& options) const override;

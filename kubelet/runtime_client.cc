@@ -1,0 +1,303 @@
+#include "kubelet/runtime_client.h"
+
+#include <fmt/format.h>
+
+namespace pk::kubelet {
+namespace {
+
+namespace cri = runtime::v1;
+using State = ContainerInstance::State;
+
+State StateOf(cri::ContainerState s) {
+  switch (s) {
+    case cri::CONTAINER_CREATED:
+      return State::kCreated;
+    case cri::CONTAINER_RUNNING:
+      return State::kRunning;
+    case cri::CONTAINER_EXITED:
+      return State::kExited;
+    default:
+      return State::kUnknown;
+  }
+}
+
+std::string LabelOf(const google::protobuf::Map<std::string, std::string>& labels,
+                    const char* key) {
+  auto it = labels.find(key);
+  return it == labels.end() ? "" : it->second;
+}
+
+ContainerInstance InstanceOf(const cri::ContainerStatus& s, const std::string& name) {
+  ContainerInstance c;
+  c.id = s.id();
+  c.name = name;
+  c.attempt = s.metadata().attempt();
+  c.state = StateOf(s.state());
+  c.exit_code = s.exit_code();
+  c.reason = s.reason();
+  c.message = s.message();
+  c.created_at = s.created_at();
+  c.started_at = s.started_at();
+  c.finished_at = s.finished_at();
+  c.image = s.image().image();
+  c.image_ref = s.image_ref();
+  return c;
+}
+
+void Label(const SandboxSpec& spec, google::protobuf::Map<std::string, std::string>* labels) {
+  const auto& meta = spec.pod->metadata();
+  (*labels)[kPodNameLabel] = meta.name();
+  (*labels)[kPodNamespaceLabel] = meta.namespace_();
+  (*labels)[kPodUidLabel] = meta.uid();
+  (*labels)[kNodeNameLabel] = spec.node_name;
+}
+
+cri::PodSandboxConfig SandboxConfig(const SandboxSpec& spec) {
+  cri::PodSandboxConfig config;
+  const auto& meta = spec.pod->metadata();
+  config.mutable_metadata()->set_name(meta.name());
+  config.mutable_metadata()->set_namespace_(meta.namespace_());
+  config.mutable_metadata()->set_uid(meta.uid());
+  config.mutable_metadata()->set_attempt(spec.attempt);
+  config.set_hostname(spec.pod->spec().hostname().empty() ? meta.name()
+                                                          : spec.pod->spec().hostname());
+  config.set_log_directory(spec.log_directory);
+  config.set_pod_cidr(spec.pod_cidr);
+  Label(spec, config.mutable_labels());
+  for (const auto& [k, v] : meta.annotations()) (*config.mutable_annotations())[k] = v;
+  return config;
+}
+
+}  // namespace
+
+Status RuntimeError(const std::string& what, const grpc::Status& status) {
+  Reason reason = status.error_code() == grpc::StatusCode::NOT_FOUND ? Reason::kNotFound
+                  : status.error_code() == grpc::StatusCode::UNAVAILABLE
+                      ? Reason::kServiceUnavailable
+                      : Reason::kInternalError;
+  return Status(reason, fmt::format("{}: {}", what, status.error_message()));
+}
+
+RuntimeClient::RuntimeClient(const std::string& socket_path, std::chrono::milliseconds timeout,
+                             std::chrono::milliseconds pull_timeout)
+    : timeout_(timeout),
+      pull_timeout_(pull_timeout),
+      channel_(grpc::CreateChannel("unix:" + socket_path, grpc::InsecureChannelCredentials())),
+      runtime_(cri::RuntimeService::NewStub(channel_)),
+      images_(cri::ImageService::NewStub(channel_)) {}
+
+std::unique_ptr<grpc::ClientContext> RuntimeClient::Context(
+    std::chrono::milliseconds timeout) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + timeout);
+  return context;
+}
+
+Result<cri::VersionResponse> RuntimeClient::Version() const {
+  cri::VersionRequest in;
+  in.set_version("v1");
+  cri::VersionResponse out;
+  auto s = runtime_->Version(Context(timeout_).get(), in, &out);
+  if (!s.ok()) return RuntimeError("Version", s);
+  return out;
+}
+
+Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(
+    const std::string& node_name) {
+  cri::ListPodSandboxRequest sandboxes_in;
+  cri::ListContainersRequest containers_in;
+  if (!node_name.empty()) {
+    (*sandboxes_in.mutable_filter()->mutable_label_selector())[kNodeNameLabel] = node_name;
+    (*containers_in.mutable_filter()->mutable_label_selector())[kNodeNameLabel] = node_name;
+  }
+  cri::ListPodSandboxResponse sandboxes;
+  auto s = runtime_->ListPodSandbox(Context(timeout_).get(), sandboxes_in, &sandboxes);
+  if (!s.ok()) return RuntimeError("ListPodSandbox", s);
+  cri::ListContainersResponse containers;
+  s = runtime_->ListContainers(Context(timeout_).get(), containers_in, &containers);
+  if (!s.ok()) return RuntimeError("ListContainers", s);
+
+  std::map<std::string, PodRuntimeState> pods;
+  std::map<std::string, int64_t> newest;  // created_at of the chosen sandbox, by uid
+  for (const auto& sb : sandboxes.items()) {
+    std::string uid = sb.metadata().uid();
+    if (newest.count(uid) && newest[uid] > sb.created_at()) continue;
+    newest[uid] = sb.created_at();
+    PodRuntimeState& pod = pods[uid];
+    pod.sandbox_id = sb.id();
+    pod.sandbox_ready = sb.state() == cri::SANDBOX_READY;
+    pod.sandbox_attempt = sb.metadata().attempt();
+    cri::PodSandboxStatusRequest status_in;
+    status_in.set_pod_sandbox_id(sb.id());
+    cri::PodSandboxStatusResponse status;
+    if (runtime_->PodSandboxStatus(Context(timeout_).get(), status_in, &status).ok()) {
+      pod.ip = status.status().network().ip();
+    }
+  }
+  std::lock_guard lock(mu_);
+  std::map<std::string, ContainerInstance> seen;
+  for (const auto& c : containers.containers()) {
+    std::string uid = LabelOf(c.labels(), kPodUidLabel);
+    std::string name = LabelOf(c.labels(), kContainerNameLabel);
+    if (uid.empty() || name.empty()) continue;  // not the kubelet's
+    auto known = known_.find(c.id());
+    if (known == known_.end() || known->second.state != StateOf(c.state())) {
+      auto status = ContainerStatus(c.id());
+      if (!status.ok()) continue;  // removed meanwhile
+      seen[c.id()] = InstanceOf(*status, name);
+    } else {
+      seen[c.id()] = known->second;
+    }
+    pods[uid].containers.push_back(seen[c.id()]);
+  }
+  known_ = std::move(seen);
+  return pods;
+}
+
+Result<std::string> RuntimeClient::RunSandbox(const SandboxSpec& spec) const {
+  cri::RunPodSandboxRequest in;
+  *in.mutable_config() = SandboxConfig(spec);
+  cri::RunPodSandboxResponse out;
+  auto s = runtime_->RunPodSandbox(Context(timeout_).get(), in, &out);
+  if (!s.ok()) return RuntimeError("RunPodSandbox", s);
+  return out.pod_sandbox_id();
+}
+
+Status RuntimeClient::StopSandbox(const std::string& id) const {
+  cri::StopPodSandboxRequest in;
+  in.set_pod_sandbox_id(id);
+  cri::StopPodSandboxResponse out;
+  auto s = runtime_->StopPodSandbox(Context(timeout_).get(), in, &out);
+  return s.ok() ? Status::OK() : RuntimeError("StopPodSandbox", s);
+}
+
+Status RuntimeClient::RemoveSandbox(const std::string& id) const {
+  cri::RemovePodSandboxRequest in;
+  in.set_pod_sandbox_id(id);
+  cri::RemovePodSandboxResponse out;
+  auto s = runtime_->RemovePodSandbox(Context(timeout_).get(), in, &out);
+  return s.ok() ? Status::OK() : RuntimeError("RemovePodSandbox", s);
+}
+
+Result<std::optional<cri::Image>> RuntimeClient::ImageStatus(const std::string& image) const {
+  cri::ImageStatusRequest in;
+  in.mutable_image()->set_image(image);
+  cri::ImageStatusResponse out;
+  auto s = images_->ImageStatus(Context(timeout_).get(), in, &out);
+  if (!s.ok()) return RuntimeError("ImageStatus", s);
+  if (!out.has_image()) return std::optional<cri::Image>();
+  return std::optional<cri::Image>(out.image());
+}
+
+Result<cri::Image> RuntimeClient::PullImage(const std::string& image,
+                                            const SandboxSpec& sandbox) const {
+  cri::PullImageRequest in;
+  in.mutable_image()->set_image(image);
+  *in.mutable_sandbox_config() = SandboxConfig(sandbox);
+  cri::PullImageResponse out;
+  auto s = images_->PullImage(Context(pull_timeout_).get(), in, &out);
+  // The kubelet words it as "failed to pull and unpack image ...": the runtime's message.
+  if (!s.ok()) return Status(Reason::kInternalError, s.error_message());
+  auto status = ImageStatus(image);
+  if (!status.ok()) return status.take_status();
+  if (!status->has_value()) {
+    cri::Image pulled;
+    pulled.set_id(out.image_ref());
+    return pulled;
+  }
+  return **status;
+}
+
+Result<std::string> RuntimeClient::CreateContainer(const std::string& sandbox_id,
+                                                   const SandboxSpec& sandbox,
+                                                   const k8s::core::v1::Container& container,
+                                                   uint32_t attempt) const {
+  cri::CreateContainerRequest in;
+  in.set_pod_sandbox_id(sandbox_id);
+  *in.mutable_sandbox_config() = SandboxConfig(sandbox);
+  cri::ContainerConfig* config = in.mutable_config();
+  config->mutable_metadata()->set_name(container.name());
+  config->mutable_metadata()->set_attempt(attempt);
+  config->mutable_image()->set_image(container.image());
+  for (const auto& c : container.command()) config->add_command(c);
+  for (const auto& a : container.args()) config->add_args(a);
+  config->set_working_dir(container.working_dir());
+  for (const auto& e : container.env()) {
+    auto* kv = config->add_envs();
+    kv->set_key(e.name());
+    kv->set_value(e.value());
+  }
+  Label(sandbox, config->mutable_labels());
+  (*config->mutable_labels())[kContainerNameLabel] = container.name();
+  for (const auto& [k, v] : sandbox.pod->metadata().annotations()) {
+    (*config->mutable_annotations())[k] = v;
+  }
+  config->set_log_path(fmt::format("{}/{}.log", container.name(), attempt));
+  config->set_stdin(container.stdin());
+  config->set_tty(container.tty());
+  cri::CreateContainerResponse out;
+  auto s = runtime_->CreateContainer(Context(timeout_).get(), in, &out);
+  if (!s.ok()) return RuntimeError("CreateContainer", s);
+  return out.container_id();
+}
+
+Status RuntimeClient::StartContainer(const std::string& id) const {
+  cri::StartContainerRequest in;
+  in.set_container_id(id);
+  cri::StartContainerResponse out;
+  auto s = runtime_->StartContainer(Context(timeout_).get(), in, &out);
+  return s.ok() ? Status::OK() : RuntimeError("StartContainer", s);
+}
+
+Status RuntimeClient::StopContainer(const std::string& id, int64_t grace_seconds) const {
+  cri::StopContainerRequest in;
+  in.set_container_id(id);
+  in.set_timeout(grace_seconds);
+  cri::StopContainerResponse out;
+  auto s = runtime_->StopContainer(
+      Context(timeout_ + std::chrono::seconds(std::max<int64_t>(grace_seconds, 0))).get(), in,
+      &out);
+  return s.ok() ? Status::OK() : RuntimeError("StopContainer", s);
+}
+
+Status RuntimeClient::RemoveContainer(const std::string& id) const {
+  cri::RemoveContainerRequest in;
+  in.set_container_id(id);
+  cri::RemoveContainerResponse out;
+  auto s = runtime_->RemoveContainer(Context(timeout_).get(), in, &out);
+  return s.ok() ? Status::OK() : RuntimeError("RemoveContainer", s);
+}
+
+Result<cri::ExecSyncResponse> RuntimeClient::ExecSync(const std::string& id,
+                                                      const std::vector<std::string>& cmd,
+                                                      int64_t timeout_seconds) const {
+  cri::ExecSyncRequest in;
+  in.set_container_id(id);
+  for (const auto& c : cmd) in.add_cmd(c);
+  in.set_timeout(timeout_seconds);
+  cri::ExecSyncResponse out;
+  auto s = runtime_->ExecSync(
+      Context(timeout_ + std::chrono::seconds(std::max<int64_t>(timeout_seconds, 0))).get(), in,
+      &out);
+  if (!s.ok()) return RuntimeError("ExecSync", s);
+  return out;
+}
+
+Result<cri::ProbeContainerResponse> RuntimeClient::Probe(
+    const cri::ProbeContainerRequest& request) const {
+  cri::ProbeContainerResponse out;
+  auto s = runtime_->ProbeContainer(Context(timeout_).get(), request, &out);
+  if (!s.ok()) return RuntimeError("ProbeContainer", s);
+  return out;
+}
+
+Result<cri::ContainerStatus> RuntimeClient::ContainerStatus(const std::string& id) const {
+  cri::ContainerStatusRequest in;
+  in.set_container_id(id);
+  cri::ContainerStatusResponse out;
+  auto s = runtime_->ContainerStatus(Context(timeout_).get(), in, &out);
+  if (!s.ok()) return RuntimeError("ContainerStatus", s);
+  return out.status();
+}
+
+}  // namespace pk::kubelet
