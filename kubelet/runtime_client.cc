@@ -102,14 +102,15 @@ Result<cri::VersionResponse> RuntimeClient::Version() const {
   return out;
 }
 
-Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(
-    const std::string& node_name) {
+Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(const std::string& node_name,
+                                                                       const std::string& uid) {
   cri::ListPodSandboxRequest sandboxes_in;
   cri::ListContainersRequest containers_in;
-  if (!node_name.empty()) {
-    (*sandboxes_in.mutable_filter()->mutable_label_selector())[kNodeNameLabel] = node_name;
-    (*containers_in.mutable_filter()->mutable_label_selector())[kNodeNameLabel] = node_name;
-  }
+  auto& sandbox_labels = *sandboxes_in.mutable_filter()->mutable_label_selector();
+  auto& container_labels = *containers_in.mutable_filter()->mutable_label_selector();
+  if (!node_name.empty())
+    sandbox_labels[kNodeNameLabel] = container_labels[kNodeNameLabel] = node_name;
+  if (!uid.empty()) sandbox_labels[kPodUidLabel] = container_labels[kPodUidLabel] = uid;
   cri::ListPodSandboxResponse sandboxes;
   auto s = runtime_->ListPodSandbox(Context(timeout_).get(), sandboxes_in, &sandboxes);
   if (!s.ok()) return RuntimeError("ListPodSandbox", s);
@@ -120,10 +121,10 @@ Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(
   std::map<std::string, PodRuntimeState> pods;
   std::map<std::string, int64_t> newest;  // created_at of the chosen sandbox, by uid
   for (const auto& sb : sandboxes.items()) {
-    std::string uid = sb.metadata().uid();
-    if (newest.count(uid) && newest[uid] > sb.created_at()) continue;
-    newest[uid] = sb.created_at();
-    PodRuntimeState& pod = pods[uid];
+    const std::string& pod_uid = sb.metadata().uid();
+    if (newest.count(pod_uid) && newest[pod_uid] > sb.created_at()) continue;
+    newest[pod_uid] = sb.created_at();
+    PodRuntimeState& pod = pods[pod_uid];
     pod.sandbox_id = sb.id();
     pod.sandbox_ready = sb.state() == cri::SANDBOX_READY;
     pod.sandbox_attempt = sb.metadata().attempt();
@@ -136,19 +137,28 @@ Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(
   }
   std::lock_guard lock(mu_);
   std::map<std::string, ContainerInstance> seen;
+  if (!uid.empty() || !node_name.empty()) {  // a partial listing: keep what it did not cover
+    for (auto& [id, c] : known_) {
+      bool covered =
+          (uid.empty() || c.pod_uid == uid) && (node_name.empty() || c.node == node_name);
+      if (!covered) seen[id] = c;
+    }
+  }
   for (const auto& c : containers.containers()) {
-    std::string uid = LabelOf(c.labels(), kPodUidLabel);
+    std::string pod_uid = LabelOf(c.labels(), kPodUidLabel);
     std::string name = LabelOf(c.labels(), kContainerNameLabel);
-    if (uid.empty() || name.empty()) continue;  // not the kubelet's
+    if (pod_uid.empty() || name.empty()) continue;  // not the kubelet's
     auto known = known_.find(c.id());
     if (known == known_.end() || known->second.state != StateOf(c.state())) {
       auto status = ContainerStatus(c.id());
       if (!status.ok()) continue;  // removed meanwhile
       seen[c.id()] = InstanceOf(*status, name);
+      seen[c.id()].pod_uid = pod_uid;
+      seen[c.id()].node = LabelOf(c.labels(), kNodeNameLabel);
     } else {
       seen[c.id()] = known->second;
     }
-    pods[uid].containers.push_back(seen[c.id()]);
+    pods[pod_uid].containers.push_back(seen[c.id()]);
   }
   known_ = std::move(seen);
   return pods;

@@ -44,9 +44,11 @@ class RuntimeClient {
 
   Result<runtime::v1::VersionResponse> Version() const;
 
-  // The runtime's view of every pod of `node_name`, by pod uid. Container statuses are asked
-  // for only for instances that are new or changed state since the last call.
-  Result<std::map<std::string, PodRuntimeState>> ListPods(const std::string& node_name);
+  // The runtime's view of every pod of `node_name` ("" every node), or of the one pod `uid`,
+  // by pod uid. Container statuses are asked for only for instances that are new or changed
+  // state since they were last seen.
+  Result<std::map<std::string, PodRuntimeState>> ListPods(const std::string& node_name,
+                                                          const std::string& uid = "");
 
   Result<std::string> RunSandbox(const SandboxSpec& spec) const;  // the sandbox id
   Status StopSandbox(const std::string& id) const;

@@ -25,6 +25,8 @@ struct ContainerInstance {
   int64_t created_at = 0, started_at = 0, finished_at = 0;  // ns since the Unix epoch
   std::string image;      // as the runtime names it: docker.io/library/nginx:latest
   std::string image_ref;  // the image id
+  std::string pod_uid;    // from the labels the kubelet put on it
+  std::string node;
 };
 
 // The runtime's view of a pod: its newest sandbox and every container instance the runtime

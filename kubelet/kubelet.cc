@@ -1,0 +1,101 @@
+#include "kubelet/kubelet.h"
+
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+
+#include "client/clientset_adapters.h"
+#include "client/event_recorder.h"
+#include "kubelet/node_agent.h"
+#include "kubelet/pod_manager.h"
+
+namespace pk::kubelet {
+namespace {
+
+template <class D>
+D Scaled(D d, double scale) {
+  return std::chrono::duration_cast<D>(d * scale);
+}
+
+// The kubelet's events go to the apiserver through one EventRecorder.
+class RecorderEvents : public PodEvents {
+ public:
+  explicit RecorderEvents(client::EventRecorder* recorder) : recorder_(recorder) {}
+  void Record(const k8s::core::v1::Pod& pod, const std::string& field_path, const std::string& type,
+              const std::string& reason, const std::string& message) override {
+    recorder_->Event(pod, type, reason, message);
+  }
+
+ private:
+  client::EventRecorder* recorder_;
+};
+
+}  // namespace
+
+struct Kubelet::Impl {
+  std::unique_ptr<client::Clientset> clientset;
+  std::unique_ptr<RuntimeClient> runtime;
+  std::unique_ptr<client::EventRecorder> recorder;
+  std::unique_ptr<RecorderEvents> events;
+  std::unique_ptr<NodeAgent> nodes;
+  std::unique_ptr<PodManager> pods;
+};
+
+std::vector<NodeConfig> NodesOf(const KubeletOptions& options) {
+  if (options.nodes <= 1) return {options.node};
+  std::vector<NodeConfig> nodes;
+  for (int i = 0; i < options.nodes; ++i) {
+    NodeConfig n = options.node;
+    n.name = fmt::format("{}-{}", options.node.name, i);
+    n.pod_cidr = fmt::format("10.{}.{}.0/24", 244 + i / 256, i % 256);
+    nodes.push_back(std::move(n));
+  }
+  return nodes;
+}
+
+Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
+  auto impl = std::make_unique<Impl>();
+  auto channel = grpc::CreateChannel(options.apiserver, grpc::InsecureChannelCredentials());
+  impl->clientset = std::make_unique<client::Clientset>(channel, options.token);
+  impl->runtime = std::make_unique<RuntimeClient>(options.cri_socket, std::chrono::seconds(10),
+                                                  std::chrono::minutes(5));
+  std::vector<NodeConfig> nodes = NodesOf(options);
+  client::EventRecorderOptions recorder;
+  recorder.component = "kubelet";
+  recorder.host = nodes.size() == 1 ? nodes[0].name : options.node.name;
+  impl->recorder =
+      std::make_unique<client::EventRecorder>(recorder, client::NewEventSink(*impl->clientset));
+  impl->events = std::make_unique<RecorderEvents>(impl->recorder.get());
+
+  const double scale = options.time_scale;
+  NodeAgentOptions node_options;
+  node_options.renew_interval = Scaled(node_options.renew_interval, scale);
+  node_options.status_interval = Scaled(node_options.status_interval, scale);
+  impl->nodes =
+      std::make_unique<NodeAgent>(*impl->clientset, impl->runtime.get(), nodes, node_options);
+  PK_RETURN_IF_ERROR(impl->nodes->Register());
+  impl->nodes->Start();
+
+  PodManagerOptions pod_options;
+  for (const auto& n : nodes) {
+    pod_options.nodes.push_back(n.name);
+    pod_options.pod_cidrs[n.name] = n.pod_cidr;
+  }
+  pod_options.log_root = options.root_dir + "/pods";
+  pod_options.workers = options.workers;
+  pod_options.relist_period = Scaled(pod_options.relist_period, scale);
+  pod_options.crash_backoff_initial = Scaled(pod_options.crash_backoff_initial, scale);
+  pod_options.crash_backoff_max = Scaled(pod_options.crash_backoff_max, scale);
+  impl->pods = std::make_unique<PodManager>(*impl->clientset, impl->runtime.get(),
+                                            impl->events.get(), pod_options);
+  impl->pods->Start(std::chrono::seconds(30));
+  return std::unique_ptr<Kubelet>(new Kubelet(std::move(impl)));
+}
+
+Kubelet::Kubelet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Kubelet::~Kubelet() {
+  impl_->pods->Stop();
+  impl_->nodes->Stop();
+}
+
+}  // namespace pk::kubelet

@@ -1,0 +1,102 @@
+#include "kubelet/node_agent.h"
+
+#include "apimachinery/time.h"
+#include "client/errors.h"
+
+namespace pk::kubelet {
+
+using k8s::core::v1::Node;
+
+NodeAgent::NodeAgent(const client::Clientset& clientset, RuntimeClient* runtime,
+                     std::vector<NodeConfig> nodes, NodeAgentOptions options)
+    : clientset_(clientset), runtime_(runtime), nodes_(std::move(nodes)), options_(options) {}
+
+NodeAgent::~NodeAgent() { Stop(); }
+
+Status NodeAgent::Register() {
+  auto version = runtime_->Version();
+  runtime_ready_ = version.ok();
+  runtime_message_ = version.ok() ? "" : version.status().message();
+  for (const NodeConfig& config : nodes_) PK_RETURN_IF_ERROR(RegisterOne(config));
+  return Status::OK();
+}
+
+Status NodeAgent::RegisterOne(const NodeConfig& config) {
+  Node node = NewNode(config);
+  SetNodeStatus(config, runtime_ready_, runtime_message_, NowTime(), node.mutable_status());
+  auto created = clientset_.Nodes().Create(node);
+  if (created.ok()) {
+    uids_[config.name] = (*created)->metadata().uid();
+    // Create ignores the status (Kubernetes does too): post it.
+    PK_RETURN_IF_ERROR(PostStatus(config));
+  } else if (client::IsAlreadyExists(created.status())) {
+    auto existing = clientset_.Nodes().Get(config.name);
+    if (!existing.ok()) return existing.take_status();
+    uids_[config.name] = (*existing)->metadata().uid();
+    PK_RETURN_IF_ERROR(PostStatus(config));
+  } else {
+    return created.take_status();
+  }
+  return RenewLease(config);
+}
+
+Status NodeAgent::RenewLease(const NodeConfig& config) {
+  auto leases = clientset_.Leases("kube-node-lease");
+  Node owner;
+  owner.mutable_metadata()->set_name(config.name);
+  owner.mutable_metadata()->set_uid(uids_[config.name]);
+  auto lease = NewNodeLease(
+      owner,
+      int32_t(std::chrono::duration_cast<std::chrono::seconds>(options_.lease_duration).count()),
+      NowMicroTime());
+  auto existing = leases.Get(config.name);
+  if (client::IsNotFound(existing.status())) return leases.Create(lease).status();
+  if (!existing.ok()) return existing.take_status();
+  lease.mutable_metadata()->set_resource_version((*existing)->metadata().resource_version());
+  return leases.Update(lease).status();
+}
+
+Status NodeAgent::PostStatus(const NodeConfig& config) {
+  auto existing = clientset_.Nodes().Get(config.name);
+  if (!existing.ok()) return existing.take_status();
+  Node node = **existing;
+  SetNodeStatus(config, runtime_ready_, runtime_message_, NowTime(), node.mutable_status());
+  return clientset_.Nodes().UpdateStatus(node).status();
+}
+
+void NodeAgent::Start() {
+  std::lock_guard lock(mu_);
+  if (loop_.joinable() || stopping_) return;
+  loop_ = std::thread([this] { Loop(); });
+}
+
+void NodeAgent::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (loop_.joinable()) loop_.join();
+}
+
+void NodeAgent::Loop() {
+  auto last_status = std::chrono::steady_clock::now();
+  std::unique_lock lock(mu_);
+  while (!wake_.wait_for(lock, options_.renew_interval, [this] { return stopping_; })) {
+    lock.unlock();
+    auto version = runtime_->Version();
+    bool changed = version.ok() != runtime_ready_;
+    runtime_ready_ = version.ok();
+    runtime_message_ = version.ok() ? "" : version.status().message();
+    bool post =
+        changed || std::chrono::steady_clock::now() - last_status >= options_.status_interval;
+    for (const NodeConfig& config : nodes_) {
+      (void)RenewLease(config);  // a failure is retried at the next interval
+      if (post) (void)PostStatus(config);
+    }
+    if (post) last_status = std::chrono::steady_clock::now();
+    lock.lock();
+  }
+}
+
+}  // namespace pk::kubelet

@@ -1,0 +1,234 @@
+#include "kubelet/pod_manager.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/util/message_differencer.h>
+
+#include <algorithm>
+
+#include "apimachinery/codec.h"
+#include "apimachinery/time.h"
+#include "client/errors.h"
+#include "kubelet/pod_status.h"
+
+namespace pk::kubelet {
+namespace {
+
+using k8s::core::v1::Pod;
+
+std::string KeyOf(const Pod& pod) {
+  return pod.metadata().namespace_() + "/" + pod.metadata().name();
+}
+
+client::FactoryOptions FactoryOptionsFor(const PodManagerOptions& options) {
+  client::FactoryOptions f;
+  // One node: only its pods. Hollow nodes: every bound pod, filtered by node here.
+  f.reflector.field_selector =
+      options.nodes.size() == 1 ? "spec.nodeName=" + options.nodes[0] : "spec.nodeName!=";
+  return f;
+}
+
+// What the PLEG compares between relists: the sandbox and every container's state.
+std::string Fingerprint(const PodRuntimeState& r) {
+  std::string f = r.sandbox_id + (r.sandbox_ready ? "+" : "-");
+  std::vector<std::string> parts;
+  for (const auto& c : r.containers) parts.push_back(c.id + ":" + std::to_string(int(c.state)));
+  std::sort(parts.begin(), parts.end());
+  for (const auto& p : parts) f += "," + p;
+  return f;
+}
+
+bool HasBackoff(const PodSyncState& sync) {
+  for (const auto& [name, w] : sync.waiting) {
+    if (w.reason == "CrashLoopBackOff" || w.reason == "ImagePullBackOff" ||
+        w.reason == "ErrImagePull") {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+PodManager::PodManager(const client::Clientset& clientset, RuntimeClient* runtime,
+                       PodEvents* events, PodManagerOptions options)
+    : clientset_(clientset),
+      runtime_(runtime),
+      events_(events),
+      options_(std::move(options)),
+      crash_backoff_(options_.crash_backoff_initial, options_.crash_backoff_max),
+      pull_backoff_(options_.crash_backoff_initial, options_.crash_backoff_max),
+      factory_(clientset_, FactoryOptionsFor(options_)),
+      pods_(factory_.ForResource<Pod>()) {
+  pods_.AddIndexer("uid", [](const Pod& p) { return std::vector{p.metadata().uid()}; });
+  auto mine = [this](const Pod& p) {
+    return std::find(options_.nodes.begin(), options_.nodes.end(), p.spec().node_name()) !=
+           options_.nodes.end();
+  };
+  pods_.AddEventHandler({
+      .on_add =
+          [this, mine](const client::Ptr<Pod>& p, bool) {
+            if (mine(*p)) queue_.Add(KeyOf(*p));
+          },
+      .on_update =
+          [this, mine](const client::Ptr<Pod>&, const client::Ptr<Pod>& p) {
+            if (mine(*p)) queue_.Add(KeyOf(*p));
+          },
+      .on_delete = [this](const client::Deleted<Pod>& d) { queue_.Add(d.key); },
+  });
+}
+
+PodManager::~PodManager() { Stop(); }
+
+bool PodManager::Start(std::chrono::milliseconds sync_timeout) {
+  factory_.Start();
+  bool synced = factory_.WaitForCacheSync(sync_timeout);
+  threads_.emplace_back([this] {
+    while (!stopping_) {
+      Relist();
+      auto until = std::chrono::steady_clock::now() + options_.relist_period;
+      while (!stopping_ && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  });
+  for (int i = 0; i < std::max(1, options_.workers); ++i)
+    threads_.emplace_back([this] { Worker(); });
+  return synced;
+}
+
+void PodManager::Stop() {
+  if (stopping_.exchange(true)) return;
+  queue_.ShutDown();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  factory_.Shutdown();
+}
+
+void PodManager::Worker() {
+  for (;;) {
+    auto item = queue_.Get();
+    if (item.shutdown) return;
+    Status s = Sync(item.key);
+    if (s.ok()) {
+      queue_.Forget(item.key);
+    } else {
+      queue_.AddRateLimited(item.key);
+    }
+    queue_.Done(item.key);
+  }
+}
+
+void PodManager::Relist() {
+  auto pods = runtime_->ListPods(options_.nodes.size() == 1 ? options_.nodes[0] : "");
+  if (!pods.ok()) return;  // the runtime is away: the node status says so
+  auto lister = pods_.GetLister();
+  std::map<std::string, std::string> seen;
+  for (const auto& [uid, state] : *pods) {
+    std::string fingerprint = Fingerprint(state);
+    seen[uid] = fingerprint;
+    auto known = pods_.raw().indexer().ByIndex("uid", uid);
+    if (known.empty()) {  // the API no longer has it: an orphan
+      SyncContext ctx = ContextFor("");
+      (void)KillPod(nullptr, state, 0, ctx);
+      RemoveDeadInstances(state, true, ctx);
+      continue;
+    }
+    auto last = last_seen_.find(uid);
+    if (last == last_seen_.end() || last->second != fingerprint) {
+      queue_.Add(KeyOf(static_cast<const Pod&>(*known[0])));
+    }
+  }
+  last_seen_ = std::move(seen);
+}
+
+SyncContext PodManager::ContextFor(const std::string& node) {
+  SyncContext ctx;
+  ctx.runtime = runtime_;
+  ctx.events = events_;
+  ctx.crash_backoff = &crash_backoff_;
+  ctx.pull_backoff = &pull_backoff_;
+  ctx.node_name = node;
+  auto cidr = options_.pod_cidrs.find(node);
+  if (cidr != options_.pod_cidrs.end()) ctx.pod_cidr = cidr->second;
+  ctx.log_root = options_.log_root;
+  return ctx;
+}
+
+PodRuntimeState PodManager::RuntimeOf(const std::string& uid) {
+  auto pods = runtime_->ListPods("", uid);
+  if (!pods.ok()) return {};
+  auto it = pods->find(uid);
+  return it == pods->end() ? PodRuntimeState{} : it->second;
+}
+
+Status PodManager::Sync(const std::string& key) {
+  auto slash = key.find('/');
+  auto got = pods_.GetLister().Get(key.substr(0, slash), key.substr(slash + 1));
+  if (!got.ok()) return Status::OK();  // gone: the PLEG removes what is left
+  const Pod& pod = **got;
+  const std::string& uid = pod.metadata().uid();
+  PodSyncState sync;
+  {
+    std::lock_guard lock(mu_);
+    sync = sync_[uid];
+  }
+  SyncContext ctx = ContextFor(pod.spec().node_name());
+  if (pod.metadata().has_deletion_timestamp()) {
+    Status s = SyncTerminating(pod, ctx, &sync);
+    std::lock_guard lock(mu_);
+    if (s.ok()) sync_.erase(uid);
+    return s;
+  }
+  const std::string& phase = pod.status().phase();
+  PodRuntimeState runtime = RuntimeOf(uid);
+  if (phase != "Succeeded" && phase != "Failed") {
+    SyncPod(pod, runtime, &sync, ctx);
+    runtime = RuntimeOf(uid);
+  }
+  Status reported = ReportStatus(pod, runtime, sync, pod.spec().node_name());
+  RemoveDeadInstances(runtime, false, ctx);
+  if (HasBackoff(sync)) queue_.AddAfter(key, options_.relist_period);
+  std::lock_guard lock(mu_);
+  sync_[uid] = std::move(sync);
+  return reported;
+}
+
+Status PodManager::SyncTerminating(const Pod& pod, const SyncContext& ctx, PodSyncState* sync) {
+  sync->terminating = true;
+  int64_t grace = pod.metadata().has_deletion_grace_period_seconds()
+                      ? pod.metadata().deletion_grace_period_seconds()
+                      : 30;
+  const std::string& uid = pod.metadata().uid();
+  PK_RETURN_IF_ERROR(KillPod(&pod, RuntimeOf(uid), grace, ctx));
+  PodRuntimeState runtime = RuntimeOf(uid);
+  PK_RETURN_IF_ERROR(ReportStatus(pod, runtime, *sync, pod.spec().node_name()));
+  client::DeleteOptions options;
+  options.grace_period_seconds = 0;
+  options.precondition_uid = uid;
+  auto deleted =
+      clientset_.Pods(pod.metadata().namespace_()).Delete(pod.metadata().name(), options);
+  if (!deleted.ok() && !client::IsNotFound(deleted.status()) &&
+      !client::IsConflict(deleted.status())) {
+    return deleted.take_status();
+  }
+  RemoveDeadInstances(runtime, true, ctx);
+  return Status::OK();
+}
+
+Status PodManager::ReportStatus(const Pod& pod, const PodRuntimeState& runtime,
+                                const PodSyncState& sync, const std::string& node) {
+  StatusContext sctx;
+  sctx.host_ip = "127.0.0.1";
+  sctx.now = NowTime();
+  auto status = GeneratePodStatus(pod, runtime, sync, sctx);
+  if (google::protobuf::util::MessageDifferencer::Equals(status, pod.status())) {
+    return Status::OK();
+  }
+  std::string patch = "{\"status\":" + json::Encode(status) + "}";
+  auto patched = clientset_.Pods(pod.metadata().namespace_())
+                     .PatchStatus(pod.metadata().name(), "application/merge-patch+json", patch);
+  if (!patched.ok() && !client::IsNotFound(patched.status())) return patched.take_status();
+  return Status::OK();
+}
+
+}  // namespace pk::kubelet

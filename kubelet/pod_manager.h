@@ -1,0 +1,79 @@
+// The pods of one kubelet process (one node, or many hollow nodes over one runtime): a pod
+// informer restricted to the process's nodes, a rate-limited work queue so a pod is synced
+// by one worker at a time, a PLEG (pod lifecycle event generator) that relists the runtime
+// and queues the pods whose containers changed, and the status manager's job: the computed
+// status is patched through pods/status only when it changed.
+//
+// Deletion, as Kubernetes' kubelet does it: a pod with a deletionTimestamp has its containers
+// stopped with its grace period, its final status reported, then the kubelet deletes it with
+// grace 0 (uid precondition). Runtime pods the API no longer has are killed and removed.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/clientset.h"
+#include "client/informer_factory.h"
+#include "client/workqueue.h"
+#include "kubelet/pod_sync.h"
+
+namespace pk::kubelet {
+
+struct PodManagerOptions {
+  std::vector<std::string> nodes;                // the nodes this process runs pods for
+  std::map<std::string, std::string> pod_cidrs;  // by node
+  std::string log_root;
+  int workers = 4;
+  client::Clock::Duration relist_period = std::chrono::seconds(1);
+  client::Clock::Duration resync_period = std::chrono::seconds(10);  // each pod synced again
+  client::Clock::Duration crash_backoff_initial = std::chrono::seconds(10);
+  client::Clock::Duration crash_backoff_max = std::chrono::minutes(5);
+};
+
+class PodManager {
+ public:
+  PodManager(const client::Clientset& clientset, RuntimeClient* runtime, PodEvents* events,
+             PodManagerOptions options);
+  ~PodManager();  // Stop()
+
+  // Starts the informer, waits (up to `sync_timeout`) for its first list, then the PLEG and
+  // the workers. False if the informer did not sync in time (it keeps trying).
+  bool Start(std::chrono::milliseconds sync_timeout);
+  void Stop();
+
+ private:
+  struct PodState {
+    PodSyncState sync;
+  };
+  void Worker();
+  void Relist();
+  Status Sync(const std::string& key);
+  Status SyncTerminating(const k8s::core::v1::Pod& pod, const SyncContext& ctx, PodSyncState* sync);
+  Status ReportStatus(const k8s::core::v1::Pod& pod, const PodRuntimeState& runtime,
+                      const PodSyncState& sync, const std::string& node);
+  SyncContext ContextFor(const std::string& node);
+  PodRuntimeState RuntimeOf(const std::string& uid);
+
+  const client::Clientset clientset_;
+  RuntimeClient* const runtime_;
+  PodEvents* const events_;
+  const PodManagerOptions options_;
+  client::KeyedBackoff crash_backoff_, pull_backoff_;
+  client::SharedInformerFactory factory_;
+  client::SharedIndexInformer<k8s::core::v1::Pod> pods_;
+  client::RateLimitingQueue queue_;
+
+  std::mutex mu_;
+  std::map<std::string, PodSyncState> sync_;      // by pod uid; guarded by mu_
+  std::map<std::string, std::string> last_seen_;  // PLEG: runtime fingerprint by uid
+
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace pk::kubelet
