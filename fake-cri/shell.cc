@@ -5,9 +5,11 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 #include <set>
 
+#include "apimachinery/time.h"
 #include "fake-cri/shell_program.h"
 
 namespace pk::fakecri {
@@ -231,35 +233,19 @@ bool ParseDuration(const std::string& text, std::chrono::nanoseconds& out) {
     out = ShellStep::Forever();
     return true;
   }
-  static const std::pair<const char*, double> kUnits[] = {
-      {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
-  double seconds = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
-      ++i;
-    if (start == i) return false;
-    double value = 0;
-    try {
-      value = std::stod(text.substr(start, i - start));
-    } catch (...) {
-      return false;
-    }
-    double unit = i == text.size() && start == 0 ? 1 : 0;  // a bare number: seconds
-    for (const auto& [name, factor] : kUnits) {
-      size_t len = std::char_traits<char>::length(name);
-      if (unit == 0 && text.compare(i, len, name) == 0 &&
-          (i + len == text.size() || std::isdigit(static_cast<unsigned char>(text[i + len])))) {
-        unit = factor;
-        i += len;
-      }
-    }
-    if (unit == 0) return false;
-    seconds += value * unit;
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.')) {
+    return false;  // no sign: negative durations make no sense here
   }
-  if (text.empty() || !std::isfinite(seconds) || seconds > 1e9) return false;
-  out = std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9));
+  if (text.find_first_not_of("0123456789.") == std::string::npos) {  // a bare number: seconds
+    char* end = nullptr;
+    double seconds = std::strtod(text.c_str(), &end);
+    if (*end != '\0' || !std::isfinite(seconds) || seconds > 1e9) return false;
+    out = std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9));
+    return true;
+  }
+  Result<int64_t> nanos = ParseGoDuration(text);
+  if (!nanos.ok()) return false;
+  out = std::chrono::nanoseconds(*nanos);
   return true;
 }
 

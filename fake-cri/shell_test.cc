@@ -159,7 +159,8 @@ TEST_CASE("durations") {
   CHECK((ParseDuration("1m30s", d) && d == 90s));
   CHECK((ParseDuration("2h", d) && d == 7200s));
   CHECK((ParseDuration("infinity", d) && d == ShellStep::Forever()));
-  for (const char* bad : {"", "x", "5x", "1m5", "-1", "1e3"}) CHECK_FALSE(ParseDuration(bad, d));
+  for (const char* bad : {"", "x", "5x", "1m5", "-1", "1e3", "-1s"})
+    CHECK_FALSE(ParseDuration(bad, d));
 }
 
 }  // namespace
