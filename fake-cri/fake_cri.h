@@ -3,9 +3,9 @@
 // injection), on one unix socket. Containers are simulated processes; nothing runs on the
 // host. See fake-cri/README.md for the behaviours, the image catalog and the annotations.
 //
-// The kubelet's tests start one in-process:
-//   auto cri = pk::fakecri::FakeCri::Start({.socket_path = dir + "/cri.sock", .time_scale = 0.01});
-// and dial unix:<socket_path> with the generated stubs.
+// The kubelet's tests start one in-process (options.socket_path = dir + "/cri.sock",
+// options.time_scale = 0.01; FakeCri::Start(options)) and dial unix:<socket_path> with the
+// generated stubs of proto/cri/v1.
 //
 // Thread-safe; every RPC is served without a thread per waiting call.
 #pragma once
@@ -32,8 +32,8 @@ struct Options {
 
 class FakeCri {
  public:
-  // Serves on options.socket_path (an existing socket file is replaced). Invalid for a bad
-  // catalog or time scale; InternalError when the socket cannot be bound.
+  // Serves on options.socket_path (an existing socket file is replaced). BadRequest for a
+  // bad catalog, time scale or missing socket path; InternalError when it cannot serve.
   static Result<std::unique_ptr<FakeCri>> Start(const Options& options);
   ~FakeCri();  // stops serving: calls in flight end with UNAVAILABLE, containers are lost
   FakeCri(const FakeCri&) = delete;
