@@ -1,0 +1,37 @@
+// fake-cri: the simulated container runtime as a process (see fake_cri.h).
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+
+#include "fake-cri/fake_cri.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fake-cri: a simulated container runtime serving CRI v1 on a unix socket"};
+  pk::fakecri::Options options;
+  app.add_option("--socket", options.socket_path, "unix socket to serve on")->required();
+  app.add_option("--catalog", options.catalog_path, "image catalog YAML (default: shipped)");
+  app.add_option("--time-scale", options.time_scale, "multiplies every simulated duration");
+  app.add_option("--seed", options.seed, "seed of the generated ids");
+  app.add_option("--state-dir", options.state_dir, "directory for logs without a pod log dir");
+  CLI11_PARSE(app, argc, argv);
+
+  // Block the stop signals before any thread starts, then wait for them here.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  auto cri = pk::fakecri::FakeCri::Start(options);
+  if (!cri.ok()) {
+    std::fprintf(stderr, "fake-cri: %s\n", cri.status().message().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "fake-cri: serving on unix:%s (time scale %g)\n",
+               options.socket_path.c_str(), options.time_scale);
+  int signal = 0;
+  sigwait(&stop, &signal);
+  std::fprintf(stderr, "fake-cri: stopping on signal %d\n", signal);
+  cri->reset();
+  return 0;
+}
