@@ -5,6 +5,7 @@
 #include <grpcpp/impl/service_type.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "fake-cri/service.h"
 
@@ -19,6 +20,19 @@ struct FakeCri::State {
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<grpc::Server> server;
 };
+
+// The how-many-th start of a runtime over this state dir (ids derive from it, so a restarted
+// fake-cri never hands out an id the kubelet knew); with a temp state dir, the start time.
+static uint64_t NextBoot(const FakeCri::State& state) {
+  if (!state.temp_dir.empty()) {
+    return uint64_t(std::chrono::system_clock::now().time_since_epoch().count());
+  }
+  std::filesystem::path file = std::filesystem::path(state.options.state_dir) / "boot";
+  uint64_t boot = 0;
+  std::ifstream(file) >> boot;
+  std::ofstream(file, std::ios::trunc) << ++boot;
+  return boot;
+}
 
 Result<std::unique_ptr<FakeCri>> FakeCri::Start(const Options& options) {
   if (options.socket_path.empty()) return Status::BadRequest("fake-cri: a socket path is required");
@@ -43,6 +57,7 @@ Result<std::unique_ptr<FakeCri>> FakeCri::Start(const Options& options) {
   runtime_options.catalog = std::move(catalog).value();
   runtime_options.time_scale = options.time_scale;
   runtime_options.seed = options.seed;
+  runtime_options.boot = NextBoot(*state);
   runtime_options.state_dir = state->options.state_dir;
   state->runtime = std::make_unique<Runtime>(std::move(runtime_options));
   state->latency_timer = std::make_unique<Timer>(client::RealClock());

@@ -23,7 +23,8 @@ Clock::TimePoint Runtime::Impl::After(Nanos simulated) const {
 }
 
 std::string Runtime::Impl::NextId(const char* kind) {
-  return HexDigest(fmt::format("{}/{}/{}", kind, options.seed, next_id++));
+  return HexDigest(
+      fmt::format("{}/{}/{}/{}/{}", kind, options.seed, options.boot, epoch, next_id++));
 }
 
 void Runtime::Impl::AtContainer(Clock::TimePoint when, const std::string& id,

@@ -31,6 +31,7 @@ struct RuntimeOptions {
   Catalog catalog = Catalog::Shipped();
   double time_scale = 1.0;
   uint64_t seed = 1;      // ids derive from it: the same calls give the same ids
+  uint64_t boot = 0;      // and from this: a restarted runtime never reuses an id
   std::string state_dir;  // logs of containers whose sandbox has no log_directory
   const client::Clock* clock = &client::RealClock();
 };

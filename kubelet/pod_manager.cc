@@ -4,6 +4,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "apimachinery/codec.h"
 #include "apimachinery/time.h"
@@ -60,10 +61,7 @@ PodManager::PodManager(const client::Clientset& clientset, RuntimeClient* runtim
       factory_(clientset_, FactoryOptionsFor(options_)),
       pods_(factory_.ForResource<Pod>()) {
   pods_.AddIndexer("uid", [](const Pod& p) { return std::vector{p.metadata().uid()}; });
-  auto mine = [this](const Pod& p) {
-    return std::find(options_.nodes.begin(), options_.nodes.end(), p.spec().node_name()) !=
-           options_.nodes.end();
-  };
+  auto mine = [this](const Pod& p) { return IsMine(p); };
   pods_.AddEventHandler({
       .on_add =
           [this, mine](const client::Ptr<Pod>& p, bool) {
@@ -78,6 +76,11 @@ PodManager::PodManager(const client::Clientset& clientset, RuntimeClient* runtim
 }
 
 PodManager::~PodManager() { Stop(); }
+
+bool PodManager::IsMine(const Pod& pod) const {
+  const auto& nodes = options_.nodes;
+  return std::find(nodes.begin(), nodes.end(), pod.spec().node_name()) != nodes.end();
+}
 
 bool PodManager::Start(std::chrono::milliseconds sync_timeout) {
   factory_.Start();
@@ -109,6 +112,9 @@ void PodManager::Worker() {
     auto item = queue_.Get();
     if (item.shutdown) return;
     Status s = Sync(item.key);
+    if (!s.ok())
+      std::fprintf(stderr, "kubelet: sync of pod %s failed: %s\n", item.key.c_str(),
+                   s.message().c_str());
     if (s.ok()) {
       queue_.Forget(item.key);
     } else {
@@ -120,23 +126,32 @@ void PodManager::Worker() {
 
 void PodManager::Relist() {
   auto pods = runtime_->ListPods(options_.nodes.size() == 1 ? options_.nodes[0] : "");
-  if (!pods.ok()) return;  // the runtime is away: the node status says so
-  auto lister = pods_.GetLister();
-  std::map<std::string, std::string> seen;
+  if (!pods.ok()) {  // the runtime is away: the node status says so
+    if (runtime_up_)
+      std::fprintf(stderr, "kubelet: runtime unreachable: %s\n", pods.status().message().c_str());
+    runtime_up_ = false;
+    return;
+  }
+  if (!runtime_up_) std::fprintf(stderr, "kubelet: runtime reachable again\n");
+  runtime_up_ = true;
+  // Orphans: runtime pods the API no longer has are stopped and removed.
   for (const auto& [uid, state] : *pods) {
-    std::string fingerprint = Fingerprint(state);
-    seen[uid] = fingerprint;
-    auto known = pods_.raw().indexer().ByIndex("uid", uid);
-    if (known.empty()) {  // the API no longer has it: an orphan
-      SyncContext ctx = ContextFor("");
-      (void)KillPod(nullptr, state, 0, ctx);
-      RemoveDeadInstances(state, true, ctx);
-      continue;
-    }
+    if (!pods_.raw().indexer().ByIndex("uid", uid).empty()) continue;
+    SyncContext ctx = ContextFor("");
+    (void)KillPod(nullptr, state, 0, ctx);
+    RemoveDeadInstances(state, true, ctx);
+  }
+  // Every pod of the API whose runtime picture changed since the last relist is synced; a
+  // pod the runtime lost entirely (a reboot) changes to "".
+  std::map<std::string, std::string> seen;
+  for (const auto& pod : pods_.GetLister().List()) {
+    if (!IsMine(*pod)) continue;
+    const std::string& uid = pod->metadata().uid();
+    auto state = pods->find(uid);
+    std::string fingerprint = state == pods->end() ? "" : Fingerprint(state->second);
     auto last = last_seen_.find(uid);
-    if (last == last_seen_.end() || last->second != fingerprint) {
-      queue_.Add(KeyOf(static_cast<const Pod&>(*known[0])));
-    }
+    if (last == last_seen_.end() || last->second != fingerprint) queue_.Add(KeyOf(*pod));
+    seen[uid] = std::move(fingerprint);
   }
   last_seen_ = std::move(seen);
 }
@@ -181,11 +196,13 @@ Status PodManager::Sync(const std::string& key) {
   }
   const std::string& phase = pod.status().phase();
   PodRuntimeState runtime = RuntimeOf(uid);
+  Status synced;
   if (phase != "Succeeded" && phase != "Failed") {
-    SyncPod(pod, runtime, &sync, ctx);
+    synced = SyncPod(pod, runtime, &sync, ctx);
     runtime = RuntimeOf(uid);
   }
   Status reported = ReportStatus(pod, runtime, sync, pod.spec().node_name());
+  if (!synced.ok()) reported = synced;
   RemoveDeadInstances(runtime, false, ctx);
   if (HasBackoff(sync)) queue_.AddAfter(key, options_.relist_period);
   std::lock_guard lock(mu_);

@@ -50,6 +50,7 @@ class PodManager {
   struct PodState {
     PodSyncState sync;
   };
+  bool IsMine(const k8s::core::v1::Pod& pod) const;  // bound to one of this process's nodes
   void Worker();
   void Relist();
   Status Sync(const std::string& key);
@@ -71,6 +72,7 @@ class PodManager {
   std::mutex mu_;
   std::map<std::string, PodSyncState> sync_;      // by pod uid; guarded by mu_
   std::map<std::string, std::string> last_seen_;  // PLEG: runtime fingerprint by uid
+  bool runtime_up_ = true;                        // PLEG thread only
 
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;

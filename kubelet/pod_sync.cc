@@ -126,30 +126,31 @@ bool InCrashBackoff(const Pod& pod, const Target& t, const ContainerInstance* la
   return true;
 }
 
-void StartOne(const Pod& pod, const Target& t, const std::string& sandbox_id,
-              uint32_t sandbox_attempt, const PodRuntimeState& runtime, PodSyncState* sync,
-              const SyncContext& ctx) {
+Status StartOne(const Pod& pod, const Target& t, const std::string& sandbox_id,
+                uint32_t sandbox_attempt, const PodRuntimeState& runtime, PodSyncState* sync,
+                const SyncContext& ctx) {
   const std::string& name = t.container->name();
   const ContainerInstance* latest = runtime.Latest(name);
-  if (InCrashBackoff(pod, t, latest, sync, ctx)) return;
+  if (InCrashBackoff(pod, t, latest, sync, ctx)) return Status::OK();
   SandboxSpec sandbox = SpecOf(pod, sandbox_attempt, ctx);
-  if (!EnsureImage(pod, t, sandbox, sync, ctx)) return;
+  if (!EnsureImage(pod, t, sandbox, sync, ctx)) return Status::OK();  // waits, with back-off
   uint32_t attempt = latest == nullptr ? 0 : latest->attempt + 1;
   auto id = ctx.runtime->CreateContainer(sandbox_id, sandbox, *t.container, attempt);
   if (!id.ok()) {
     Event(ctx, pod, t, "Warning", "Failed", "Error: " + id.status().message());
     sync->waiting[name] = {"CreateContainerError", id.status().message()};
-    return;
+    return id.take_status();
   }
   Event(ctx, pod, t, "Normal", "Created", "Created container: " + name);
   Status started = ctx.runtime->StartContainer(*id);
   if (!started.ok()) {
     Event(ctx, pod, t, "Warning", "Failed", "Error: " + started.message());
     sync->waiting[name] = {"RunContainerError", started.message()};
-    return;
+    return started;
   }
   Event(ctx, pod, t, "Normal", "Started", "Started container " + name);
   sync->waiting.erase(name);
+  return Status::OK();
 }
 
 int64_t GraceOf(const Pod& pod) {
@@ -165,8 +166,8 @@ std::string PodLogDirectory(const std::string& log_root, const Pod& pod) {
                      pod.metadata().uid());
 }
 
-void SyncPod(const Pod& pod, const PodRuntimeState& runtime, PodSyncState* sync,
-             const SyncContext& ctx) {
+Status SyncPod(const Pod& pod, const PodRuntimeState& runtime, PodSyncState* sync,
+               const SyncContext& ctx) {
   PodActions actions = ComputePodActions(pod, runtime, *sync);
   for (const std::string& id : actions.kill) {
     for (const auto& c : runtime.containers) {
@@ -184,7 +185,7 @@ void SyncPod(const Pod& pod, const PodRuntimeState& runtime, PodSyncState* sync,
     if (!id.ok()) {
       Event(ctx, pod, {nullptr, ""}, "Warning", "FailedCreatePodSandBox",
             "Failed to create pod sandbox: " + id.status().message());
-      return;
+      return id.take_status();
     }
     sandbox_id = *id;
     sandbox_attempt = actions.sandbox_attempt;
@@ -192,14 +193,17 @@ void SyncPod(const Pod& pod, const PodRuntimeState& runtime, PodSyncState* sync,
   // A new sandbox starts from nothing: the old instances only count for restart counts.
   if (actions.next_init >= 0) {
     const Container& c = pod.spec().init_containers(actions.next_init);
-    StartOne(pod, {&c, "spec.initContainers{" + c.name() + "}"}, sandbox_id, sandbox_attempt,
-             runtime, sync, ctx);
+    return StartOne(pod, {&c, "spec.initContainers{" + c.name() + "}"}, sandbox_id, sandbox_attempt,
+                    runtime, sync, ctx);
   }
+  Status result;
   for (int i : actions.start) {
     const Container& c = pod.spec().containers(i);
-    StartOne(pod, {&c, "spec.containers{" + c.name() + "}"}, sandbox_id, sandbox_attempt, runtime,
-             sync, ctx);
+    Status started = StartOne(pod, {&c, "spec.containers{" + c.name() + "}"}, sandbox_id,
+                              sandbox_attempt, runtime, sync, ctx);
+    if (result.ok()) result = started;
   }
+  return result;
 }
 
 Status KillPod(const Pod* pod, const PodRuntimeState& runtime, int64_t grace_seconds,

@@ -37,9 +37,10 @@ struct SyncContext {
 };
 
 // One sync of a pod that is not being deleted. `sync` carries the kubelet's knowledge
-// between syncs; the waiting reasons it holds are rewritten here.
-void SyncPod(const k8s::core::v1::Pod& pod, const PodRuntimeState& runtime, PodSyncState* sync,
-             const SyncContext& ctx);
+// between syncs; the waiting reasons it holds are rewritten here. Fails when the runtime
+// refused a step (the caller retries with back-off); waiting out a back-off is not a failure.
+Status SyncPod(const k8s::core::v1::Pod& pod, const PodRuntimeState& runtime, PodSyncState* sync,
+               const SyncContext& ctx);
 
 // Stops every running container of the pod, each given `grace_seconds`, then its sandbox.
 // `pod` may be null for a pod the API no longer has (an orphan found in the runtime).

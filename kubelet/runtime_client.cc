@@ -68,6 +68,17 @@ cri::PodSandboxConfig SandboxConfig(const SandboxSpec& spec) {
   return config;
 }
 
+// The runtime is local: after it restarts (a node reboot) reconnect within a second, not
+// after gRPC's default back-off of up to two minutes.
+std::shared_ptr<grpc::Channel> Dial(const std::string& socket_path) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return grpc::CreateCustomChannel("unix:" + socket_path, grpc::InsecureChannelCredentials(), args);
+}
+
 }  // namespace
 
 Status RuntimeError(const std::string& what, const grpc::Status& status) {
@@ -82,7 +93,7 @@ RuntimeClient::RuntimeClient(const std::string& socket_path, std::chrono::millis
                              std::chrono::milliseconds pull_timeout)
     : timeout_(timeout),
       pull_timeout_(pull_timeout),
-      channel_(grpc::CreateChannel("unix:" + socket_path, grpc::InsecureChannelCredentials())),
+      channel_(Dial(socket_path)),
       runtime_(cri::RuntimeService::NewStub(channel_)),
       images_(cri::ImageService::NewStub(channel_)) {}
 
