@@ -48,6 +48,10 @@ struct Recorder {
                   .push_back(d.object->metadata().name());
             }};
   }
+  int InitialAdds() {
+    std::lock_guard lock(mu);
+    return initial_adds;
+  }
   bool Has(std::vector<std::string> Recorder::*list, const std::string& name) {
     std::lock_guard lock(mu);
     auto& v = this->*list;
@@ -120,7 +124,7 @@ TEST_CASE("informer: initial list, live changes, node index, lister") {
   informer.AddEventHandler(seen.Handler());
   factory.Start();
   REQUIRE(factory.WaitForCacheSync(std::chrono::seconds(10)));
-  CHECK(seen.initial_adds == 1);
+  CHECK(Eventually([&] { return seen.InitialAdds() == 1; }));
 
   REQUIRE(pods.Create(MakePod("live", "n1")).ok());
   REQUIRE(pods.Create(MakePod("elsewhere", "n2")).ok());
@@ -142,7 +146,7 @@ TEST_CASE("informer: initial list, live changes, node index, lister") {
 
   Recorder late;  // a handler added after the start is replayed the cache
   informer.AddEventHandler(late.Handler());
-  CHECK(late.initial_adds == 2);
+  CHECK(Eventually([&] { return late.InitialAdds() == 2; }));
   factory.Shutdown();
 }
 
