@@ -123,7 +123,7 @@ TEST_CASE("informer: initial list, live changes, node index, lister") {
   Recorder seen;
   informer.AddEventHandler(seen.Handler());
   factory.Start();
-  REQUIRE(factory.WaitForCacheSync(std::chrono::seconds(10)));
+  REQUIRE(AllSynced(factory.WaitForCacheSync(std::chrono::seconds(10))));
   CHECK(Eventually([&] { return seen.InitialAdds() == 1; }));
 
   REQUIRE(pods.Create(MakePod("live", "n1")).ok());
@@ -161,7 +161,7 @@ TEST_CASE("informer: converges after an apiserver restart with changes during th
   Recorder seen;
   informer.AddEventHandler(seen.Handler());
   factory.Start();
-  REQUIRE(factory.WaitForCacheSync(std::chrono::seconds(10)));
+  REQUIRE(AllSynced(factory.WaitForCacheSync(std::chrono::seconds(10))));
 
   server.Stop();  // the informer's address is down from here
   {
@@ -202,7 +202,7 @@ TEST_CASE("informer: resync delivers OnUpdate(obj, obj) for every cached object"
   Recorder seen;
   informer.AddEventHandler(seen.Handler());
   factory.Start();
-  REQUIRE(factory.WaitForCacheSync(std::chrono::seconds(10)));
+  REQUIRE(AllSynced(factory.WaitForCacheSync(std::chrono::seconds(10))));
   CHECK(Eventually([&] { return seen.Has(&Recorder::updates, "steady"); }));
   factory.Shutdown();
 }
