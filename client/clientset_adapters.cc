@@ -40,14 +40,18 @@ class ClientsetLeaseStore : public LeaseStore {
 class ClientsetEventSink : public EventSink {
  public:
   explicit ClientsetEventSink(const Clientset& clientset) : clientset_(clientset) {}
-  Status Create(const k8s::core::v1::Event& event) override {
-    return clientset_.Events(event.metadata().namespace_()).Create(event).take_status();
+  Status Create(const k8s::core::v1::Event& event, Clock::Duration timeout) override {
+    return Events(event, timeout).Create(event).take_status();
   }
-  Status Update(const k8s::core::v1::Event& event) override {
-    return clientset_.Events(event.metadata().namespace_()).Update(event).take_status();
+  Status Update(const k8s::core::v1::Event& event, Clock::Duration timeout) override {
+    return Events(event, timeout).Update(event).take_status();
   }
 
  private:
+  TypedClient<k8s::core::v1::Event> Events(const k8s::core::v1::Event& event,
+                                           Clock::Duration timeout) const {
+    return clientset_.Events(event.metadata().namespace_()).WithTimeout(Bound(timeout));
+  }
   const Clientset clientset_;  // a copy shares the connection
 };
 

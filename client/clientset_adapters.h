@@ -19,7 +19,8 @@ namespace pk::client {
 std::unique_ptr<LeaseStore> NewLeaseStore(const Clientset& clientset, const std::string& ns,
                                           const std::string& name);
 
-// Writes Events into their own namespace with create and (unconditional) update.
+// Writes Events into their own namespace with create and (unconditional) update; each call's
+// deadline is the timeout it is given.
 std::unique_ptr<EventSink> NewEventSink(const Clientset& clientset);
 
 }  // namespace pk::client
