@@ -141,8 +141,8 @@ TEST_CASE("informer: initial list, live changes, node index, lister") {
   CHECK(lister.ByNamespace("default").Get("live").ok());
   CHECK(IsNotFound(lister.Get("default", "before").status()));
   REQUIRE(Eventually([&] { return seen.Has(&Recorder::deletes, "before"); }));
-  CHECK(seen.Has(&Recorder::updates, "live"));
-  CHECK(seen.Has(&Recorder::adds, "elsewhere"));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::updates, "live"); }));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::adds, "elsewhere"); }));
 
   Recorder late;  // a handler added after the start is replayed the cache
   informer.AddEventHandler(late.Handler());
@@ -183,8 +183,8 @@ TEST_CASE("informer: converges after an apiserver restart with changes during th
     return Names(lister.List()) == std::set<std::string>{"kept", "born"} && kept.ok() &&
            (*kept)->metadata().labels().count("v") == 1;
   }));
-  CHECK(seen.Has(&Recorder::unknown_deletes, "doomed"));
-  CHECK(seen.Has(&Recorder::adds, "born"));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::unknown_deletes, "doomed"); }));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::adds, "born"); }));
 
   REQUIRE(cs.Pods("default").Create(MakePod("after")).ok());  // and it watches again
   REQUIRE(Eventually([&] { return lister.Get("default", "after").ok(); }));
@@ -284,7 +284,7 @@ TEST_CASE("informer: re-lists after 410 Expired and reports missed deletes") {
            (*busy)->metadata().labels().at("n") == "11" && !lister.Get("default", "doomed").ok();
   }));
   CHECK(raw->lists() >= 2);
-  CHECK(seen.Has(&Recorder::unknown_deletes, "doomed"));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::unknown_deletes, "doomed"); }));
   raw->Stop();
 }
 
