@@ -105,6 +105,10 @@ class TypedClient {
     if (!stream.ok()) return stream.take_status();
     return std::make_unique<TypedWatch<T>>(std::move(stream).value());
   }
+  // A copy whose calls are bounded by `timeout` instead of the clientset's.
+  TypedClient<T> WithTimeout(std::chrono::milliseconds timeout) const {
+    return TypedClient<T>(client_.WithTimeout(timeout));
+  }
   const ResourceClient& raw() const { return client_; }
 
  private:

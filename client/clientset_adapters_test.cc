@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "apiserver/apiserver.h"
+#include "client/test_apiserver.h"
 #include "proto/core/v1/pod.pb.h"
 #include "tests/testing.h"
 
@@ -28,7 +29,7 @@ struct Server {
     clientset = std::make_unique<Clientset>(grpc::CreateChannel(
         fmt::format("127.0.0.1:{}", server->grpc_port()), grpc::InsecureChannelCredentials()));
   }
-  testing::TempDir dir;
+  pk::testing::TempDir dir;
   std::unique_ptr<apiserver::ApiServer> server;
   std::unique_ptr<Clientset> clientset;
 };
@@ -36,11 +37,10 @@ struct Server {
 TEST_CASE("leader election through the apiserver: CAS on the Lease, one leader") {
   Server s;
   auto store = NewLeaseStore(*s.clientset, "kube-system", "kube-scheduler");
-  CHECK(store->Get().status().reason() == Reason::kNotFound);
+  CHECK(store->Get(std::chrono::seconds(5)).status().reason() == Reason::kNotFound);
 
   auto config = [](const std::string& identity) {
     LeaderElectionConfig c;
-    c.lease_name = "kube-scheduler";
     c.identity = identity;
     c.lease_duration = milliseconds(1500);
     c.renew_deadline = milliseconds(1000);
@@ -57,20 +57,30 @@ TEST_CASE("leader election through the apiserver: CAS on the Lease, one leader")
   REQUIRE(Eventually([&] { return (*b)->Leader() == "a"; }));
   CHECK_FALSE((*b)->IsLeader());
 
-  auto lease = store->Get();
+  auto lease = store->Get(std::chrono::seconds(5));
   REQUIRE(lease.ok());
   CHECK(lease->spec().holder_identity() == "a");
   CHECK(lease->spec().lease_duration_seconds() == 2);
   Lease stale = *lease;
   stale.mutable_metadata()->set_resource_version("1");
-  CHECK(store->Update(stale).reason() == Reason::kConflict);
+  CHECK(store->Update(stale, std::chrono::seconds(5)).reason() == Reason::kConflict);
 
   (*a)->Stop();  // no release: b waits out the lease
   REQUIRE(Eventually([&] { return (*b)->IsLeader(); }));
-  lease = store->Get();
+  lease = store->Get(std::chrono::seconds(5));
   REQUIRE(lease.ok());
+  CHECK(lease->metadata().namespace_() == "kube-system");  // named by the store alone
   CHECK(lease->spec().holder_identity() == "b");
   CHECK(lease->spec().lease_transitions() == 1);
+}
+
+TEST_CASE("a lease store's calls end at the timeout they are given, even on a hung apiserver") {
+  testing::HangingApiServer hung;
+  auto store = NewLeaseStore(hung.NewClientset(), "kube-system", "kube-scheduler");
+  auto start = std::chrono::steady_clock::now();
+  CHECK(store->Get(milliseconds(200)).status().reason() == Reason::kTimeout);
+  CHECK(store->Update(Lease(), milliseconds(200)).reason() == Reason::kTimeout);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));  // not 20 s
 }
 
 TEST_CASE("events through the apiserver: created, then counted up on repeat") {

@@ -1,5 +1,6 @@
 #include "client/event_recorder.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "apimachinery/object.h"
@@ -12,16 +13,20 @@ EventRecorder::EventRecorder(EventRecorderOptions options, std::unique_ptr<Event
     : options_(std::move(options)),
       sink_(std::move(sink)),
       clock_(clock),
-      correlator_(clock, options_.correlation),
-      thread_([this] { DeliverLoop(); }) {}
+      correlator_(clock, options_.correlation) {
+  thread_.Start([this] { DeliverLoop(); });
+}
 
-EventRecorder::~EventRecorder() {
+EventRecorder::~EventRecorder() { Shutdown(); }
+
+void EventRecorder::Shutdown() {
   {
     std::lock_guard<std::mutex> guard(mu_);
+    if (!stopping_) drain_deadline_ = clock_.Now() + options_.drain_timeout;
     stopping_ = true;
     cond_.notify_all();
   }
-  thread_.join();
+  thread_.Join();
 }
 
 void EventRecorder::Event(const google::protobuf::Message& object, std::string_view type,
@@ -96,7 +101,12 @@ void EventRecorder::DeliverLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cond_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-    if (queue_.empty()) return;  // stopping, and everything delivered
+    if (stopping_ && clock_.Now() >= drain_deadline_) {  // out of time: drop the rest
+      dropped_ += queue_.size();
+      queue_.clear();
+      cond_.notify_all();  // Flush
+    }
+    if (queue_.empty()) return;  // stopping, and everything delivered or dropped
     k8s::core::v1::Event event = std::move(queue_.front());
     queue_.pop_front();
     ++in_flight_;
@@ -126,10 +136,17 @@ void EventRecorder::Deliver(k8s::core::v1::Event event) {
 // A repeat updates its Event; if that Event is gone (expired), it is created again.
 Status EventRecorder::WriteOnce(const EventCorrelator::Correlation& correlated) {
   if (correlated.update) {
-    Status status = sink_->Update(correlated.event);
+    Status status = sink_->Update(correlated.event, WriteTimeout());
     if (status.reason() != Reason::kNotFound) return status;
   }
-  return sink_->Create(correlated.event);
+  return sink_->Create(correlated.event, WriteTimeout());
+}
+
+Clock::Duration EventRecorder::WriteTimeout() {
+  std::lock_guard<std::mutex> guard(mu_);
+  if (!stopping_) return options_.write_timeout;
+  Clock::Duration left = drain_deadline_ - clock_.Now();
+  return std::clamp(left, Clock::Duration(std::chrono::milliseconds(1)), options_.write_timeout);
 }
 
 bool EventRecorder::SleepUnlessStopping(Clock::Duration delay) {

@@ -7,6 +7,8 @@
 //   recorder.Eventf(pod, "Normal", "Scheduled", "Successfully assigned {}/{} to {}", ...);
 //
 // Thread-safe. Eventf never blocks on the sink: when the queue is full the Event is dropped.
+// Shutdown (or the destructor) takes at most about max(drain_timeout, write_timeout), however
+// slow or unreachable the sink.
 #pragma once
 
 #include <fmt/format.h>
@@ -22,9 +24,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "apimachinery/status.h"
+#include "client/background_thread.h"
 #include "client/clock.h"
 #include "client/event_correlator.h"
 #include "proto/core/v1/event.pb.h"
@@ -33,15 +35,16 @@ namespace pk::client {
 
 using Event = k8s::core::v1::Event;
 
-// Where Events are written (an apiserver, or a fake in tests). Called from one thread.
+// Where Events are written (an apiserver, or a fake in tests). Called from one thread. Each
+// call gives up with Timeout once `timeout` has passed.
 class EventSink {
  public:
   virtual ~EventSink() = default;
   // AlreadyExists when an Event of that namespace/name exists.
-  virtual Status Create(const Event& event) = 0;
+  virtual Status Create(const Event& event, Clock::Duration timeout) = 0;
   // Replaces the Event of that namespace/name (no resourceVersion: unconditional);
   // NotFound when it is gone (expired), and the recorder then creates it again.
-  virtual Status Update(const Event& event) = 0;
+  virtual Status Update(const Event& event, Clock::Duration timeout) = 0;
 };
 
 struct EventRecorderOptions {
@@ -50,6 +53,10 @@ struct EventRecorderOptions {
   size_t queue_size = 1000;  // Events waiting for the sink; beyond, Eventf drops
   int max_tries = 3;         // attempts per Event before it is given up
   Clock::Duration retry_interval = std::chrono::seconds(1);
+  Clock::Duration write_timeout = std::chrono::seconds(10);  // bounds each sink call
+  // How long Shutdown may spend writing what is queued (one try each); the rest is dropped,
+  // so that an unreachable apiserver cannot hold up a component's exit.
+  Clock::Duration drain_timeout = std::chrono::seconds(2);
   EventCorrelatorOptions correlation;
 };
 
@@ -58,8 +65,7 @@ class EventRecorder {
   // Starts the delivery thread. `clock` must outlive the recorder.
   EventRecorder(EventRecorderOptions options, std::unique_ptr<EventSink> sink,
                 const Clock& clock = RealClock());
-  // Delivers what is queued (each Event at most once more), then stops.
-  ~EventRecorder();
+  ~EventRecorder();  // Shutdown()
   EventRecorder(const EventRecorder&) = delete;
   EventRecorder& operator=(const EventRecorder&) = delete;
 
@@ -73,9 +79,11 @@ class EventRecorder {
     Event(object, type, reason, fmt::format(format, std::forward<Args>(args)...));
   }
 
-  // Waits until every Event queued so far has been written or given up; for tests and
-  // orderly shutdown.
+  // Waits until every Event queued so far has been written or given up; for tests.
   void Flush();
+  // Writes what is queued (each Event at most once more) until drain_timeout passes on the
+  // clock, drops the rest, and stops; later Events are dropped. Idempotent, thread-safe.
+  void Shutdown();
   // Events dropped because the queue was full or they were invalid.
   uint64_t dropped() const { return dropped_.load(); }
 
@@ -87,6 +95,8 @@ class EventRecorder {
   void DeliverLoop();
   void Deliver(k8s::core::v1::Event event);
   Status WriteOnce(const EventCorrelator::Correlation& correlated);
+  // What a sink call may take now: write_timeout, less once draining.
+  Clock::Duration WriteTimeout();
   // Waits `delay` on the clock; false (at once) when the recorder is stopping.
   bool SleepUnlessStopping(Clock::Duration delay);
 
@@ -104,7 +114,8 @@ class EventRecorder {
   std::deque<k8s::core::v1::Event> queue_;  // guarded by mu_
   size_t in_flight_ = 0;                    // guarded by mu_: taken, not yet written
   bool stopping_ = false;                   // guarded by mu_
-  std::thread thread_;                      // last: started once the members above exist
+  Clock::TimePoint drain_deadline_;         // guarded by mu_; set with stopping_
+  BackgroundThread thread_;                 // last: started once the members above exist
 };
 
 }  // namespace pk::client

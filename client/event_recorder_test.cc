@@ -25,8 +25,12 @@ class FakeSink : public EventSink {
     bool update;
     k8s::core::v1::Event event;
   };
-  Status Create(const k8s::core::v1::Event& event) override { return Record(false, event); }
-  Status Update(const k8s::core::v1::Event& event) override {
+  Status Create(const k8s::core::v1::Event& event, Clock::Duration timeout) override {
+    if (hang_on != nullptr) return Hang(timeout);
+    return Record(false, event);
+  }
+  Status Update(const k8s::core::v1::Event& event, Clock::Duration timeout) override {
+    if (hang_on != nullptr) return Hang(timeout);
     std::lock_guard<std::mutex> guard(mu);
     if (forget_updates) return Status::NotFound({"", "events"}, event.metadata().name());
     writes.push_back({true, event});
@@ -42,6 +46,16 @@ class FakeSink : public EventSink {
     writes.push_back({update, event});
     return Status::OK();
   }
+  // A hung apiserver: returns Timeout once `timeout` passed on the fake clock (or 10 s).
+  Status Hang(Clock::Duration timeout) {
+    ++hung_calls;
+    auto until = hang_on->Now() + timeout;
+    auto bound = std::chrono::steady_clock::now() + seconds(10);
+    while (hang_on->Now() < until && std::chrono::steady_clock::now() < bound) {
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    return Status::Timeout("the sink hung");
+  }
   void Release() {
     std::lock_guard<std::mutex> guard(mu);
     hold = false;
@@ -54,10 +68,12 @@ class FakeSink : public EventSink {
 
   std::mutex mu;
   std::condition_variable cond;
-  std::vector<Write> writes;    // guarded by mu
-  bool hold = false;            // guarded by mu
-  int fail_next = 0;            // guarded by mu
-  bool forget_updates = false;  // guarded by mu
+  std::vector<Write> writes;           // guarded by mu
+  bool hold = false;                   // guarded by mu
+  int fail_next = 0;                   // guarded by mu
+  bool forget_updates = false;         // guarded by mu
+  const FakeClock* hang_on = nullptr;  // set before the first Event: every call hangs
+  std::atomic<int> hung_calls{0};
 };
 
 k8s::core::v1::Pod MakePod() {
@@ -70,9 +86,10 @@ k8s::core::v1::Pod MakePod() {
 }
 
 struct Fixture {
-  explicit Fixture(EventRecorderOptions options = Options()) {
+  explicit Fixture(EventRecorderOptions options = Options(), bool hung_sink = false) {
     auto owned = std::make_unique<FakeSink>();
     sink = owned.get();
+    if (hung_sink) sink->hang_on = &clock;
     recorder = std::make_unique<EventRecorder>(options, std::move(owned), clock);
   }
   static EventRecorderOptions Options() {
@@ -226,6 +243,55 @@ TEST_CASE("unknown types and kinds are dropped; cluster-scoped objects' Events g
   CHECK(writes[0].event.metadata().namespace_() == "default");
   CHECK(writes[0].event.involved_object().kind() == "Node");
   CHECK(writes[0].event.involved_object().namespace_().empty());
+}
+
+// Advances `clock` by `step` every real millisecond until `done`; returns the fake time taken
+// (bounded by 10 s of real time).
+template <class F>
+Clock::Duration Tick(FakeClock& clock, Clock::Duration step, F done) {
+  auto start = clock.Now();
+  auto bound = std::chrono::steady_clock::now() + seconds(10);
+  while (!done() && std::chrono::steady_clock::now() < bound) {
+    clock.Advance(step);
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  return clock.Now() - start;
+}
+
+TEST_CASE("Shutdown with a hung sink ends after the drain timeout and drops the rest") {
+  auto options = Fixture::Options();
+  options.write_timeout = seconds(10);
+  options.drain_timeout = seconds(2);
+  Fixture f(options, /*hung_sink=*/true);
+  for (int i = 0; i < 50; ++i) f.recorder->Eventf(MakePod(), "Warning", "Failed", "{}", i);
+  REQUIRE(Tick(f.clock, milliseconds(0), [&] { return f.sink->hung_calls > 0; }) ==
+          Clock::Duration::zero());
+  std::atomic<bool> done{false};
+  std::thread shutdown([&] {
+    f.recorder->Shutdown();
+    done = true;
+  });
+  auto took = Tick(f.clock, milliseconds(50), [&] { return done.load(); });
+  shutdown.join();
+  CHECK(took <= seconds(11));  // the write in flight (write_timeout), then the drain is over
+  CHECK(f.sink->hung_calls <= 3);
+  CHECK(f.recorder->dropped() >= 20);  // 25 pass the spam filter; at most a few were tried
+  f.recorder->Event(MakePod(), "Normal", "Late", "after shutdown");
+  CHECK(f.recorder->dropped() >= 21);
+}
+
+TEST_CASE("Shutdown from several threads at once, while Events are recorded") {
+  Fixture f;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < 20; ++n) f.recorder->Eventf(MakePod(), "Normal", "Step", "{} {}", i, n);
+      f.recorder->Shutdown();
+    });
+  }
+  for (auto& t : threads) t.join();
+  f.recorder->Shutdown();
+  CHECK(f.sink->Writes().size() + f.recorder->dropped() <= 80);
 }
 
 }  // namespace

@@ -1,10 +1,23 @@
-// The informer is the reflector's Store: each change goes to the indexer first, then to the
-// handlers, in the order the server sent them.
+// The informer is the reflector's Store: each change goes to the indexer first, then to every
+// handler's queue, in the order the server sent them.
 #include "client/informer.h"
 
-#include <set>
+#include "client/handler_listener.h"
 
 namespace pk::client {
+namespace {
+
+Notification AddOf(ObjectPtr object, bool initial) {
+  return {Notification::Kind::kAdd, nullptr, std::move(object), initial, {}};
+}
+Notification UpdateOf(ObjectPtr old_object, ObjectPtr object) {
+  return {Notification::Kind::kUpdate, std::move(old_object), std::move(object), false, {}};
+}
+Notification DeleteOf(RawDeleted deleted) {
+  return {Notification::Kind::kDelete, nullptr, nullptr, false, std::move(deleted)};
+}
+
+}  // namespace
 
 SharedInformer::SharedInformer(std::shared_ptr<const ListerWatcher> lister_watcher,
                                InformerOptions options)
@@ -15,16 +28,16 @@ SharedInformer::SharedInformer(std::shared_ptr<const ListerWatcher> lister_watch
 SharedInformer::~SharedInformer() { Stop(); }
 
 void SharedInformer::AddEventHandler(RawEventHandler handler) {
-  std::lock_guard handlers(handlers_mu_);
-  bool started;
+  auto listener = std::make_shared<HandlerListener>(std::move(handler));
+  std::lock_guard listeners(listeners_mu_);
+  for (const ObjectPtr& object : indexer_->List()) listener->Push(AddOf(object, true));
+  bool running;
   {
     std::lock_guard lock(mu_);
-    started = started_;
+    running = started_ && !stopped_;
   }
-  if (started && handler.on_add) {
-    for (const ObjectPtr& object : indexer_->List()) handler.on_add(object, true);
-  }
-  handlers_.push_back(std::move(handler));
+  if (running) listener->Start();
+  listeners_.push_back(std::move(listener));
 }
 
 void SharedInformer::Start() {
@@ -33,10 +46,12 @@ void SharedInformer::Start() {
     if (started_ || stopped_) return;
     started_ = true;
   }
+  for (const auto& listener : Listeners()) listener->Start();
   reflector_.Start();
-  if (options_.resync.count() > 0) resync_thread_ = std::thread([this] { ResyncLoop(); });
+  if (options_.resync.count() > 0) resync_thread_.Start([this] { ResyncLoop(); });
 }
 
+// The sources of notifications stop first, then the handlers.
 void SharedInformer::Stop() {
   {
     std::lock_guard lock(mu_);
@@ -44,7 +59,13 @@ void SharedInformer::Stop() {
   }
   cv_.notify_all();
   reflector_.Stop();
-  if (resync_thread_.joinable()) resync_thread_.join();
+  resync_thread_.Join();
+  for (const auto& listener : Listeners()) listener->Stop();
+}
+
+std::vector<std::shared_ptr<HandlerListener>> SharedInformer::Listeners() {
+  std::lock_guard listeners(listeners_mu_);
+  return listeners_;
 }
 
 bool SharedInformer::HasSynced() const {
@@ -57,55 +78,48 @@ bool SharedInformer::WaitForSync(std::chrono::milliseconds timeout) const {
   return cv_.wait_for(lock, timeout, [&] { return synced_ || stopped_; }) && synced_;
 }
 
+void SharedInformer::Distribute(const Notification& n) {
+  for (const auto& listener : listeners_) listener->Push(n);
+}
+
+// Synced as soon as the list is in the indexer, so that handlers see HasSynced() true.
 void SharedInformer::Replace(std::vector<ObjectPtr> items, const std::string&) {
-  std::lock_guard handlers(handlers_mu_);
+  std::lock_guard listeners(listeners_mu_);
+  std::map<std::string, ObjectPtr> old = indexer_->Replace(items);
   bool initial;
   {
     std::lock_guard lock(mu_);
     initial = !synced_;
-  }
-  std::map<std::string, ObjectPtr> old = indexer_->Replace(items);
-  for (const ObjectPtr& object : items) {
-    auto previous = old.find(KeyOf(*object));
-    for (const auto& h : handlers_) {
-      if (previous == old.end()) {
-        if (h.on_add) h.on_add(object, initial);
-      } else if (h.on_update) {
-        h.on_update(previous->second, object);
-      }
-    }
-    if (previous != old.end()) old.erase(previous);
-  }
-  for (const auto& [key, object] : old) {  // vanished while we were not watching
-    for (const auto& h : handlers_) {
-      if (h.on_delete) h.on_delete(RawDeleted{object, key, true});
-    }
-  }
-  {
-    std::lock_guard lock(mu_);
     synced_ = true;
   }
   cv_.notify_all();
+  for (const ObjectPtr& object : items) {
+    auto previous = old.find(KeyOf(*object));
+    if (previous == old.end()) {
+      Distribute(AddOf(object, initial));
+    } else {
+      Distribute(UpdateOf(previous->second, object));
+      old.erase(previous);
+    }
+  }
+  for (const auto& [key, object] : old) {  // vanished while we were not watching
+    Distribute(DeleteOf(RawDeleted{object, key, true}));
+  }
 }
 
 void SharedInformer::Add(ObjectPtr object) {
-  std::lock_guard handlers(handlers_mu_);
+  std::lock_guard listeners(listeners_mu_);
   ObjectPtr old = indexer_->Upsert(object);
-  for (const auto& h : handlers_) {
-    if (old == nullptr && h.on_add) h.on_add(object, false);
-    if (old != nullptr && h.on_update) h.on_update(old, object);
-  }
+  Distribute(old == nullptr ? AddOf(object, false) : UpdateOf(old, object));
 }
 
 void SharedInformer::Update(ObjectPtr object) { Add(std::move(object)); }
 
 void SharedInformer::Delete(ObjectPtr object) {
-  std::lock_guard handlers(handlers_mu_);
+  std::lock_guard listeners(listeners_mu_);
   std::string key = KeyOf(*object);
-  ObjectPtr old = indexer_->Remove(key);
-  for (const auto& h : handlers_) {
-    if (h.on_delete) h.on_delete(RawDeleted{object, key, false});
-  }
+  indexer_->Remove(key);
+  Distribute(DeleteOf(RawDeleted{std::move(object), key, false}));
 }
 
 void SharedInformer::ResyncLoop() {
@@ -117,12 +131,8 @@ void SharedInformer::ResyncLoop() {
     if (stopped_) break;
     lock.unlock();
     {
-      std::lock_guard handlers(handlers_mu_);
-      for (const ObjectPtr& object : indexer_->List()) {
-        for (const auto& h : handlers_) {
-          if (h.on_update) h.on_update(object, object);
-        }
-      }
+      std::lock_guard listeners(listeners_mu_);
+      for (const ObjectPtr& object : indexer_->List()) Distribute(UpdateOf(object, object));
     }
     lock.lock();
   }

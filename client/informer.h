@@ -1,21 +1,24 @@
 // SharedInformer: one reflector feeding one Indexer, with event handlers, as client-go's
 // sharedIndexInformer (without the DeltaFIFO: changes are applied to the indexer, then
-// handlers are called). After a (re-)list, objects that vanished are delivered to OnDelete
+// handed to the handlers). After a (re-)list, objects that vanished are delivered to OnDelete
 // with final_state_unknown set (client-go's DeletedFinalStateUnknown): the object is its last
 // known state, the real delete was missed. SharedIndexInformer<T> is its typed face.
 //
-// Thread-safety: all methods from any thread. Handlers run one at a time, on the reflector's
-// thread (or the resync thread, or AddEventHandler's caller for the replay); they see the
-// indexer already updated and must not block for long (enqueue keys, as controllers do).
+// Handlers, as client-go's sharedProcessor: each handler has its own unbounded queue and its
+// own thread, so it sees every change in order, one at a time, with the indexer already
+// updated; a slow handler delays neither the reflector nor the other handlers. A handler may
+// call back into the informer (AddEventHandler, indexer, HasSynced, even Stop).
+//
+// Thread-safety: all methods from any thread, Start and Stop concurrently too.
 #pragma once
 
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
+#include "client/background_thread.h"
 #include "client/indexer.h"
 #include "client/reflector.h"
 
@@ -39,18 +42,26 @@ struct InformerOptions {
   std::chrono::milliseconds resync{0};
 };
 
+class HandlerListener;
+struct Notification;
+
 class SharedInformer : private Store {
  public:
   SharedInformer(std::shared_ptr<const ListerWatcher> lister_watcher, InformerOptions options);
   ~SharedInformer() override;  // Stop()
 
-  // Handlers added after the start first get OnAdd(obj, true) for every cached object.
+  // Handlers added once objects are cached first get OnAdd(obj, true) for each of them, then
+  // every later change (client-go's synthetic adds). Asynchronous: returns before delivery.
   void AddEventHandler(RawEventHandler handler);
   Indexer& indexer() { return *indexer_; }
   const std::shared_ptr<Indexer>& shared_indexer() const { return indexer_; }
 
-  void Start();  // idempotent
-  void Stop();   // idempotent; no handler runs after it returns
+  // Starts the reflector and the handlers' threads; only the first call, and none after Stop.
+  void Start();
+  // Idempotent, also before Start. Once it returns no handler runs, and notifications not
+  // yet delivered are dropped -- except when called from a handler: that one handler may
+  // still be running (it is the caller); its thread ends when it returns.
+  void Stop();
   // True once the first list has reached the indexer.
   bool HasSynced() const;
   bool WaitForSync(std::chrono::milliseconds timeout) const;
@@ -65,20 +76,26 @@ class SharedInformer : private Store {
   void Delete(ObjectPtr object) override;
 
   void ResyncLoop();
+  // Hands `n` to every handler; callers hold listeners_mu_.
+  void Distribute(const Notification& n);
+  std::vector<std::shared_ptr<HandlerListener>> Listeners();
 
   const InformerOptions options_;
   const std::shared_ptr<Indexer> indexer_;
   Reflector reflector_;
 
-  std::mutex handlers_mu_;                 // held while any handler runs: handlers never overlap
-  std::vector<RawEventHandler> handlers_;  // guarded by handlers_mu_
+  // Held across each indexer change and its distribution, and across a new handler's replay,
+  // so that every handler sees the cache's history in order, without gap or repeat. Never
+  // held while a handler runs.
+  std::mutex listeners_mu_;
+  std::vector<std::shared_ptr<HandlerListener>> listeners_;  // guarded by listeners_mu_
 
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // taken after listeners_mu_ when both are held
   mutable std::condition_variable cv_;
   bool started_ = false;  // guarded by mu_
   bool stopped_ = false;  // guarded by mu_
   bool synced_ = false;   // guarded by mu_
-  std::thread resync_thread_;
+  BackgroundThread resync_thread_;
 };
 
 }  // namespace pk::client

@@ -5,7 +5,8 @@
 //   auto pods = factory.ForResource<k8s::core::v1::Pod>();
 //   pods.AddIndexer("node", [](const Pod& p) { return std::vector{p.spec().node_name()}; });
 //   pods.AddEventHandler({.on_add = ..., .on_update = ..., .on_delete = ...});
-//   factory.Start(); factory.WaitForCacheSync(10s);
+//   factory.Start();
+//   if (!AllSynced(factory.WaitForCacheSync(10s))) ...;
 //   pods.Lister().ByIndex("node", "n1");
 //
 // Thread-safety: every method from any thread.
@@ -14,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include "client/clientset.h"
 #include "client/informer.h"
@@ -79,6 +81,11 @@ struct FactoryOptions {
   ReflectorOptions reflector;  // back-off, clock, selectors for every informer
 };
 
+// Per informer type, whether its cache synced (client-go's WaitForCacheSync result).
+using CacheSyncResult = std::map<const google::protobuf::Descriptor*, bool>;
+// True when every informer in `result` synced (and true for none).
+bool AllSynced(const CacheSyncResult& result);
+
 class SharedInformerFactory {
  public:
   explicit SharedInformerFactory(const Clientset& clientset, FactoryOptions options = {});
@@ -91,17 +98,24 @@ class SharedInformerFactory {
   }
   std::shared_ptr<SharedInformer> InformerFor(const google::protobuf::Descriptor* type);
 
-  void Start();  // starts every informer not yet started
-  // True once every started informer has synced; false when `timeout` passed first.
-  bool WaitForCacheSync(std::chrono::milliseconds timeout);
-  void Shutdown();  // stops every informer; no handler runs after it returns
+  // Starts every informer not yet started; nothing after Shutdown.
+  void Start();
+  // Waits until every informer this factory started has synced or `timeout` passed, and
+  // returns each one's state, as client-go. Informers created but not started are neither
+  // waited for nor in the result.
+  CacheSyncResult WaitForCacheSync(std::chrono::milliseconds timeout);
+  // Stops every informer (see SharedInformer::Stop: no handler runs after it returns unless
+  // called from a handler); later Starts do nothing. Idempotent.
+  void Shutdown();
 
  private:
   const Clientset clientset_;
   const FactoryOptions options_;
-  std::mutex mu_;
+  std::mutex mu_;  // never held while an informer starts or stops
   std::map<const google::protobuf::Descriptor*, std::shared_ptr<SharedInformer>>
-      informers_;  // guarded by mu_
+      informers_;                                          // guarded by mu_
+  std::set<const google::protobuf::Descriptor*> started_;  // guarded by mu_
+  bool shut_down_ = false;                                 // guarded by mu_
 };
 
 }  // namespace pk::client

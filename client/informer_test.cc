@@ -48,6 +48,10 @@ struct Recorder {
                   .push_back(d.object->metadata().name());
             }};
   }
+  int InitialAdds() {
+    std::lock_guard lock(mu);
+    return initial_adds;
+  }
   bool Has(std::vector<std::string> Recorder::*list, const std::string& name) {
     std::lock_guard lock(mu);
     auto& v = this->*list;
@@ -119,8 +123,8 @@ TEST_CASE("informer: initial list, live changes, node index, lister") {
   Recorder seen;
   informer.AddEventHandler(seen.Handler());
   factory.Start();
-  REQUIRE(factory.WaitForCacheSync(std::chrono::seconds(10)));
-  CHECK(seen.initial_adds == 1);
+  REQUIRE(AllSynced(factory.WaitForCacheSync(std::chrono::seconds(10))));
+  CHECK(Eventually([&] { return seen.InitialAdds() == 1; }));
 
   REQUIRE(pods.Create(MakePod("live", "n1")).ok());
   REQUIRE(pods.Create(MakePod("elsewhere", "n2")).ok());
@@ -137,12 +141,12 @@ TEST_CASE("informer: initial list, live changes, node index, lister") {
   CHECK(lister.ByNamespace("default").Get("live").ok());
   CHECK(IsNotFound(lister.Get("default", "before").status()));
   REQUIRE(Eventually([&] { return seen.Has(&Recorder::deletes, "before"); }));
-  CHECK(seen.Has(&Recorder::updates, "live"));
-  CHECK(seen.Has(&Recorder::adds, "elsewhere"));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::updates, "live"); }));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::adds, "elsewhere"); }));
 
   Recorder late;  // a handler added after the start is replayed the cache
   informer.AddEventHandler(late.Handler());
-  CHECK(late.initial_adds == 2);
+  CHECK(Eventually([&] { return late.InitialAdds() == 2; }));
   factory.Shutdown();
 }
 
@@ -157,7 +161,7 @@ TEST_CASE("informer: converges after an apiserver restart with changes during th
   Recorder seen;
   informer.AddEventHandler(seen.Handler());
   factory.Start();
-  REQUIRE(factory.WaitForCacheSync(std::chrono::seconds(10)));
+  REQUIRE(AllSynced(factory.WaitForCacheSync(std::chrono::seconds(10))));
 
   server.Stop();  // the informer's address is down from here
   {
@@ -179,8 +183,8 @@ TEST_CASE("informer: converges after an apiserver restart with changes during th
     return Names(lister.List()) == std::set<std::string>{"kept", "born"} && kept.ok() &&
            (*kept)->metadata().labels().count("v") == 1;
   }));
-  CHECK(seen.Has(&Recorder::unknown_deletes, "doomed"));
-  CHECK(seen.Has(&Recorder::adds, "born"));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::unknown_deletes, "doomed"); }));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::adds, "born"); }));
 
   REQUIRE(cs.Pods("default").Create(MakePod("after")).ok());  // and it watches again
   REQUIRE(Eventually([&] { return lister.Get("default", "after").ok(); }));
@@ -198,7 +202,7 @@ TEST_CASE("informer: resync delivers OnUpdate(obj, obj) for every cached object"
   Recorder seen;
   informer.AddEventHandler(seen.Handler());
   factory.Start();
-  REQUIRE(factory.WaitForCacheSync(std::chrono::seconds(10)));
+  REQUIRE(AllSynced(factory.WaitForCacheSync(std::chrono::seconds(10))));
   CHECK(Eventually([&] { return seen.Has(&Recorder::updates, "steady"); }));
   factory.Shutdown();
 }
@@ -280,7 +284,7 @@ TEST_CASE("informer: re-lists after 410 Expired and reports missed deletes") {
            (*busy)->metadata().labels().at("n") == "11" && !lister.Get("default", "doomed").ok();
   }));
   CHECK(raw->lists() >= 2);
-  CHECK(seen.Has(&Recorder::unknown_deletes, "doomed"));
+  CHECK(Eventually([&] { return seen.Has(&Recorder::unknown_deletes, "doomed"); }));
   raw->Stop();
 }
 

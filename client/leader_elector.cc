@@ -27,14 +27,14 @@ Status Unavailable() {
 
 }  // namespace
 
-Result<Lease> MemoryLeaseStore::Get() {
+Result<Lease> MemoryLeaseStore::Get(Clock::Duration) {
   std::lock_guard<std::mutex> guard(mu_);
   if (unavailable_) return Unavailable();
   if (!lease_) return Status::NotFound(kLeases, "");
   return *lease_;
 }
 
-Status MemoryLeaseStore::Create(const Lease& lease) {
+Status MemoryLeaseStore::Create(const Lease& lease, Clock::Duration) {
   std::lock_guard<std::mutex> guard(mu_);
   if (unavailable_) return Unavailable();
   if (lease_) return Status::AlreadyExists(kLeases, lease.metadata().name());
@@ -43,7 +43,7 @@ Status MemoryLeaseStore::Create(const Lease& lease) {
   return Status::OK();
 }
 
-Status MemoryLeaseStore::Update(const Lease& lease) {
+Status MemoryLeaseStore::Update(const Lease& lease, Clock::Duration) {
   std::lock_guard<std::mutex> guard(mu_);
   if (unavailable_) return Unavailable();
   if (!lease_) return Status::NotFound(kLeases, lease.metadata().name());
@@ -62,8 +62,8 @@ void MemoryLeaseStore::SetUnavailable(bool unavailable) {
 
 Result<std::unique_ptr<LeaderElector>> LeaderElector::New(LeaderElectionConfig config,
                                                           LeaseStore* store, const Clock& clock) {
-  if (config.lease_name.empty() || config.identity.empty()) {
-    return Status(Reason::kInvalid, "leader election needs a lease name and an identity");
+  if (config.identity.empty() || store == nullptr) {
+    return Status(Reason::kInvalid, "leader election needs an identity and a lease store");
   }
   if (!(config.lease_duration > config.renew_deadline &&
         config.renew_deadline > config.retry_period &&
@@ -80,17 +80,22 @@ LeaderElector::LeaderElector(LeaderElectionConfig config, LeaseStore* store, con
 LeaderElector::~LeaderElector() { Stop(); }
 
 void LeaderElector::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Run(); });
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (stopping_) return;
+  }
+  thread_.Start([this] { Run(); });
 }
 
+// OnStartedLeading's thread must not wait for the elector thread, which waits for it.
 void LeaderElector::Stop() {
   {
     std::lock_guard<std::mutex> guard(mu_);
     stopping_ = true;
     stop_cond_.notify_all();
   }
-  if (thread_.joinable()) thread_.join();
+  if (component_.IsCurrent()) return;
+  thread_.Join();
 }
 
 bool LeaderElector::IsLeader() const {
@@ -109,8 +114,7 @@ void LeaderElector::Run() {
   SetLeading(true);
   // The component runs in OnStartedLeading if it likes (client-go starts it as a goroutine):
   // renewals go on meanwhile on this thread.
-  std::thread leading;
-  if (config_.on_started_leading) leading = std::thread(config_.on_started_leading);
+  if (config_.on_started_leading) component_.Start(config_.on_started_leading);
   RenewUntilLost();
   SetLeading(false);
   bool stopped;
@@ -120,11 +124,11 @@ void LeaderElector::Run() {
   }
   if (stopped && config_.release_on_cancel) Release();
   if (config_.on_stopped_leading) config_.on_stopped_leading();
-  if (leading.joinable()) leading.join();  // OnStoppedLeading has told it to return
+  component_.Join();  // OnStoppedLeading has told it to return
 }
 
 bool LeaderElector::Acquire() {
-  while (!TryAcquireOrRenew()) {
+  while (!TryAcquireOrRenew(clock_.Now() + config_.renew_deadline)) {
     if (!SleepUntil(clock_.Now() + config_.retry_period)) return false;
   }
   return true;
@@ -135,7 +139,7 @@ void LeaderElector::RenewUntilLost() {
   for (;;) {
     if (!SleepUntil(clock_.Now() + config_.retry_period)) return;
     Clock::TimePoint deadline = clock_.Now() + config_.renew_deadline;
-    while (!TryAcquireOrRenew()) {
+    while (!TryAcquireOrRenew(deadline)) {
       Clock::TimePoint next = std::min(clock_.Now() + config_.retry_period, deadline);
       if (!SleepUntil(next) || clock_.Now() >= deadline) return;
     }
@@ -144,22 +148,22 @@ void LeaderElector::RenewUntilLost() {
 
 // One attempt, as client-go's tryAcquireOrRenew: create the Lease if absent; take it if
 // released or expired; renew it if ours. Every write is a CAS on the read resourceVersion.
-bool LeaderElector::TryAcquireOrRenew() {
+bool LeaderElector::TryAcquireOrRenew(Clock::TimePoint deadline) {
+  auto left = [&] { return deadline - clock_.Now(); };
   Clock::TimePoint start = clock_.Now();
   Lease desired;
-  desired.mutable_metadata()->set_namespace_(config_.lease_namespace);
-  desired.mutable_metadata()->set_name(config_.lease_name);
   auto* spec = desired.mutable_spec();
   spec->set_holder_identity(config_.identity);
   spec->set_lease_duration_seconds(WholeSeconds(config_.lease_duration));
   *spec->mutable_acquire_time() = ToMicroTime(clock_.WallNow());
   *spec->mutable_renew_time() = spec->acquire_time();
 
-  Result<Lease> old = store_->Get();
+  Result<Lease> old = store_->Get(left());
   if (!old.ok() && old.status().reason() != Reason::kNotFound) return false;
+  if (left() <= Clock::Duration::zero()) return false;
   if (!old.ok()) {
     spec->set_lease_transitions(0);
-    if (!store_->Create(desired).ok()) return false;
+    if (!store_->Create(desired, left()).ok()) return false;
   } else {
     if (ObserveAndCheckHeld(*old)) return false;
     const auto& was = old->spec();
@@ -169,8 +173,8 @@ bool LeaderElector::TryAcquireOrRenew() {
     } else {
       spec->set_lease_transitions(was.lease_transitions() + 1);
     }
-    desired.mutable_metadata()->set_resource_version(old->metadata().resource_version());
-    if (!store_->Update(desired).ok()) return false;
+    *desired.mutable_metadata() = old->metadata();  // the store's name, the read version
+    if (!store_->Update(desired, left()).ok()) return false;
   }
   observed_ = desired;
   observed_time_ = clock_.Now();
@@ -197,15 +201,16 @@ bool LeaderElector::ObserveAndCheckHeld(const Lease& old) {
     leader_ = holder;
   }
   if (changed && !holder.empty() && config_.on_new_leader) config_.on_new_leader(holder);
-  // Our own lease_duration, as client-go: leaseDurationSeconds is whole seconds and
-  // candidates of one component share their configuration.
-  return !holder.empty() && holder != config_.identity &&
-         clock_.Now() < observed_time_ + config_.lease_duration;
+  // The holder's leaseDurationSeconds, as newer client-go; ours when the Lease has none.
+  int32_t seconds = observed_.spec().lease_duration_seconds();
+  Clock::Duration duration = seconds > 0 ? std::chrono::seconds(seconds) : config_.lease_duration;
+  return !holder.empty() && holder != config_.identity && clock_.Now() < observed_time_ + duration;
 }
 
 // Clears the holder so the next candidate need not wait out the lease (client-go release).
 void LeaderElector::Release() {
-  Result<Lease> old = store_->Get();
+  Clock::TimePoint deadline = clock_.Now() + config_.renew_deadline;  // bounds Stop
+  Result<Lease> old = store_->Get(deadline - clock_.Now());
   if (!old.ok() || old->spec().holder_identity() != config_.identity) return;
   Lease released = *old;
   auto* spec = released.mutable_spec();
@@ -213,7 +218,8 @@ void LeaderElector::Release() {
   spec->set_lease_duration_seconds(1);
   *spec->mutable_renew_time() = ToMicroTime(clock_.WallNow());
   *spec->mutable_acquire_time() = spec->renew_time();
-  (void)store_->Update(released);  // best effort: failing, the lease simply expires
+  // Best effort: failing, the lease simply expires.
+  (void)store_->Update(released, deadline - clock_.Now());
 }
 
 bool LeaderElector::SleepUntil(Clock::TimePoint deadline) {

@@ -4,7 +4,8 @@
 // from when they observed it, never by comparing clocks across machines).
 //
 //   LeaseStore        how the elector reads and writes its one Lease (an apiserver, or the
-//                     in-memory MemoryLeaseStore for tests).
+//                     in-memory MemoryLeaseStore for tests); the store names the Lease, as
+//                     client-go's LeaseLock does.
 //   LeaderElector     one candidate: Start() runs it on its own thread until Stop() or lost
 //                     leadership.
 #pragma once
@@ -15,9 +16,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "apimachinery/status.h"
+#include "client/background_thread.h"
 #include "client/clock.h"
 #include "proto/coordination/v1/coordination.pb.h"
 
@@ -25,24 +26,28 @@ namespace pk::client {
 
 using Lease = k8s::coordination::v1::Lease;
 
-// Access to one Lease. Implementations are thread-safe.
+// Access to one Lease, which the store names (namespace and name): the elector writes only its
+// spec. Every call gives up with Timeout once `timeout` has passed (the elector passes what is
+// left of its renew deadline, as client-go bounds them by a context). Thread-safe.
 class LeaseStore {
  public:
   virtual ~LeaseStore() = default;
   // The Lease, NotFound when absent.
-  virtual Result<Lease> Get() = 0;
-  // AlreadyExists when a Lease is there.
-  virtual Status Create(const Lease& lease) = 0;
+  virtual Result<Lease> Get(Clock::Duration timeout) = 0;
+  // Creates the Lease with `lease`'s spec; AlreadyExists when a Lease is there.
+  virtual Status Create(const Lease& lease, Clock::Duration timeout) = 0;
   // Compare-and-swap on metadata.resourceVersion: Conflict when the stored Lease has another.
-  virtual Status Update(const Lease& lease) = 0;
+  // `lease` is one Get returned, with its spec changed.
+  virtual Status Update(const Lease& lease, Clock::Duration timeout) = 0;
 };
 
-// A LeaseStore in memory, with resourceVersions counted from 1. Thread-safe.
+// A LeaseStore in memory, with resourceVersions counted from 1; never slow, so it ignores the
+// timeouts. Thread-safe.
 class MemoryLeaseStore : public LeaseStore {
  public:
-  Result<Lease> Get() override;
-  Status Create(const Lease& lease) override;
-  Status Update(const Lease& lease) override;
+  Result<Lease> Get(Clock::Duration timeout) override;
+  Status Create(const Lease& lease, Clock::Duration timeout) override;
+  Status Update(const Lease& lease, Clock::Duration timeout) override;
   // While set, every call fails with ServiceUnavailable (an unreachable apiserver).
   void SetUnavailable(bool unavailable);
 
@@ -54,12 +59,12 @@ class MemoryLeaseStore : public LeaseStore {
 };
 
 struct LeaderElectionConfig {
-  std::string lease_namespace = "kube-system";
-  std::string lease_name;
   std::string identity;  // unique per candidate, e.g. "<host>_<uuid>"
-  // How long others wait, after seeing the Lease unchanged, before taking it over.
+  // Written into the Lease (whole seconds): how long others wait, after seeing it unchanged,
+  // before taking it over. Candidates wait what the Lease says, this when it says nothing.
   Clock::Duration lease_duration = std::chrono::seconds(15);
-  // How long the leader keeps retrying a failed renewal before it gives up leadership.
+  // How long the leader keeps retrying a failed renewal before it gives up leadership; it
+  // also bounds every LeaseStore call (so a hung apiserver cannot stall a renewal).
   Clock::Duration renew_deadline = std::chrono::seconds(10);
   // Pause between attempts to acquire or renew.
   Clock::Duration retry_period = std::chrono::seconds(2);
@@ -69,7 +74,8 @@ struct LeaderElectionConfig {
   // may run the component for as long as it leads: renewals continue meanwhile. Once
   // leadership is lost or the elector stopped, OnStoppedLeading is called (on the elector's
   // thread; it must make OnStartedLeading return) and the elector then joins that thread.
-  // OnNewLeader is called on the elector's thread and must return promptly.
+  // OnNewLeader is called on the elector's thread and must return promptly. Any of them may
+  // call Stop().
   std::function<void()> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& identity)> on_new_leader;  // holder changed
@@ -77,18 +83,22 @@ struct LeaderElectionConfig {
 
 class LeaderElector {
  public:
-  // Invalid unless lease_duration > renew_deadline > retry_period > 0 and lease_name and
-  // identity are set. `store` and `clock` must outlive the elector.
+  // Invalid unless lease_duration > renew_deadline > retry_period > 0, identity is set and
+  // `store` is not null. `store` and `clock` must outlive the elector.
   static Result<std::unique_ptr<LeaderElector>> New(LeaderElectionConfig config, LeaseStore* store,
                                                     const Clock& clock = RealClock());
   ~LeaderElector();  // Stop()
   LeaderElector(const LeaderElector&) = delete;
   LeaderElector& operator=(const LeaderElector&) = delete;
 
-  // Starts campaigning on a background thread; at most once. Once leadership is lost the
-  // thread ends and the elector does not campaign again (components exit, as in Kubernetes).
+  // Starts campaigning on a background thread; only the first call, and none after Stop. Once
+  // leadership is lost the thread ends and the elector does not campaign again (components
+  // exit, as in Kubernetes).
   void Start();
-  // Stops campaigning and waits for the thread; releases the Lease if release_on_cancel.
+  // Stops campaigning (releasing the Lease if release_on_cancel) and waits for the elector's
+  // threads -- at most about renew_deadline, the bound of a LeaseStore call in flight. From
+  // inside a callback it only signals: the threads end once the callback returns. Idempotent,
+  // thread-safe, also before Start.
   void Stop();
   // True while leading and the last successful renewal is within renew_deadline, so a
   // stalled leader stops claiming leadership before anyone else may acquire it.
@@ -101,7 +111,8 @@ class LeaderElector {
   void Run();
   bool Acquire();
   void RenewUntilLost();
-  bool TryAcquireOrRenew();
+  // One attempt whose store calls all end by `deadline`.
+  bool TryAcquireOrRenew(Clock::TimePoint deadline);
   bool ObserveAndCheckHeld(const Lease& old);
   void Release();
   // Waits until `deadline` on the clock; false when Stop was called.
@@ -123,7 +134,8 @@ class LeaderElector {
   bool leading_ = false;         // guarded by mu_
   Clock::TimePoint last_renew_;  // guarded by mu_
   std::string leader_;           // guarded by mu_
-  std::thread thread_;           // started by Start, joined by Stop
+  BackgroundThread component_;   // runs OnStartedLeading; joined by the elector thread
+  BackgroundThread thread_;      // the elector thread: started by Start, joined by Stop
 };
 
 }  // namespace pk::client

@@ -27,8 +27,8 @@ Reflector::Reflector(std::shared_ptr<const ListerWatcher> lister_watcher, Store*
 Reflector::~Reflector() { Stop(); }
 
 void Reflector::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Run(); });
+  if (stopped()) return;
+  thread_.Start([this] { Run(); });
 }
 
 void Reflector::Stop() {
@@ -36,9 +36,10 @@ void Reflector::Stop() {
     std::lock_guard lock(mu_);
     stopped_ = true;
     if (current_watch_ != nullptr) current_watch_->Stop();
+    if (current_list_ != nullptr) current_list_->Cancel();
   }
   cv_.notify_all();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  thread_.Join();
 }
 
 std::string Reflector::LastSyncResourceVersion() const {
@@ -86,7 +87,17 @@ bool Reflector::ListOnce() {
   ListOptions list;
   list.label_selector = options_.label_selector;
   list.field_selector = options_.field_selector;
+  list.cancel = std::make_shared<CallCanceller>();
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return false;
+    current_list_ = list.cancel;
+  }
   auto result = lister_watcher_->List(list);
+  {
+    std::lock_guard lock(mu_);
+    current_list_ = nullptr;
+  }
   if (!result.ok()) {
     SleepFor(backoff_.Next());
     return false;

@@ -5,8 +5,9 @@
 // ERROR event) makes it list again; any other failure (the apiserver away or restarting)
 // waits an exponential back-off with jitter (800 ms doubling to 30 s, on the injected clock).
 //
-// Thread-safety: Start/Stop/accessors from any thread. The Store is called from the
-// reflector's own thread only, one call at a time.
+// Thread-safety: Start/Stop/accessors from any thread, concurrently too. The Store is called
+// from the reflector's own thread only, one call at a time; it may call Stop (which then
+// only signals: the thread ends once the Store call returns).
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/background_thread.h"
 #include "client/backoff.h"
 #include "client/clock.h"
 #include "client/resource_client.h"
@@ -53,8 +55,11 @@ class Reflector {
   Reflector(const Reflector&) = delete;
   Reflector& operator=(const Reflector&) = delete;
 
-  void Start();  // runs on its own thread until Stop; once
-  void Stop();   // returns once the thread has ended; idempotent
+  // Runs on its own thread until Stop; only the first call does anything, and none after Stop.
+  void Start();
+  // Cancels a list or watch in flight and returns once the thread has ended (at once when
+  // called from the Store, i.e. on the thread itself). Idempotent; also before Start.
+  void Stop();
   // The resourceVersion of the last list, event or bookmark seen ("" before the first list).
   std::string LastSyncResourceVersion() const;
   // How many lists have reached the store (1 after the initial one; more after re-lists).
@@ -77,14 +82,15 @@ class Reflector {
 
   // Owned by the reflector thread.
   Backoff backoff_;
-  std::thread thread_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stopped_ = false;                  // guarded by mu_
-  std::string resource_version_;          // guarded by mu_
-  WatchStream* current_watch_ = nullptr;  // guarded by mu_: stopped by Stop()
+  bool stopped_ = false;                         // guarded by mu_
+  std::string resource_version_;                 // guarded by mu_
+  WatchStream* current_watch_ = nullptr;         // guarded by mu_: stopped by Stop()
+  std::shared_ptr<CallCanceller> current_list_;  // guarded by mu_: cancelled by Stop()
   std::atomic<int> lists_{0};
+  BackgroundThread thread_;  // last: joined before the members above go
 };
 
 }  // namespace pk::client

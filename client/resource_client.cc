@@ -21,6 +21,29 @@ void Connection::Prepare(grpc::ClientContext* context, bool unary) const {
   if (unary) context->set_deadline(std::chrono::system_clock::now() + timeout_);
 }
 
+void CallCanceller::Cancel() {
+  std::lock_guard lock(mu_);
+  cancelled_ = true;
+  for (grpc::ClientContext* context : contexts_) context->TryCancel();
+}
+
+bool CallCanceller::cancelled() const {
+  std::lock_guard lock(mu_);
+  return cancelled_;
+}
+
+bool CallCanceller::Attach(grpc::ClientContext* context) {
+  std::lock_guard lock(mu_);
+  if (cancelled_) return false;
+  contexts_.insert(context);
+  return true;
+}
+
+void CallCanceller::Detach(grpc::ClientContext* context) {
+  std::lock_guard lock(mu_);
+  contexts_.erase(context);
+}
+
 namespace {
 
 void SetWrite(const WriteOptions& in, k8s::api::Options* out) {
@@ -45,6 +68,19 @@ void SetList(const ListOptions& in, k8s::api::Options* out) {
 ResourceClient::ResourceClient(std::shared_ptr<const Connection> connection,
                                const ResourceType* type, std::string ns)
     : connection_(std::move(connection)), type_(type), ns_(type->namespaced ? std::move(ns) : "") {}
+
+ResourceClient ResourceClient::WithTimeout(std::chrono::milliseconds timeout) const {
+  ResourceClient copy = *this;
+  copy.timeout_ = timeout;
+  return copy;
+}
+
+void ResourceClient::Prepare(grpc::ClientContext* context) const {
+  connection_->Prepare(context, true);
+  if (timeout_) context->set_deadline(std::chrono::system_clock::now() + *timeout_);
+}
+
+Status ResourceClient::Cancelled() { return Status::Timeout("the call was cancelled"); }
 
 k8s::api::ResourceRef ResourceClient::Ref(const std::string& name,
                                           const std::string& subresource) const {
@@ -96,7 +132,8 @@ Result<RawList> ResourceClient::List(const ListOptions& options) const {
   *in.mutable_ref() = Ref("", "");
   SetList(options, in.mutable_options());
   k8s::api::ListResponse out;
-  PK_RETURN_IF_ERROR(Invoke(&k8s::api::ResourceService::Stub::List, in, &out));
+  PK_RETURN_IF_ERROR(
+      Invoke(&k8s::api::ResourceService::Stub::List, in, &out, options.cancel.get()));
   RawList list;
   list.metadata = out.metadata();
   list.items.reserve(out.items_size());

@@ -12,7 +12,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,24 @@ class Connection {
   const std::chrono::milliseconds timeout_;
 };
 
+// Lets one thread abort another's call, as a Go context does: Cancel() ends the call in
+// flight (grpc::ClientContext::TryCancel) and fails every later one at once; both return
+// Timeout ("cancelled"). Thread-safe; shared through a shared_ptr by canceller and call.
+class CallCanceller {
+ public:
+  void Cancel();
+  bool cancelled() const;
+  // For ResourceClient: ties `context` to the canceller while the call runs; false (and not
+  // tied) when cancelled already.
+  bool Attach(grpc::ClientContext* context);
+  void Detach(grpc::ClientContext* context);
+
+ private:
+  mutable std::mutex mu_;
+  std::set<grpc::ClientContext*> contexts_;  // guarded by mu_
+  bool cancelled_ = false;                   // guarded by mu_
+};
+
 struct ListOptions {
   std::string label_selector;
   std::string field_selector;
@@ -51,6 +71,8 @@ struct ListOptions {
   int64_t limit = 0;
   int64_t timeout_seconds = 0;  // watches: the server ends the stream after this long
   bool allow_watch_bookmarks = false;
+  // List only: when set, cancelling it aborts the list (a reflector's Stop does).
+  std::shared_ptr<CallCanceller> cancel;
 };
 
 // Create, Update, Patch.
@@ -117,6 +139,9 @@ class ResourceClient : public ListerWatcher {
 
   const ResourceType& type() const { return *type_; }
   const std::string& ns() const { return ns_; }
+  // A copy whose unary calls are bounded by `timeout` instead of the connection's (the
+  // leader elector bounds lease calls by what is left of its renew deadline).
+  ResourceClient WithTimeout(std::chrono::milliseconds timeout) const;
 
   Result<ObjectPtr> Create(const google::protobuf::Message& object,
                            const WriteOptions& options = {}) const;
@@ -136,17 +161,25 @@ class ResourceClient : public ListerWatcher {
  private:
   k8s::api::ResourceRef Ref(const std::string& name, const std::string& subresource) const;
   Result<ObjectPtr> Parse(const k8s::api::Object& object) const;
-  // One unary call with the connection's credentials and deadline; the Kubernetes error.
+  // One unary call with the connection's credentials and deadline (or timeout_), aborted
+  // by `cancel` if given; the Kubernetes error.
   template <class In, class Out, class Method>
-  Status Invoke(Method method, const In& in, Out* out) const {
+  Status Invoke(Method method, const In& in, Out* out, CallCanceller* cancel = nullptr) const {
     grpc::ClientContext context;
-    connection_->Prepare(&context, true);
-    return FromGrpcStatus((connection_->service().*method)(&context, in, out));
+    Prepare(&context);
+    if (cancel != nullptr && !cancel->Attach(&context)) return Cancelled();
+    grpc::Status status = (connection_->service().*method)(&context, in, out);
+    if (cancel == nullptr) return FromGrpcStatus(status);
+    cancel->Detach(&context);
+    return cancel->cancelled() ? Cancelled() : FromGrpcStatus(status);
   }
+  void Prepare(grpc::ClientContext* context) const;
+  static Status Cancelled();
 
   const std::shared_ptr<const Connection> connection_;
   const ResourceType* const type_;
   const std::string ns_;
+  std::optional<std::chrono::milliseconds> timeout_;  // overrides the connection's
 };
 
 }  // namespace pk::client

@@ -1,12 +1,13 @@
 // Test support for client/*_test.cc (header-only, not part of pk_client): an in-process
-// apiserver on a temp data dir that can be stopped and restarted on the same gRPC port, and
-// a pod builder.
+// apiserver on a temp data dir that can be stopped and restarted on the same gRPC port, a
+// gRPC server that never answers, and a pod builder.
 #pragma once
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -70,6 +71,58 @@ class TestApiServer {
   size_t window_;
   int port_ = 0;
   std::unique_ptr<apiserver::ApiServer> server_;
+};
+
+// A ResourceService that accepts every unary call and never answers it: each call returns
+// only once the client cancels it or its deadline passes (or after 20 s, a test's bound).
+class HangingApiServer {
+ public:
+  HangingApiServer() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    REQUIRE(server_ != nullptr);
+  }
+  ~HangingApiServer() { server_->Shutdown(std::chrono::system_clock::now()); }
+  Clientset NewClientset() const {
+    return Clientset(
+        grpc::CreateChannel(fmt::format("127.0.0.1:{}", port_), grpc::InsecureChannelCredentials()),
+        "", std::chrono::seconds(20));
+  }
+  int calls() const { return service_.calls.load(); }
+
+ private:
+  struct Service : k8s::api::ResourceService::Service {
+    grpc::Status Hang(grpc::ServerContext* context) {
+      ++calls;
+      auto bound = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (!context->IsCancelled() && std::chrono::steady_clock::now() < bound) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      return grpc::Status(grpc::StatusCode::CANCELLED, "the client gave up");
+    }
+    grpc::Status Get(grpc::ServerContext* c, const k8s::api::ObjectRequest*,
+                     k8s::api::ObjectResponse*) override {
+      return Hang(c);
+    }
+    grpc::Status List(grpc::ServerContext* c, const k8s::api::ObjectRequest*,
+                      k8s::api::ListResponse*) override {
+      return Hang(c);
+    }
+    grpc::Status Create(grpc::ServerContext* c, const k8s::api::ObjectRequest*,
+                        k8s::api::ObjectResponse*) override {
+      return Hang(c);
+    }
+    grpc::Status Update(grpc::ServerContext* c, const k8s::api::ObjectRequest*,
+                        k8s::api::ObjectResponse*) override {
+      return Hang(c);
+    }
+    std::atomic<int> calls{0};
+  };
+  Service service_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
 };
 
 inline k8s::core::v1::Pod MakePod(const std::string& name, const std::string& node = "",

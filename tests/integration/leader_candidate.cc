@@ -23,9 +23,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   pk::client::Clientset clientset(grpc::CreateChannel(argv[1], grpc::InsecureChannelCredentials()));
-  auto store = pk::client::NewLeaseStore(clientset, "kube-system", argv[3]);
+  auto store = pk::client::NewLeaseStore(clientset, "kube-system", argv[3]);  // names the Lease
   pk::client::LeaderElectionConfig config;
-  config.lease_name = argv[3];
   config.identity = argv[2];
   // Short periods so that the test's hand-over takes about a second.
   config.lease_duration = std::chrono::milliseconds(1500);

@@ -1,0 +1,53 @@
+#include "client/handler_listener.h"
+
+namespace pk::client {
+
+void HandlerListener::Push(Notification n) {
+  std::lock_guard lock(mu_);
+  if (stopped_) return;
+  pending_.push_back(std::move(n));
+  cv_.notify_one();
+}
+
+void HandlerListener::Start() {
+  thread_.Start([self = shared_from_this()] { self->Run(); });
+}
+
+void HandlerListener::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    pending_.clear();
+  }
+  cv_.notify_all();
+  thread_.Join();
+}
+
+void HandlerListener::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopped_ || !pending_.empty(); });
+    if (stopped_) return;
+    Notification n = std::move(pending_.front());
+    pending_.pop_front();
+    lock.unlock();
+    Deliver(n);
+    lock.lock();
+  }
+}
+
+void HandlerListener::Deliver(const Notification& n) const {
+  switch (n.kind) {
+    case Notification::Kind::kAdd:
+      if (handler_.on_add) handler_.on_add(n.object, n.is_initial_list);
+      break;
+    case Notification::Kind::kUpdate:
+      if (handler_.on_update) handler_.on_update(n.old_object, n.object);
+      break;
+    case Notification::Kind::kDelete:
+      if (handler_.on_delete) handler_.on_delete(n.deleted);
+      break;
+  }
+}
+
+}  // namespace pk::client
