@@ -84,7 +84,7 @@ bool PodManager::IsMine(const Pod& pod) const {
 
 bool PodManager::Start(std::chrono::milliseconds sync_timeout) {
   factory_.Start();
-  bool synced = factory_.WaitForCacheSync(sync_timeout);
+  bool synced = client::AllSynced(factory_.WaitForCacheSync(sync_timeout));
   threads_.emplace_back([this] {
     while (!stopping_) {
       Relist();
