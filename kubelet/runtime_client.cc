@@ -68,6 +68,34 @@ cri::PodSandboxConfig SandboxConfig(const SandboxSpec& spec) {
   return config;
 }
 
+cri::ContainerConfig ContainerConfig(const SandboxSpec& sandbox,
+                                     const k8s::core::v1::Container& container, uint32_t attempt) {
+  cri::ContainerConfig config;
+  config.mutable_metadata()->set_name(container.name());
+  config.mutable_metadata()->set_attempt(attempt);
+  config.mutable_image()->set_image(container.image());
+  for (const auto& c : container.command()) config.add_command(c);
+  for (const auto& a : container.args()) config.add_args(a);
+  config.set_working_dir(container.working_dir());
+  for (const auto& e : container.env()) {
+    auto* kv = config.add_envs();
+    kv->set_key(e.name());
+    kv->set_value(e.value());
+  }
+  Label(sandbox, config.mutable_labels());
+  (*config.mutable_labels())[kContainerNameLabel] = container.name();
+  for (const auto& [k, v] : sandbox.pod->metadata().annotations()) {
+    (*config.mutable_annotations())[k] = v;
+  }
+  config.set_log_path(fmt::format("{}/{}.log", container.name(), attempt));
+  config.set_stdin(container.stdin());
+  config.set_tty(container.tty());
+  return config;
+}
+
+using RuntimeStub = cri::RuntimeService::Stub;
+using ImageStub = cri::ImageService::Stub;
+
 // The runtime is local: after it restarts (a node reboot) reconnect within a second, not
 // after gRPC's default back-off of up to two minutes.
 std::shared_ptr<grpc::Channel> Dial(const std::string& socket_path) {
@@ -81,11 +109,12 @@ std::shared_ptr<grpc::Channel> Dial(const std::string& socket_path) {
 
 }  // namespace
 
-Status RuntimeError(const std::string& what, const grpc::Status& status) {
+Status RuntimeError(const char* what, const grpc::Status& status) {
   Reason reason = status.error_code() == grpc::StatusCode::NOT_FOUND ? Reason::kNotFound
                   : status.error_code() == grpc::StatusCode::UNAVAILABLE
                       ? Reason::kServiceUnavailable
                       : Reason::kInternalError;
+  if (what == nullptr) return Status(reason, status.error_message());
   return Status(reason, fmt::format("{}: {}", what, status.error_message()));
 }
 
@@ -97,19 +126,11 @@ RuntimeClient::RuntimeClient(const std::string& socket_path, std::chrono::millis
       runtime_(cri::RuntimeService::NewStub(channel_)),
       images_(cri::ImageService::NewStub(channel_)) {}
 
-std::unique_ptr<grpc::ClientContext> RuntimeClient::Context(
-    std::chrono::milliseconds timeout) const {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + timeout);
-  return context;
-}
-
 Result<cri::VersionResponse> RuntimeClient::Version() const {
   cri::VersionRequest in;
   in.set_version("v1");
   cri::VersionResponse out;
-  auto s = runtime_->Version(Context(timeout_).get(), in, &out);
-  if (!s.ok()) return RuntimeError("Version", s);
+  PK_RETURN_IF_ERROR(Call(*runtime_, &RuntimeStub::Version, "Version", in, &out));
   return out;
 }
 
@@ -123,11 +144,11 @@ Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(const std
     sandbox_labels[kNodeNameLabel] = container_labels[kNodeNameLabel] = node_name;
   if (!uid.empty()) sandbox_labels[kPodUidLabel] = container_labels[kPodUidLabel] = uid;
   cri::ListPodSandboxResponse sandboxes;
-  auto s = runtime_->ListPodSandbox(Context(timeout_).get(), sandboxes_in, &sandboxes);
-  if (!s.ok()) return RuntimeError("ListPodSandbox", s);
+  PK_RETURN_IF_ERROR(
+      Call(*runtime_, &RuntimeStub::ListPodSandbox, "ListPodSandbox", sandboxes_in, &sandboxes));
   cri::ListContainersResponse containers;
-  s = runtime_->ListContainers(Context(timeout_).get(), containers_in, &containers);
-  if (!s.ok()) return RuntimeError("ListContainers", s);
+  PK_RETURN_IF_ERROR(
+      Call(*runtime_, &RuntimeStub::ListContainers, "ListContainers", containers_in, &containers));
 
   std::map<std::string, PodRuntimeState> pods;
   std::map<std::string, int64_t> newest;  // created_at of the chosen sandbox, by uid
@@ -142,7 +163,7 @@ Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(const std
     cri::PodSandboxStatusRequest status_in;
     status_in.set_pod_sandbox_id(sb.id());
     cri::PodSandboxStatusResponse status;
-    if (runtime_->PodSandboxStatus(Context(timeout_).get(), status_in, &status).ok()) {
+    if (Call(*runtime_, &RuntimeStub::PodSandboxStatus, "", status_in, &status).ok()) {
       pod.ip = status.status().network().ip();
     }
   }
@@ -179,8 +200,7 @@ Result<std::string> RuntimeClient::RunSandbox(const SandboxSpec& spec) const {
   cri::RunPodSandboxRequest in;
   *in.mutable_config() = SandboxConfig(spec);
   cri::RunPodSandboxResponse out;
-  auto s = runtime_->RunPodSandbox(Context(timeout_).get(), in, &out);
-  if (!s.ok()) return RuntimeError("RunPodSandbox", s);
+  PK_RETURN_IF_ERROR(Call(*runtime_, &RuntimeStub::RunPodSandbox, "RunPodSandbox", in, &out));
   return out.pod_sandbox_id();
 }
 
@@ -188,24 +208,21 @@ Status RuntimeClient::StopSandbox(const std::string& id) const {
   cri::StopPodSandboxRequest in;
   in.set_pod_sandbox_id(id);
   cri::StopPodSandboxResponse out;
-  auto s = runtime_->StopPodSandbox(Context(timeout_).get(), in, &out);
-  return s.ok() ? Status::OK() : RuntimeError("StopPodSandbox", s);
+  return Call(*runtime_, &RuntimeStub::StopPodSandbox, "StopPodSandbox", in, &out);
 }
 
 Status RuntimeClient::RemoveSandbox(const std::string& id) const {
   cri::RemovePodSandboxRequest in;
   in.set_pod_sandbox_id(id);
   cri::RemovePodSandboxResponse out;
-  auto s = runtime_->RemovePodSandbox(Context(timeout_).get(), in, &out);
-  return s.ok() ? Status::OK() : RuntimeError("RemovePodSandbox", s);
+  return Call(*runtime_, &RuntimeStub::RemovePodSandbox, "RemovePodSandbox", in, &out);
 }
 
 Result<std::optional<cri::Image>> RuntimeClient::ImageStatus(const std::string& image) const {
   cri::ImageStatusRequest in;
   in.mutable_image()->set_image(image);
   cri::ImageStatusResponse out;
-  auto s = images_->ImageStatus(Context(timeout_).get(), in, &out);
-  if (!s.ok()) return RuntimeError("ImageStatus", s);
+  PK_RETURN_IF_ERROR(Call(*images_, &ImageStub::ImageStatus, "ImageStatus", in, &out));
   if (!out.has_image()) return std::optional<cri::Image>();
   return std::optional<cri::Image>(out.image());
 }
@@ -216,17 +233,14 @@ Result<cri::Image> RuntimeClient::PullImage(const std::string& image,
   in.mutable_image()->set_image(image);
   *in.mutable_sandbox_config() = SandboxConfig(sandbox);
   cri::PullImageResponse out;
-  auto s = images_->PullImage(Context(pull_timeout_).get(), in, &out);
-  // The kubelet words it as "failed to pull and unpack image ...": the runtime's message.
-  if (!s.ok()) return Status(Reason::kInternalError, s.error_message());
+  // The kubelet shows the runtime's own words: "failed to pull and unpack image ...".
+  PK_RETURN_IF_ERROR(Call(*images_, &ImageStub::PullImage, nullptr, in, &out, pull_timeout_));
   auto status = ImageStatus(image);
   if (!status.ok()) return status.take_status();
-  if (!status->has_value()) {
-    cri::Image pulled;
-    pulled.set_id(out.image_ref());
-    return pulled;
-  }
-  return **status;
+  if (status->has_value()) return **status;
+  cri::Image found;
+  found.set_id(out.image_ref());
+  return found;
 }
 
 Result<std::string> RuntimeClient::CreateContainer(const std::string& sandbox_id,
@@ -236,29 +250,9 @@ Result<std::string> RuntimeClient::CreateContainer(const std::string& sandbox_id
   cri::CreateContainerRequest in;
   in.set_pod_sandbox_id(sandbox_id);
   *in.mutable_sandbox_config() = SandboxConfig(sandbox);
-  cri::ContainerConfig* config = in.mutable_config();
-  config->mutable_metadata()->set_name(container.name());
-  config->mutable_metadata()->set_attempt(attempt);
-  config->mutable_image()->set_image(container.image());
-  for (const auto& c : container.command()) config->add_command(c);
-  for (const auto& a : container.args()) config->add_args(a);
-  config->set_working_dir(container.working_dir());
-  for (const auto& e : container.env()) {
-    auto* kv = config->add_envs();
-    kv->set_key(e.name());
-    kv->set_value(e.value());
-  }
-  Label(sandbox, config->mutable_labels());
-  (*config->mutable_labels())[kContainerNameLabel] = container.name();
-  for (const auto& [k, v] : sandbox.pod->metadata().annotations()) {
-    (*config->mutable_annotations())[k] = v;
-  }
-  config->set_log_path(fmt::format("{}/{}.log", container.name(), attempt));
-  config->set_stdin(container.stdin());
-  config->set_tty(container.tty());
+  *in.mutable_config() = ContainerConfig(sandbox, container, attempt);
   cri::CreateContainerResponse out;
-  auto s = runtime_->CreateContainer(Context(timeout_).get(), in, &out);
-  if (!s.ok()) return RuntimeError("CreateContainer", s);
+  PK_RETURN_IF_ERROR(Call(*runtime_, &RuntimeStub::CreateContainer, "CreateContainer", in, &out));
   return out.container_id();
 }
 
@@ -266,8 +260,7 @@ Status RuntimeClient::StartContainer(const std::string& id) const {
   cri::StartContainerRequest in;
   in.set_container_id(id);
   cri::StartContainerResponse out;
-  auto s = runtime_->StartContainer(Context(timeout_).get(), in, &out);
-  return s.ok() ? Status::OK() : RuntimeError("StartContainer", s);
+  return Call(*runtime_, &RuntimeStub::StartContainer, "StartContainer", in, &out);
 }
 
 Status RuntimeClient::StopContainer(const std::string& id, int64_t grace_seconds) const {
@@ -275,18 +268,15 @@ Status RuntimeClient::StopContainer(const std::string& id, int64_t grace_seconds
   in.set_container_id(id);
   in.set_timeout(grace_seconds);
   cri::StopContainerResponse out;
-  auto s = runtime_->StopContainer(
-      Context(timeout_ + std::chrono::seconds(std::max<int64_t>(grace_seconds, 0))).get(), in,
-      &out);
-  return s.ok() ? Status::OK() : RuntimeError("StopContainer", s);
+  return Call(*runtime_, &RuntimeStub::StopContainer, "StopContainer", in, &out,
+              timeout_ + std::chrono::seconds(std::max<int64_t>(grace_seconds, 0)));
 }
 
 Status RuntimeClient::RemoveContainer(const std::string& id) const {
   cri::RemoveContainerRequest in;
   in.set_container_id(id);
   cri::RemoveContainerResponse out;
-  auto s = runtime_->RemoveContainer(Context(timeout_).get(), in, &out);
-  return s.ok() ? Status::OK() : RuntimeError("RemoveContainer", s);
+  return Call(*runtime_, &RuntimeStub::RemoveContainer, "RemoveContainer", in, &out);
 }
 
 Result<cri::ExecSyncResponse> RuntimeClient::ExecSync(const std::string& id,
@@ -297,18 +287,16 @@ Result<cri::ExecSyncResponse> RuntimeClient::ExecSync(const std::string& id,
   for (const auto& c : cmd) in.add_cmd(c);
   in.set_timeout(timeout_seconds);
   cri::ExecSyncResponse out;
-  auto s = runtime_->ExecSync(
-      Context(timeout_ + std::chrono::seconds(std::max<int64_t>(timeout_seconds, 0))).get(), in,
-      &out);
-  if (!s.ok()) return RuntimeError("ExecSync", s);
+  PK_RETURN_IF_ERROR(Call(*runtime_, &RuntimeStub::ExecSync, "ExecSync", in, &out,
+                          timeout_ + std::chrono::seconds(std::max<int64_t>(timeout_seconds, 0))));
   return out;
 }
 
 Result<cri::ProbeContainerResponse> RuntimeClient::Probe(
     const cri::ProbeContainerRequest& request) const {
   cri::ProbeContainerResponse out;
-  auto s = runtime_->ProbeContainer(Context(timeout_).get(), request, &out);
-  if (!s.ok()) return RuntimeError("ProbeContainer", s);
+  PK_RETURN_IF_ERROR(
+      Call(*runtime_, &RuntimeStub::ProbeContainer, "ProbeContainer", request, &out));
   return out;
 }
 
@@ -316,8 +304,7 @@ Result<cri::ContainerStatus> RuntimeClient::ContainerStatus(const std::string& i
   cri::ContainerStatusRequest in;
   in.set_container_id(id);
   cri::ContainerStatusResponse out;
-  auto s = runtime_->ContainerStatus(Context(timeout_).get(), in, &out);
-  if (!s.ok()) return RuntimeError("ContainerStatus", s);
+  PK_RETURN_IF_ERROR(Call(*runtime_, &RuntimeStub::ContainerStatus, "ContainerStatus", in, &out));
   return out.status();
 }
 

@@ -35,6 +35,10 @@ struct SandboxSpec {
   std::string pod_cidr;
 };
 
+// A Status for a failed CRI call: "WHAT: the runtime's message" (the message alone when
+// `what` is null), NotFound and ServiceUnavailable kept.
+Status RuntimeError(const char* what, const grpc::Status& status);
+
 class RuntimeClient {
  public:
   // A client of the runtime listening on unix socket `socket_path`; every call is bounded by
@@ -77,7 +81,17 @@ class RuntimeClient {
   runtime::v1::RuntimeService::Stub& runtime() const { return *runtime_; }
 
  private:
-  std::unique_ptr<grpc::ClientContext> Context(std::chrono::milliseconds timeout) const;
+  // One unary call, bounded by `timeout` (zero: the client's); a failure is RuntimeError.
+  template <class Stub, class In, class Out>
+  Status Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const In&, Out*),
+              const char* what, const In& in, Out* out,
+              std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         (timeout.count() > 0 ? timeout : timeout_));
+    grpc::Status s = (stub.*method)(&context, in, out);
+    return s.ok() ? Status::OK() : RuntimeError(what, s);
+  }
 
   const std::chrono::milliseconds timeout_, pull_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -86,8 +100,5 @@ class RuntimeClient {
   std::mutex mu_;
   std::map<std::string, ContainerInstance> known_;  // by container id; guarded by mu_
 };
-
-// A Status for a failed CRI call: `what` failed: the runtime's message.
-Status RuntimeError(const std::string& what, const grpc::Status& status);
 
 }  // namespace pk::kubelet
