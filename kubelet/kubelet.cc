@@ -85,6 +85,7 @@ Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
   pod_options.relist_period = Scaled(pod_options.relist_period, scale);
   pod_options.crash_backoff_initial = Scaled(pod_options.crash_backoff_initial, scale);
   pod_options.crash_backoff_max = Scaled(pod_options.crash_backoff_max, scale);
+  pod_options.probe_time_scale = scale;
   impl->pods = std::make_unique<PodManager>(*impl->clientset, impl->runtime.get(),
                                             impl->events.get(), pod_options);
   impl->pods->Start(std::chrono::seconds(30));

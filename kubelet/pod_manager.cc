@@ -60,6 +60,14 @@ PodManager::PodManager(const client::Clientset& clientset, RuntimeClient* runtim
       pull_backoff_(options_.crash_backoff_initial, options_.crash_backoff_max),
       factory_(clientset_, FactoryOptionsFor(options_)),
       pods_(factory_.ForResource<Pod>()) {
+  prober_ = std::make_unique<Prober>(
+      runtime_, options_.probe_time_scale, [this](const std::string& key) { queue_.Add(key); },
+      [this](const Pod& pod, const std::string& container, const std::string& message) {
+        if (events_ != nullptr) {
+          events_->Record(pod, "spec.containers{" + container + "}", "Warning", "Unhealthy",
+                          message);
+        }
+      });
   pods_.AddIndexer("uid", [](const Pod& p) { return std::vector{p.metadata().uid()}; });
   auto mine = [this](const Pod& p) { return IsMine(p); };
   pods_.AddEventHandler({
@@ -105,6 +113,14 @@ void PodManager::Stop() {
   for (auto& t : threads_) t.join();
   threads_.clear();
   factory_.Shutdown();
+  prober_.reset();
+}
+
+void PodManager::TakeProbeResults(const std::string& uid, PodSyncState* sync) {
+  ProbeResults results = prober_->Results(uid);
+  sync->ready = std::move(results.ready);
+  sync->started = std::move(results.started);
+  sync->liveness_failed = std::move(results.liveness_failed);
 }
 
 void PodManager::Worker() {
@@ -189,6 +205,7 @@ Status PodManager::Sync(const std::string& key) {
   }
   SyncContext ctx = ContextFor(pod.spec().node_name());
   if (pod.metadata().has_deletion_timestamp()) {
+    prober_->Forget(uid);
     Status s = SyncTerminating(pod, ctx, &sync);
     std::lock_guard lock(mu_);
     if (s.ok()) sync_.erase(uid);
@@ -198,9 +215,12 @@ Status PodManager::Sync(const std::string& key) {
   PodRuntimeState runtime = RuntimeOf(uid);
   Status synced;
   if (phase != "Succeeded" && phase != "Failed") {
+    TakeProbeResults(uid, &sync);
     synced = SyncPod(pod, runtime, &sync, ctx);
     runtime = RuntimeOf(uid);
   }
+  prober_->Update(pod, runtime);
+  TakeProbeResults(uid, &sync);
   Status reported = ReportStatus(pod, runtime, sync, pod.spec().node_name());
   if (!synced.ok()) reported = synced;
   RemoveDeadInstances(runtime, false, ctx);

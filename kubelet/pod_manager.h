@@ -21,6 +21,7 @@
 #include "client/informer_factory.h"
 #include "client/workqueue.h"
 #include "kubelet/pod_sync.h"
+#include "kubelet/prober.h"
 
 namespace pk::kubelet {
 
@@ -33,6 +34,7 @@ struct PodManagerOptions {
   client::Clock::Duration resync_period = std::chrono::seconds(10);  // each pod synced again
   client::Clock::Duration crash_backoff_initial = std::chrono::seconds(10);
   client::Clock::Duration crash_backoff_max = std::chrono::minutes(5);
+  double probe_time_scale = 1.0;  // multiplies probe periods and delays
 };
 
 class PodManager {
@@ -58,6 +60,7 @@ class PodManager {
   Status ReportStatus(const k8s::core::v1::Pod& pod, const PodRuntimeState& runtime,
                       const PodSyncState& sync, const std::string& node);
   SyncContext ContextFor(const std::string& node);
+  void TakeProbeResults(const std::string& uid, PodSyncState* sync);
   PodRuntimeState RuntimeOf(const std::string& uid);
 
   const client::Clientset clientset_;
@@ -68,6 +71,7 @@ class PodManager {
   client::SharedInformerFactory factory_;
   client::SharedIndexInformer<k8s::core::v1::Pod> pods_;
   client::RateLimitingQueue queue_;
+  std::unique_ptr<Prober> prober_;  // after queue_: its callbacks add to the queue
 
   std::mutex mu_;
   std::map<std::string, PodSyncState> sync_;      // by pod uid; guarded by mu_

@@ -172,8 +172,11 @@ Status SyncPod(const Pod& pod, const PodRuntimeState& runtime, PodSyncState* syn
   for (const std::string& id : actions.kill) {
     for (const auto& c : runtime.containers) {
       if (c.id != id) continue;
+      auto failed = sync->liveness_failed.find(c.name);
+      bool liveness = failed != sync->liveness_failed.end() && failed->second;
       Event(ctx, pod, {nullptr, "spec.containers{" + c.name + "}"}, "Normal", "Killing",
-            "Stopping container " + c.name);
+            liveness ? "Container " + c.name + " failed liveness probe, will be restarted"
+                     : "Stopping container " + c.name);
       (void)ctx.runtime->StopContainer(id, GraceOf(pod));
     }
   }

@@ -69,7 +69,8 @@ class NodeCluster {
 
   client::Ptr<Pod> Create(const std::string& name, const std::string& image,
                           const std::string& policy, std::vector<std::string> command = {},
-                          std::map<std::string, std::string> annotations = {}) {
+                          std::map<std::string, std::string> annotations = {},
+                          const std::function<void(k8s::core::v1::Container*)>& edit = {}) {
     Pod pod;
     pod.mutable_metadata()->set_name(name);
     pod.mutable_metadata()->set_namespace_("default");
@@ -81,6 +82,7 @@ class NodeCluster {
     c->set_name("main");
     c->set_image(image);
     for (const auto& part : command) c->add_command(part);
+    if (edit) edit(c);
     auto created = Pods().Create(pod);
     REQUIRE_MESSAGE(created.ok(), created.status().message());
     return *created;
@@ -195,6 +197,40 @@ TEST_CASE("an image that does not exist fails to pull, then backs off") {
   CHECK(pod->status().phase() == "Pending");
   auto reasons = cluster.EventReasons("bad");
   CHECK(Has(reasons, "Failed"));
+}
+
+// An httpGet probe on nginx's port 80, every second (scaled), giving up after one failure.
+void HttpProbe(k8s::core::v1::Probe* probe) {
+  probe->mutable_http_get()->set_path("/");
+  probe->mutable_http_get()->mutable_port()->set_int_val(80);
+  probe->set_period_seconds(1);
+  probe->set_failure_threshold(1);
+}
+
+TEST_CASE("a failing liveness probe restarts the container") {
+  NodeCluster cluster;
+  cluster.Create("live", "nginx", "Always", {}, {{"picokube.io/probe-fail-after", "2s"}},
+                 [](k8s::core::v1::Container* c) { HttpProbe(c->mutable_liveness_probe()); });
+  auto pod = cluster.WaitFor("live",
+                             [](const Pod& p) { return Main(p) && Main(p)->restart_count() >= 1; });
+  REQUIRE(pod);
+  auto reasons = cluster.EventReasons("live");
+  CHECK(Has(reasons, "Unhealthy"));
+  CHECK(Has(reasons, "Killing"));
+}
+
+TEST_CASE("a readiness probe holds Ready back until it passes") {
+  NodeCluster cluster;
+  cluster.Create("ready", "nginx", "Always", {}, {{"picokube.io/ready-after", "20s"}},
+                 [](k8s::core::v1::Container* c) { HttpProbe(c->mutable_readiness_probe()); });
+  auto running = cluster.WaitFor(
+      "ready", [](const Pod& p) { return Main(p) && Main(p)->state().has_running(); });
+  REQUIRE(running);
+  CHECK_FALSE(Main(*running)->ready());
+  auto ready = cluster.WaitFor("ready", [](const Pod& p) { return Main(p) && Main(p)->ready(); });
+  REQUIRE(ready);
+  CHECK(Has(cluster.EventReasons("ready"), "Unhealthy"));
+  CHECK(Main(*ready)->restart_count() == 0);
 }
 
 TEST_CASE("deleting a pod stops its containers and removes it") {
