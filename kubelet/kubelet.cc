@@ -7,6 +7,7 @@
 #include "client/event_recorder.h"
 #include "kubelet/node_agent.h"
 #include "kubelet/pod_manager.h"
+#include "kubelet/server.h"
 
 namespace pk::kubelet {
 namespace {
@@ -38,6 +39,7 @@ struct Kubelet::Impl {
   std::unique_ptr<RecorderEvents> events;
   std::unique_ptr<NodeAgent> nodes;
   std::unique_ptr<PodManager> pods;
+  std::unique_ptr<KubeletServer> server;  // after pods: it reads them
 };
 
 std::vector<NodeConfig> NodesOf(const KubeletOptions& options) {
@@ -58,6 +60,22 @@ Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
   impl->clientset = std::make_unique<client::Clientset>(channel, options.token);
   impl->runtime = std::make_unique<RuntimeClient>(options.cri_socket, std::chrono::seconds(10),
                                                   std::chrono::minutes(5));
+  // The log server first: its port goes into each Node's daemonEndpoints.
+  ServerOptions server;
+  server.address = options.node.address;
+  server.port = options.node.kubelet_port;
+  server.log_root = options.root_dir + "/pods";
+  Impl* raw = impl.get();
+  server.pod = [raw](const std::string& ns,
+                     const std::string& name) -> std::optional<k8s::core::v1::Pod> {
+    auto pod = raw->pods ? raw->pods->Get(ns, name) : nullptr;
+    if (!pod) return std::nullopt;
+    return *pod;
+  };
+  auto started = KubeletServer::Start(server);
+  if (!started.ok()) return started.take_status();
+  impl->server = std::move(started).value();
+  options.node.kubelet_port = impl->server->port();
   std::vector<NodeConfig> nodes = NodesOf(options);
   client::EventRecorderOptions recorder;
   recorder.component = "kubelet";
@@ -95,6 +113,7 @@ Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
 Kubelet::Kubelet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Kubelet::~Kubelet() {
+  impl_->server.reset();
   impl_->pods->Stop();
   impl_->nodes->Stop();
 }

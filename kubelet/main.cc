@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   app.add_option("--pod-cidr", options.node.pod_cidr, "Pod IPs come from this range");
   app.add_option("--node-labels", labels, "KEY=VALUE labels of the node")->delimiter(',');
   app.add_option("--register-with-taints", taints, "KEY[=VALUE]:EFFECT taints")->delimiter(',');
-  app.add_option("--port", options.node.kubelet_port, "Port serving logs and exec");
+  app.add_option("--port", options.node.kubelet_port, "Port serving logs (0: any free port)");
   app.add_option("--nodes", options.nodes, "Hollow mode: simulate this many nodes");
   app.add_option("--time-scale", options.time_scale, "Multiplies every kubelet timing");
   app.add_option("--workers", options.workers, "Pods synced at once");

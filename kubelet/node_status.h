@@ -22,7 +22,7 @@ struct NodeConfig {
       {"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}, {"ephemeral-storage", "100Gi"}};
   std::string pod_cidr;  // 10.244.N.0/24
   std::string address = "127.0.0.1";
-  int kubelet_port = 10250;  // where logs and exec are served
+  int kubelet_port = 0;  // where logs are served (0: any free port; several kubelets share a host)
   std::string runtime_version = "fakecri://0.1.0";
 };
 

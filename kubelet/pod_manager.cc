@@ -116,6 +116,11 @@ void PodManager::Stop() {
   prober_.reset();
 }
 
+client::Ptr<Pod> PodManager::Get(const std::string& ns, const std::string& name) const {
+  auto pod = pods_.GetLister().Get(ns, name);
+  return pod.ok() && IsMine(**pod) ? *pod : nullptr;
+}
+
 void PodManager::TakeProbeResults(const std::string& uid, PodSyncState* sync) {
   ProbeResults results = prober_->Results(uid);
   sync->ready = std::move(results.ready);

@@ -47,6 +47,8 @@ class PodManager {
   // the workers. False if the informer did not sync in time (it keeps trying).
   bool Start(std::chrono::milliseconds sync_timeout);
   void Stop();
+  // The pod NAMESPACE/NAME of this process's nodes, as the informer has it; null if unknown.
+  client::Ptr<k8s::core::v1::Pod> Get(const std::string& ns, const std::string& name) const;
 
  private:
   struct PodState {

@@ -27,10 +27,10 @@ Response Patch(Request& request, const Registry& registry, const Output& output)
 Response Delete(Request& request, const Registry& registry, const Output& output);
 Response DeleteCollection(Request& request, const Registry& registry, const Output& output);
 
-// Subresources: status (get, update, patch), scale, pods/binding, namespaces/finalize,
-// pods/log and pods/exec.
-Response Subresource(Request& request, const Registry& registry, const Registry* pods,
-                     const Output& output);
+// Subresources: status (get, update, patch), scale, pods/binding, namespaces/finalize.
+Response Subresource(Request& request, const Registry& registry, const Output& output);
+// pods/log relayed to the pod's kubelet (kubelet_proxy.cc); pods/exec refused until served.
+Response ToKubelet(Request& request, const Registry& pods, const Registry& nodes);
 
 // POST pods/NAME/binding, or POST bindings with the pod's name in the Binding: assigns the
 // pod to the target node (Conflict when it already has one).

@@ -109,7 +109,10 @@ Response ResourceHandler::ServeResource(Request& request) const {
                                                  info.subresource) == subs->second.end()) {
       return NotFoundResponse();
     }
-    return handlers::Subresource(request, *registry, pods, *output);
+    if (type.resource == "pods" && (info.subresource == "log" || info.subresource == "exec")) {
+      return handlers::ToKubelet(request, *registry, *RegistryFor({"", "nodes"}));
+    }
+    return handlers::Subresource(request, *registry, *output);
   }
   if (std::find(verbs.begin(), verbs.end(), info.verb) == verbs.end()) {
     return handlers::MethodNotAllowedResponse();

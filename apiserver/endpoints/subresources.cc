@@ -1,5 +1,5 @@
 // Subresources: status (the main handlers, limited to status), scale, pods/binding,
-// namespaces/finalize, and pods/log and pods/exec (answered once a kubelet serves them).
+// namespaces/finalize (pods/log and pods/exec: kubelet_proxy.cc).
 #include <fmt/format.h>
 
 #include "apimachinery/codec.h"
@@ -218,20 +218,6 @@ Response Finalize(Request& request, const Registry& namespaces, const Output& ou
   return ObjectResponse(200, namespaces.type(), *done, output);
 }
 
-// Logs and exec go to the pod's kubelet; until one serves the node, say so.
-Response ToKubelet(Request& request, const Registry& pods) {
-  auto object = pods.Get(request.info.ns, request.info.name);
-  if (!object.ok()) return ErrorResponse(object.status());
-  const auto& pod = static_cast<const k8s::core::v1::Pod&>(**object);
-  if (pod.spec().node_name().empty()) {
-    return ErrorResponse(Status::BadRequest(
-        fmt::format("pod {} does not have a host assigned", pod.metadata().name())));
-  }
-  return ErrorResponse(
-      Status(Reason::kServiceUnavailable,
-             fmt::format("no kubelet serves node \"{}\"", pod.spec().node_name())));
-}
-
 bool IsOneOf(const std::string& verb, std::initializer_list<const char*> verbs) {
   for (const char* v : verbs) {
     if (verb == v) return true;
@@ -241,8 +227,7 @@ bool IsOneOf(const std::string& verb, std::initializer_list<const char*> verbs) 
 
 }  // namespace
 
-Response Subresource(Request& request, const Registry& registry, const Registry* pods,
-                     const Output& output) {
+Response Subresource(Request& request, const Registry& registry, const Output& output) {
   const std::string& sub = request.info.subresource;
   const std::string& verb = request.info.verb;
   const std::string& resource = registry.type().resource;
@@ -261,9 +246,6 @@ Response Subresource(Request& request, const Registry& registry, const Registry*
   }
   if (resource == "namespaces" && sub == "finalize" && verb == "update") {
     return Finalize(request, registry, output);
-  }
-  if (resource == "pods" && (sub == "log" || sub == "exec") && pods != nullptr) {
-    return ToKubelet(request, *pods);
   }
   return not_allowed();
 }

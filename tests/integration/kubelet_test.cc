@@ -2,8 +2,11 @@
 // loopback and unix sockets in a temp dir. Pods are bound with spec.nodeName (no scheduler).
 // Kubelet and fake-cri timings run at --time-scale 0.05 (crash back-off 0.5 s doubling).
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+
+#include <cstdio>
 
 #include "client/clientset.h"
 #include "proto/core/v1/event.pb.h"
@@ -122,6 +125,20 @@ class NodeCluster {
     return reasons;
   }
 
+  // The real kubectl against the apiserver's REST port: its stdout and stderr.
+  std::string Kubectl(const std::string& args) {
+    std::string command =
+        fmt::format("/usr/bin/kubectl --cache-dir {} -s http://127.0.0.1:{} {} 2>&1",
+                    Path("kubectl-cache"), WaitForPortFile(Path("port")), args);
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.append(buffer, n);
+    pclose(pipe);
+    return out;
+  }
+
   client::TypedClient<Pod> Pods() { return clientset_->Pods("default"); }
   std::string Path(const std::string& name) const { return (dir_.path() / name).string(); }
 
@@ -231,6 +248,24 @@ TEST_CASE("a readiness probe holds Ready back until it passes") {
   REQUIRE(ready);
   CHECK(Has(cluster.EventReasons("ready"), "Unhealthy"));
   CHECK(Main(*ready)->restart_count() == 0);
+}
+
+TEST_CASE("kubectl logs shows the container's output, --previous the instance before") {
+  NodeCluster cluster;
+  cluster.Create("hello", "busybox", "Always", {"sh", "-c", "echo hello from $HOSTNAME; exit 1"});
+  REQUIRE(cluster.WaitFor("hello",
+                          [](const Pod& p) { return Main(p) && Main(p)->restart_count() >= 1; }));
+  CHECK(cluster.Kubectl("logs hello") == "hello from hello\n");
+  CHECK(cluster.Kubectl("logs hello --previous") == "hello from hello\n");
+  CHECK(cluster.Kubectl("logs hello -c nope") ==
+        "error: container nope is not valid for pod hello\n");
+  cluster.Create("fresh", "nginx", "Always");
+  REQUIRE(cluster.WaitFor("fresh", [](const Pod& p) { return p.status().phase() == "Running"; }));
+  CHECK(cluster.Kubectl("logs fresh --previous")
+            .find("previous terminated container \"main\" in pod \"fresh\" not found") !=
+        std::string::npos);
+  CHECK(cluster.Kubectl("logs fresh --limit-bytes=100000")
+            .find("Configuration complete; ready for start up") != std::string::npos);
 }
 
 TEST_CASE("deleting a pod stops its containers and removes it") {

@@ -1,0 +1,216 @@
+// pods/log: the apiserver finds the pod's node, its kubelet (the node's InternalIP and
+// status.daemonEndpoints.kubeletEndpoint.Port) and relays GET /containerLogs/NS/POD/CONTAINER
+// with kubectl's options, as Kubernetes' LogREST does. With follow the answer is a stream.
+// pods/exec is refused with 503 until the kubelet serves it.
+
+// clang-format off
+#include <utility>  // before Boost 1.74's asio, which needs std::exchange
+// clang-format on
+
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+#include "apiserver/endpoints/encode.h"
+#include "apiserver/endpoints/handlers.h"
+#include "apiserver/endpoints/stream.h"
+#include "proto/core/v1/node.pb.h"
+#include "proto/core/v1/pod.pb.h"
+
+namespace pk::apiserver::handlers {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr const char* kLogOptions[] = {"follow",       "previous",   "tailLines",
+                                       "sinceSeconds", "timestamps", "limitBytes"};
+
+// The kubelet's answer, read as it comes: a header first, then the body in pieces.
+struct KubeletConnection {
+  asio::io_context io;
+  beast::tcp_stream stream{io};
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+};
+
+// A followed log: a thread reads the kubelet's chunks and hands them to the transport.
+class LogStream : public BodyStream {
+ public:
+  explicit LogStream(std::unique_ptr<KubeletConnection> c) : c_(std::move(c)) {}
+  ~LogStream() override { Close(); }
+
+  void Start(std::function<void()> wake) override {
+    thread_ = std::thread([this, wake = std::move(wake)] {
+      char chunk[8192];
+      beast::error_code ec;
+      while (!c_->parser.is_done()) {
+        c_->parser.get().body().data = chunk;
+        c_->parser.get().body().size = sizeof(chunk);
+        c_->stream.expires_never();
+        http::read_some(c_->stream, c_->buffer, c_->parser, ec);
+        if (ec && ec != http::error::need_buffer) break;
+        std::lock_guard lock(mu_);
+        pending_.append(chunk, sizeof(chunk) - c_->parser.get().body().size);
+        wake();
+      }
+      std::lock_guard lock(mu_);
+      done_ = true;
+      wake();
+    });
+  }
+  bool Read(std::string* out) override {
+    std::lock_guard lock(mu_);
+    out->append(pending_);
+    pending_.clear();
+    return !done_;
+  }
+  void Close() override {
+    std::call_once(closed_, [this] {
+      beast::error_code ec;
+      c_->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+      if (thread_.joinable()) thread_.join();
+    });
+  }
+
+ private:
+  std::unique_ptr<KubeletConnection> c_;
+  std::thread thread_;
+  std::once_flag closed_;
+  std::mutex mu_;
+  std::string pending_;  // guarded by mu_
+  bool done_ = false;    // guarded by mu_
+};
+
+// Which container: the one named, or the pod's only one (Kubernetes' wording otherwise).
+Result<std::string> ContainerOf(const Request& request, const k8s::core::v1::Pod& pod) {
+  std::vector<std::string> names;
+  for (const auto& c : pod.spec().init_containers()) names.push_back(c.name());
+  for (const auto& c : pod.spec().containers()) names.push_back(c.name());
+  auto named = request.Query("container");
+  if (!named || named->empty()) {
+    if (pod.spec().containers_size() == 1) return pod.spec().containers(0).name();
+    std::string list;
+    for (const auto& c : pod.spec().containers()) list += (list.empty() ? "" : " ") + c.name();
+    return Status::BadRequest(
+        fmt::format("a container name must be specified for pod {}, choose one of: [{}]",
+                    pod.metadata().name(), list));
+  }
+  if (std::find(names.begin(), names.end(), *named) == names.end()) {
+    return Status::BadRequest(
+        fmt::format("container {} is not valid for pod {}", *named, pod.metadata().name()));
+  }
+  return *named;
+}
+
+Result<tcp::endpoint> KubeletOf(const k8s::core::v1::Node& node) {
+  int port = node.status().daemon_endpoints().kubelet_endpoint().port();
+  std::string address;
+  for (const auto& a : node.status().addresses()) {
+    if (a.type() == "InternalIP") address = a.address();
+  }
+  beast::error_code ec;
+  auto ip = asio::ip::make_address(address, ec);
+  if (port <= 0 || ec) {
+    return Status(Reason::kServiceUnavailable,
+                  fmt::format("no kubelet serves node \"{}\"", node.metadata().name()));
+  }
+  return tcp::endpoint(ip, uint16_t(port));
+}
+
+std::string TargetOf(const Request& request, const k8s::core::v1::Pod& pod,
+                     const std::string& container) {
+  std::string target = fmt::format("/containerLogs/{}/{}/{}", pod.metadata().namespace_(),
+                                   pod.metadata().name(), container);
+  char sep = '?';
+  for (const char* option : kLogOptions) {
+    auto value = request.Query(option);
+    if (!value) continue;
+    target += fmt::format("{}{}={}", sep, option, *value);
+    sep = '&';
+  }
+  return target;
+}
+
+// Connects, sends the request and reads the kubelet's header (bounded by 10 s).
+Result<std::unique_ptr<KubeletConnection>> Dial(const tcp::endpoint& endpoint,
+                                                const std::string& target) {
+  auto c = std::make_unique<KubeletConnection>();
+  beast::error_code ec;
+  c->stream.expires_after(std::chrono::seconds(10));
+  c->stream.connect(endpoint, ec);
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, endpoint.address().to_string());
+  if (!ec) http::write(c->stream, request, ec);
+  c->parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // logs can be long
+  if (!ec) http::read_header(c->stream, c->buffer, c->parser, ec);
+  if (ec) {
+    return Status(Reason::kServiceUnavailable,
+                  fmt::format("the kubelet at {}:{} did not answer: {}",
+                              endpoint.address().to_string(), endpoint.port(), ec.message()));
+  }
+  return c;
+}
+
+// The rest of a short answer.
+std::string ReadAll(KubeletConnection& c) {
+  std::string body;
+  char chunk[8192];
+  beast::error_code ec;
+  while (!c.parser.is_done()) {
+    c.parser.get().body().data = chunk;
+    c.parser.get().body().size = sizeof(chunk);
+    http::read_some(c.stream, c.buffer, c.parser, ec);
+    if (ec && ec != http::error::need_buffer) break;
+    body.append(chunk, sizeof(chunk) - c.parser.get().body().size);
+  }
+  return body;
+}
+
+}  // namespace
+
+Response ToKubelet(Request& request, const Registry& pods, const Registry& nodes) {
+  auto object = pods.Get(request.info.ns, request.info.name);
+  if (!object.ok()) return ErrorResponse(object.status());
+  const auto& pod = static_cast<const k8s::core::v1::Pod&>(**object);
+  if (pod.spec().node_name().empty()) {
+    return ErrorResponse(Status::BadRequest(
+        fmt::format("pod {} does not have a host assigned", pod.metadata().name())));
+  }
+  if (request.info.subresource != "log") {
+    return ErrorResponse(Status(
+        Reason::kServiceUnavailable,
+        fmt::format("the kubelet of node \"{}\" does not serve exec yet", pod.spec().node_name())));
+  }
+  auto container = ContainerOf(request, pod);
+  if (!container.ok()) return ErrorResponse(container.status());
+  auto node = nodes.Get("", pod.spec().node_name());
+  if (!node.ok()) return ErrorResponse(node.status());
+  auto endpoint = KubeletOf(static_cast<const k8s::core::v1::Node&>(**node));
+  if (!endpoint.ok()) return ErrorResponse(endpoint.status());
+  auto c = Dial(*endpoint, TargetOf(request, pod, *container));
+  if (!c.ok()) return ErrorResponse(c.status());
+  unsigned code = (*c)->parser.get().result_int();
+  Response response;
+  response.content_type = "text/plain";
+  if (code != 200) {
+    std::string message = ReadAll(**c);
+    Reason reason = code == 404 ? Reason::kNotFound : Reason::kBadRequest;
+    return ErrorResponse(Status(reason, message));
+  }
+  if (!request.QueryBool("follow")) {
+    response.body = ReadAll(**c);
+    return response;
+  }
+  response.stream = std::make_shared<LogStream>(std::move(c).value());
+  return response;
+}
+
+}  // namespace pk::apiserver::handlers
