@@ -30,8 +30,10 @@ void EventRecorder::Shutdown() {
 }
 
 void EventRecorder::Event(const google::protobuf::Message& object, std::string_view type,
-                          std::string_view reason, std::string message) {
-  std::optional<k8s::core::v1::Event> event = Build(object, type, reason, std::move(message));
+                          std::string_view reason, std::string message,
+                          std::string_view field_path) {
+  std::optional<k8s::core::v1::Event> event =
+      Build(object, type, reason, std::move(message), field_path);
   std::lock_guard<std::mutex> guard(mu_);
   if (!event || stopping_ || queue_.size() >= options_.queue_size) {
     ++dropped_;
@@ -51,7 +53,8 @@ void EventRecorder::Flush() {
 std::optional<k8s::core::v1::Event> EventRecorder::Build(const google::protobuf::Message& object,
                                                          std::string_view type,
                                                          std::string_view reason,
-                                                         std::string message) {
+                                                         std::string message,
+                                                         std::string_view field_path) {
   std::optional<GroupVersionKind> kind = Scheme::Builtin().KindOf(object.GetDescriptor());
   const k8s::meta::v1::ObjectMeta* meta = GetObjectMeta(object);
   if (!kind || !meta || (type != "Normal" && type != "Warning")) return std::nullopt;
@@ -68,6 +71,7 @@ std::optional<k8s::core::v1::Event> EventRecorder::Build(const google::protobuf:
   ref->set_uid(meta->uid());
   ref->set_api_version(kind->api_version());
   ref->set_resource_version(meta->resource_version());
+  ref->set_field_path(std::string(field_path));
   event.set_reason(std::string(reason));
   event.set_message(std::move(message));
   event.mutable_source()->set_component(options_.component);

@@ -71,8 +71,10 @@ class EventRecorder {
 
   // Records an Event about `object` (any API object with metadata, of a registered kind).
   // `type` is "Normal" or "Warning"; others, and objects of no known kind, are dropped.
+  // `field_path` names a part of the object (involvedObject.fieldPath), as the kubelet's
+  // "spec.containers{nginx}".
   void Event(const google::protobuf::Message& object, std::string_view type,
-             std::string_view reason, std::string message);
+             std::string_view reason, std::string message, std::string_view field_path = "");
   template <class... Args>
   void Eventf(const google::protobuf::Message& object, std::string_view type,
               std::string_view reason, fmt::format_string<Args...> format, Args&&... args) {
@@ -90,7 +92,7 @@ class EventRecorder {
  private:
   std::optional<k8s::core::v1::Event> Build(const google::protobuf::Message& object,
                                             std::string_view type, std::string_view reason,
-                                            std::string message);
+                                            std::string message, std::string_view field_path);
   std::string UniqueName(const std::string& object_name);
   void DeliverLoop();
   void Deliver(k8s::core::v1::Event event);

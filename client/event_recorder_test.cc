@@ -131,6 +131,17 @@ TEST_CASE("an Event names its object, source and reporter as Kubernetes writes t
   CHECK(e.count() == 1);
   CHECK(e.first_timestamp().seconds() > 0);
   CHECK(e.last_timestamp().seconds() == e.first_timestamp().seconds());
+  CHECK(e.involved_object().field_path().empty());
+}
+
+TEST_CASE("an Event about a part of its object carries the field path") {
+  Fixture f;
+  f.recorder->Event(MakePod(), "Normal", "Pulling", "Pulling image \"nginx\"",
+                    "spec.containers{nginx}");
+  f.recorder->Flush();
+  auto writes = f.sink->Writes();
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0].event.involved_object().field_path() == "spec.containers{nginx}");
 }
 
 TEST_CASE("repeats within 10 minutes update one Event; later ones start a new Event") {

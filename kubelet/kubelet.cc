@@ -23,7 +23,7 @@ class RecorderEvents : public PodEvents {
   explicit RecorderEvents(client::EventRecorder* recorder) : recorder_(recorder) {}
   void Record(const k8s::core::v1::Pod& pod, const std::string& field_path, const std::string& type,
               const std::string& reason, const std::string& message) override {
-    recorder_->Event(pod, type, reason, message);
+    recorder_->Event(pod, type, reason, message, field_path);
   }
 
  private:

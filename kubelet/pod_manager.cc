@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "apimachinery/codec.h"
 #include "apimachinery/time.h"
@@ -266,7 +267,14 @@ Status PodManager::ReportStatus(const Pod& pod, const PodRuntimeState& runtime,
   if (google::protobuf::util::MessageDifferencer::Equals(status, pod.status())) {
     return Status::OK();
   }
-  std::string patch = "{\"status\":" + json::Encode(status) + "}";
+  // A merge patch leaves out what it does not name: a field the status no longer has (the
+  // podIP of a lost sandbox) is sent as null.
+  auto now = nlohmann::json::parse(json::Encode(status));
+  const auto before = nlohmann::json::parse(json::Encode(pod.status()));
+  for (auto it = before.begin(); it != before.end(); ++it) {
+    if (!now.contains(it.key())) now[it.key()] = nullptr;
+  }
+  std::string patch = nlohmann::json{{"status", now}}.dump();
   auto patched = clientset_.Pods(pod.metadata().namespace_())
                      .PatchStatus(pod.metadata().name(), "application/merge-patch+json", patch);
   if (!patched.ok() && !client::IsNotFound(patched.status())) return patched.take_status();

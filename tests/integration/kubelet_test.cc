@@ -171,6 +171,9 @@ TEST_CASE("a pod bound to the node runs and becomes Ready, with Kubernetes' even
     return Has(reasons, "Pulling") && Has(reasons, "Pulled") && Has(reasons, "Created") &&
            Has(reasons, "Started");
   }));
+  CHECK(cluster.Kubectl("get events --field-selector reason=Started -o "
+                        "jsonpath={.items[0].involvedObject.fieldPath}") ==
+        "spec.containers{main}");
 }
 
 TEST_CASE("a Never pod whose command exits 0 completes") {
