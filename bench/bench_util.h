@@ -98,73 +98,89 @@ inline std::unique_ptr<apiserver::ApiServer> StartApiServer(const TempDir& dir) 
   return std::move(started).value();
 }
 
-// bin/apiserver (beside this benchmark's binary) launched as a process of its own, so a
-// benchmark measures the server and not its own client stack competing for the same CPU
-// time. On a machine with 2 or more CPUs the server is pinned to CPU 0 and this process to
-// the others: the figures are one core's worth of server. Stopped (SIGTERM, then SIGKILL)
-// when the object goes.
-class ApiServerProcess {
+// build/bin/NAME: the project's binaries sit beside the benchmarks.
+inline std::string BinaryBeside(const std::string& name) {
+  return std::filesystem::read_symlink("/proc/self/exe").parent_path() / name;
+}
+
+// This thread (and threads it starts later) on CPUs [from, to).
+inline void PinTo(unsigned from, unsigned to) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (unsigned c = from; c < to; ++c) CPU_SET(c, &set);
+  sched_setaffinity(0, sizeof(set), &set);
+}
+
+// A child process (`args[0]` is the binary's path) with stdout and stderr to `log`, on CPUs
+// [cpu_from, cpu_to) when given. Stopped (SIGTERM, then SIGKILL after 5 s) when it goes.
+class ChildProcess {
  public:
-  explicit ApiServerProcess(const TempDir& dir) {
-    std::string bin = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "apiserver";
-    std::string port_file = dir.path() + "/port", grpc_file = dir.path() + "/grpc-port";
-    std::vector<std::string> args = {bin,
-                                     "--data-dir=" + dir.path() + "/data",
-                                     "--port=0",
-                                     "--port-file=" + port_file,
-                                     "--grpc-port=0",
-                                     "--grpc-port-file=" + grpc_file,
-                                     "--max-requests-inflight=10000",
-                                     "--max-mutating-requests-inflight=10000"};
-    bool pin = std::thread::hardware_concurrency() >= 2;
-    std::string log = dir.path() + "/apiserver.log";
+  ChildProcess(std::vector<std::string> args, const std::string& log, unsigned cpu_from = 0,
+               unsigned cpu_to = 0) {
     pid_ = fork();
-    if (pid_ == 0) {
-      if (pin) Pin(0, 1);
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) dup2(fd, 2), dup2(fd, 1);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    if (pin) Pin(1, std::thread::hardware_concurrency());
-    rest_port_ = WaitForPort(port_file, log);
-    grpc_port_ = WaitForPort(grpc_file, log);
-    placement_ = pin ? "apiserver process pinned to CPU 0, clients on the other CPUs"
-                     : "apiserver process sharing the only CPU with the clients";
+    if (pid_ != 0) return;
+    if (cpu_to > cpu_from) PinTo(cpu_from, cpu_to);
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) dup2(fd, 2), dup2(fd, 1);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
   }
-  ~ApiServerProcess() {
+  ~ChildProcess() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
     for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) usleep(50'000);
     if (waitpid(pid_, nullptr, WNOHANG) == 0) kill(pid_, SIGKILL), waitpid(pid_, nullptr, 0);
+  }
+  bool Exited() { return waitpid(pid_, nullptr, WNOHANG) == pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// A port written to `file` by a process starting up; exits the benchmark after 30 s.
+inline int WaitForPortFile(const std::string& file, const std::string& log, ChildProcess* child) {
+  for (int i = 0; i < 300; ++i) {
+    std::ifstream in(file);
+    int port = 0;
+    if (in >> port && port > 0) return port;
+    if (child->Exited()) break;
+    usleep(100'000);
+  }
+  fmt::print(stderr, "a process did not start; its log is {}\n", log);
+  std::exit(1);
+}
+
+// bin/apiserver launched as a process of its own, so a benchmark measures the server and not
+// its own client stack competing for the same CPU time. On a machine with 2 or more CPUs the
+// server is pinned to CPU 0 and this process to the others: the figures are one core's worth
+// of server.
+class ApiServerProcess {
+ public:
+  explicit ApiServerProcess(const TempDir& dir) {
+    std::string port_file = dir.path() + "/port", grpc_file = dir.path() + "/grpc-port";
+    std::string log = dir.path() + "/apiserver.log";
+    bool pin = std::thread::hardware_concurrency() >= 2;
+    child_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{BinaryBeside("apiserver"), "--data-dir=" + dir.path() + "/data",
+                                 "--port=0", "--port-file=" + port_file, "--grpc-port=0",
+                                 "--grpc-port-file=" + grpc_file, "--max-requests-inflight=10000",
+                                 "--max-mutating-requests-inflight=10000"},
+        log, 0, pin ? 1 : 0);
+    if (pin) PinTo(1, std::thread::hardware_concurrency());
+    rest_port_ = WaitForPortFile(port_file, log, child_.get());
+    grpc_port_ = WaitForPortFile(grpc_file, log, child_.get());
+    placement_ = pin ? "apiserver process pinned to CPU 0, clients on the other CPUs"
+                     : "apiserver process sharing the only CPU with the clients";
   }
   int rest_port() const { return rest_port_; }
   int grpc_port() const { return grpc_port_; }
   const std::string& placement() const { return placement_; }
 
  private:
-  // This thread (and threads it starts later) on CPUs [from, to).
-  static void Pin(unsigned from, unsigned to) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (unsigned c = from; c < to; ++c) CPU_SET(c, &set);
-    sched_setaffinity(0, sizeof(set), &set);
-  }
-  int WaitForPort(const std::string& file, const std::string& log) {
-    for (int i = 0; i < 300; ++i) {  // 30 s
-      std::ifstream in(file);
-      int port = 0;
-      if (in >> port && port > 0) return port;
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;
-      usleep(100'000);
-    }
-    fmt::print(stderr, "apiserver did not start; its log is {}\n", log);
-    std::exit(1);
-  }
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> child_;
   int rest_port_ = 0, grpc_port_ = 0;
   std::string placement_;
 };
