@@ -72,6 +72,22 @@ Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
     if (!pod) return std::nullopt;
     return *pod;
   };
+  server.exec = [raw](const std::string& ns, const std::string& name, const std::string& container,
+                      const std::vector<std::string>& command) -> Result<ExecResult> {
+    auto pod = raw->pods ? raw->pods->Get(ns, name) : nullptr;
+    if (!pod) return Status::NotFound({"", "pods"}, name);
+    std::string id;
+    for (const auto& s : pod->status().container_statuses()) {
+      if (s.name() == container && s.state().has_running()) id = s.container_id();
+    }
+    if (id.empty()) {
+      return Status::BadRequest(
+          fmt::format("unable to upgrade connection: container not found (\"{}\")", container));
+    }
+    auto out = raw->runtime->ExecSync(id.substr(id.find("://") + 3), command, 0);
+    if (!out.ok()) return out.take_status();
+    return ExecResult{out->stdout(), out->stderr(), out->exit_code()};
+  };
   auto started = KubeletServer::Start(server);
   if (!started.ok()) return started.take_status();
   impl->server = std::move(started).value();

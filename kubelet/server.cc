@@ -20,6 +20,8 @@
 
 #include "apimachinery/time.h"
 #include "kubelet/container_logs.h"
+#include "kubelet/exec_server.h"
+#include "kubelet/http_query.h"
 #include "kubelet/pod_sync.h"
 
 namespace pk::kubelet {
@@ -29,33 +31,6 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-using Query = std::map<std::string, std::string>;
-
-Query ParseQuery(std::string_view text) {
-  Query q;
-  while (!text.empty()) {
-    auto amp = text.find('&');
-    std::string_view item = text.substr(0, amp);
-    auto eq = item.find('=');
-    q[std::string(item.substr(0, eq))] =
-        eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    text.remove_prefix(amp + 1);
-  }
-  return q;
-}
-
-std::optional<int64_t> Number(const Query& q, const char* key) {
-  auto it = q.find(key);
-  if (it == q.end() || it->second.empty()) return std::nullopt;
-  return std::strtoll(it->second.c_str(), nullptr, 10);
-}
-
-bool Flag(const Query& q, const char* key) {
-  auto it = q.find(key);
-  return it != q.end() && (it->second == "true" || it->second == "1");
-}
 
 std::vector<std::string> ReadLines(const std::string& file, std::streamoff* offset) {
   std::ifstream in(file);
@@ -119,6 +94,10 @@ struct KubeletServer::Impl {
     std::stringstream split(path);
     for (std::string p; std::getline(split, p, '/');) {
       if (!p.empty()) parts.push_back(p);
+    }
+    if (parts.size() == 4 && parts[0] == "exec" && options.exec) {
+      ServeExec(socket, request, parts[1], parts[2], parts[3], query, options.exec);
+      return;
     }
     if (parts.size() != 4 || parts[0] != "containerLogs") {
       Answer(socket, http::status::not_found, "404 page not found\n");

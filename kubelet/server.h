@@ -1,7 +1,8 @@
 // The kubelet's HTTP server (Kubernetes' kubelet server on port 10250), which the apiserver
-// proxies pods/log to: GET /containerLogs/NAMESPACE/POD/CONTAINER with kubectl's options
-// (follow, previous, tailLines, sinceSeconds, timestamps, limitBytes), answered from the CRI
-// log files. Listens on loopback only; one thread per connection (log requests are few).
+// relays pods/log and pods/exec to: GET /containerLogs/NAMESPACE/POD/CONTAINER with kubectl's
+// options (follow, previous, tailLines, sinceSeconds, timestamps, limitBytes), answered from
+// the CRI log files; /exec/NAMESPACE/POD/CONTAINER as a WebSocket (exec_server.h). Listens on
+// loopback only; one thread per connection (log requests are few).
 #pragma once
 
 #include <functional>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "apimachinery/status.h"
+#include "kubelet/exec_server.h"
 #include "proto/core/v1/pod.pb.h"
 
 namespace pk::kubelet {
@@ -21,6 +23,8 @@ struct ServerOptions {
   // The pod NAMESPACE/NAME as the kubelet knows it, or nullopt.
   std::function<std::optional<k8s::core::v1::Pod>(const std::string& ns, const std::string& name)>
       pod;
+  // Runs `command` in the container (for /exec/NAMESPACE/POD/CONTAINER), or null for none.
+  ExecFunction exec;
 };
 
 class KubeletServer {

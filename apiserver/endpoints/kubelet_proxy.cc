@@ -1,13 +1,17 @@
-// pods/log: the apiserver finds the pod's node, its kubelet (the node's InternalIP and
-// status.daemonEndpoints.kubeletEndpoint.Port) and relays GET /containerLogs/NS/POD/CONTAINER
-// with kubectl's options, as Kubernetes' LogREST does. With follow the answer is a stream.
-// pods/exec is refused with 503 until the kubelet serves it.
+// pods/log and pods/exec: the apiserver finds the pod's node, its kubelet (the node's
+// InternalIP and status.daemonEndpoints.kubeletEndpoint.Port) and relays GET
+// /containerLogs/NS/POD/CONTAINER with kubectl's options, as Kubernetes' LogREST does (with
+// follow the answer is a stream); an exec upgrade is relayed to /exec/NS/POD/CONTAINER byte
+// for byte (the kubelet speaks the WebSocket channel protocol).
 
 // clang-format off
 #include <utility>  // before Boost 1.74's asio, which needs std::exchange
 // clang-format on
 
 #include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -88,6 +92,78 @@ class LogStream : public BodyStream {
   std::string pending_;  // guarded by mu_
   bool done_ = false;    // guarded by mu_
 };
+
+// An exec upgrade: the client's request goes to the kubelet as it came (path rewritten),
+// then bytes flow both ways until either end closes.
+class KubeletTunnel : public Tunnel {
+ public:
+  KubeletTunnel(tcp::endpoint kubelet, std::string request_head)
+      : kubelet_(std::move(kubelet)), head_(std::move(request_head)) {}
+
+  void Serve(int client_fd) override {
+    asio::io_context io;
+    tcp::socket kubelet(io);
+    beast::error_code ec;
+    kubelet.connect(kubelet_, ec);
+    if (!ec) asio::write(kubelet, asio::buffer(head_), ec);
+    if (!ec) Relay(client_fd, kubelet.native_handle());
+    ::shutdown(client_fd, SHUT_RDWR);
+    ::close(client_fd);
+  }
+
+ private:
+  // Copies each side to the other until one ends (or an hour passes without a byte).
+  static void Relay(int a, int b) {
+    pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    char buffer[16384];
+    while (::poll(fds, 2, 3600 * 1000) > 0) {
+      for (int i = 0; i < 2; ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t n = ::read(fds[i].fd, buffer, sizeof(buffer));
+        if (n <= 0) return;
+        for (ssize_t done = 0; done < n;) {
+          ssize_t w = ::write(fds[1 - i].fd, buffer + done, size_t(n - done));
+          if (w <= 0) return;
+          done += w;
+        }
+      }
+    }
+  }
+
+  const tcp::endpoint kubelet_;
+  const std::string head_;
+};
+
+std::string PercentEncode(std::string_view in) {
+  std::string out;
+  for (unsigned char c : in) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += char(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string ExecHead(const Request& request, const k8s::core::v1::Pod& pod,
+                     const std::string& container, const tcp::endpoint& kubelet) {
+  std::string head = fmt::format("GET /exec/{}/{}/{}?", pod.metadata().namespace_(),
+                                 pod.metadata().name(), container);
+  bool first = true;
+  for (const auto& [key, value] : request.query) {
+    if (key == "container") continue;
+    head += fmt::format("{}{}={}", first ? "" : "&", key, PercentEncode(value));
+    first = false;
+  }
+  head += " HTTP/1.1\r\n";
+  for (const auto& [name, value] : request.headers) {
+    if (name == "host" || name == "authorization") continue;
+    head += fmt::format("{}: {}\r\n", name, value);
+  }
+  head += fmt::format("host: {}:{}\r\n\r\n", kubelet.address().to_string(), kubelet.port());
+  return head;
+}
 
 // Which container: the one named, or the pod's only one (Kubernetes' wording otherwise).
 Result<std::string> ContainerOf(const Request& request, const k8s::core::v1::Pod& pod) {
@@ -184,17 +260,21 @@ Response ToKubelet(Request& request, const Registry& pods, const Registry& nodes
     return ErrorResponse(Status::BadRequest(
         fmt::format("pod {} does not have a host assigned", pod.metadata().name())));
   }
-  if (request.info.subresource != "log") {
-    return ErrorResponse(Status(
-        Reason::kServiceUnavailable,
-        fmt::format("the kubelet of node \"{}\" does not serve exec yet", pod.spec().node_name())));
-  }
   auto container = ContainerOf(request, pod);
   if (!container.ok()) return ErrorResponse(container.status());
   auto node = nodes.Get("", pod.spec().node_name());
   if (!node.ok()) return ErrorResponse(node.status());
   auto endpoint = KubeletOf(static_cast<const k8s::core::v1::Node&>(**node));
   if (!endpoint.ok()) return ErrorResponse(endpoint.status());
+  if (request.info.subresource == "exec") {
+    if (request.Header("upgrade").empty()) {
+      return ErrorResponse(Status::BadRequest("Upgrade request required"));
+    }
+    Response response;
+    response.tunnel =
+        std::make_shared<KubeletTunnel>(*endpoint, ExecHead(request, pod, *container, *endpoint));
+    return response;
+  }
   auto c = Dial(*endpoint, TargetOf(request, pod, *container));
   if (!c.ok()) return ErrorResponse(c.status());
   unsigned code = (*c)->parser.get().result_int();

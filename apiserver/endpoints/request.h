@@ -16,6 +16,7 @@
 
 #include "apimachinery/status.h"
 #include "apiserver/endpoints/stream.h"
+#include "apiserver/endpoints/tunnel.h"
 #include "apiserver/storage/store.h"
 
 namespace pk::apiserver {
@@ -78,6 +79,8 @@ struct Response {
   // A long-running response (watch): the body is produced over time. Ends by itself or
   // after `stream_timeout` (0: no limit).
   std::shared_ptr<BodyStream> stream;
+  // An upgrade (exec): the transport hands the connection to the tunnel (tunnel.h).
+  std::shared_ptr<Tunnel> tunnel;
   std::chrono::milliseconds stream_timeout{0};
 
   Status error;  // the failure the body describes (OK on success)

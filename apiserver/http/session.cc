@@ -1,9 +1,11 @@
 #include "apiserver/http/session.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <set>
+#include <thread>
 
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/request_info.h"
@@ -144,12 +146,23 @@ void Session::OnRead(beast::error_code ec) {
 void Session::Respond(apiserver::Request request, apiserver::Response response, unsigned version,
                       bool keep_alive) {
   if (response.stream) return StartStream(std::move(response), version);
+  if (response.tunnel) return HandOver(std::move(response.tunnel));
   bool head = request.method == "HEAD";
   auto out = ToBeast(std::move(response), request.warnings, version);
   out.keep_alive(keep_alive);
   out.prepare_payload();
   if (head) out.body().clear();  // Content-Length stays that of the body not sent
   Write(std::move(out), keep_alive);
+}
+
+// The connection leaves Beast for the tunnel's own thread (it ends when the tunnel does).
+void Session::HandOver(std::shared_ptr<apiserver::Tunnel> tunnel) {
+  int fd = ::dup(stream_.socket().native_handle());
+  closed_ = true;  // not Close(): a shutdown would end the connection for the tunnel too
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
+  if (fd < 0) return;
+  std::thread([tunnel = std::move(tunnel), fd] { tunnel->Serve(fd); }).detach();
 }
 
 void Session::Write(BeastResponse response, bool keep_alive) {

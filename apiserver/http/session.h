@@ -44,6 +44,7 @@ class Session : public std::enable_shared_from_this<Session> {
                bool keep_alive);
   void Write(BeastResponse response, bool keep_alive);
   void Close();
+  void HandOver(std::shared_ptr<apiserver::Tunnel> tunnel);
 
   // Streaming (watch): header, then chunks as the stream produces them, then the last chunk.
   void StartStream(apiserver::Response response, unsigned version);

@@ -271,6 +271,19 @@ TEST_CASE("kubectl logs shows the container's output, --previous the instance be
             .find("Configuration complete; ready for start up") != std::string::npos);
 }
 
+TEST_CASE("kubectl exec runs a command in the container, with its output and exit code") {
+  NodeCluster cluster;
+  cluster.Create("shell", "nginx", "Always");
+  REQUIRE(cluster.WaitFor("shell", [](const Pod& p) { return p.status().phase() == "Running"; }));
+  CHECK(cluster.Kubectl("exec shell -- echo hello world") == "hello world\n");
+  CHECK(cluster.Kubectl("exec shell -- hostname") == "shell\n");
+  // kubectl exits with the command's exit code.
+  CHECK(cluster.Kubectl("exec shell -- sh -c 'echo before; exit 3' 2>/dev/null; echo rc=$?") ==
+        "before\nrc=3\n");
+  CHECK(cluster.Kubectl("exec shell -c nope -- true") ==
+        "Error from server (BadRequest): container nope is not valid for pod shell\n");
+}
+
 TEST_CASE("deleting a pod stops its containers and removes it") {
   NodeCluster cluster;
   cluster.Create("gone", "nginx", "Always");
