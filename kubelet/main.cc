@@ -5,11 +5,31 @@
 #include <csignal>
 #include <cstdio>
 
+#include "apimachinery/quantity.h"
 #include "kubelet/kubelet.h"
+
+namespace {
+
+// KEY=VALUE items of `flag` into `out` (over its defaults); false, said why, when one is not.
+bool KeyValues(const std::vector<std::string>& items, const char* flag,
+               std::map<std::string, std::string>* out) {
+  for (const auto& item : items) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "kubelet: invalid %s entry \"%s\": want KEY=VALUE\n", flag,
+                   item.c_str());
+      return false;
+    }
+    (*out)[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   pk::kubelet::KubeletOptions options;
-  std::vector<std::string> labels, taints;
+  std::vector<std::string> labels, taints, capacity;
   CLI::App app{"picokube kubelet: runs the pods bound to its node through fake-cri"};
   app.add_option("--apiserver", options.apiserver, "gRPC address: unix:PATH or HOST:PORT")
       ->required();
@@ -22,19 +42,24 @@ int main(int argc, char** argv) {
   app.add_option("--pod-cidr", options.node.pod_cidr, "Pod IPs come from this range");
   app.add_option("--node-labels", labels, "KEY=VALUE labels of the node")->delimiter(',');
   app.add_option("--register-with-taints", taints, "KEY[=VALUE]:EFFECT taints")->delimiter(',');
+  app.add_option("--capacity", capacity,
+                 "NAME=QUANTITY capacity (and allocatable) of the node; default cpu=4,"
+                 "memory=8Gi,pods=110,ephemeral-storage=100Gi")
+      ->delimiter(',');
   app.add_option("--port", options.node.kubelet_port, "Port serving logs (0: any free port)");
   app.add_option("--nodes", options.nodes, "Hollow mode: simulate this many nodes");
   app.add_option("--time-scale", options.time_scale, "Multiplies every kubelet timing");
   app.add_option("--workers", options.workers, "Pods synced at once");
   CLI11_PARSE(app, argc, argv);
-  for (const auto& l : labels) {
-    auto eq = l.find('=');
-    if (eq == std::string::npos) {
-      std::fprintf(stderr, "kubelet: invalid --node-labels entry \"%s\": want KEY=VALUE\n",
-                   l.c_str());
+  if (!KeyValues(labels, "--node-labels", &options.node.labels)) return 2;
+  if (!KeyValues(capacity, "--capacity", &options.node.capacity)) return 2;
+  for (const auto& [name, value] : options.node.capacity) {
+    auto q = pk::Quantity::Parse(value);
+    if (!q.ok()) {
+      std::fprintf(stderr, "kubelet: invalid --capacity %s: %s\n", name.c_str(),
+                   q.status().message().c_str());
       return 2;
     }
-    options.node.labels[l.substr(0, eq)] = l.substr(eq + 1);
   }
   for (const auto& t : taints) {
     auto taint = pk::kubelet::ParseTaint(t);

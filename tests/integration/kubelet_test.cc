@@ -52,7 +52,8 @@ class NodeCluster {
         std::vector<std::string>{"--apiserver=unix:" + Path("api.sock"),
                                  "--cri-socket=" + Path("cri.sock"),
                                  "--root-dir=" + Path("kubelet"), "--node-name=node-1",
-                                 "--pod-cidr=10.244.1.0/24", std::string("--time-scale=") + kScale},
+                                 "--pod-cidr=10.244.1.0/24", "--capacity=cpu=2,pods=20",
+                                 "--node-labels=zone=a", std::string("--time-scale=") + kScale},
         Path("kubelet.log"));
   }
   void StopFakeCri() {
@@ -154,6 +155,17 @@ const k8s::core::v1::ContainerStatus* Main(const Pod& pod) {
 
 bool Has(const std::vector<std::string>& all, const std::string& one) {
   return std::find(all.begin(), all.end(), one) != all.end();
+}
+
+TEST_CASE("the kubelet registers its node with the labels and capacity of its flags") {
+  NodeCluster cluster;
+  auto node = cluster.Kubectl(
+      "get node node-1 -o jsonpath={.metadata.labels.zone},{.status.capacity.cpu},"
+      "{.status.allocatable.pods},{.status.capacity.memory},{.status.nodeInfo.kubeletVersion}");
+  CHECK(node == "a,2,20,8Gi,v1.32.0");
+  CHECK(cluster.Kubectl("get lease -n kube-node-lease node-1 -o "
+                        "jsonpath={.spec.holderIdentity},{.spec.leaseDurationSeconds}") ==
+        "node-1,40");
 }
 
 TEST_CASE("a pod bound to the node runs and becomes Ready, with Kubernetes' events") {
