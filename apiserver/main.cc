@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "apimachinery/stop_signals.h"
 #include "apiserver/apiserver.h"
 
 int main(int argc, char** argv) {
@@ -28,12 +29,7 @@ int main(int argc, char** argv) {
                  "Mutating requests served at once; more get 429");
   CLI11_PARSE(app, argc, argv);
 
-  // Block the stop signals before any thread starts, then wait for them here.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  pk::StopSignals stop;  // before any thread starts
 
   auto server = pk::apiserver::ApiServer::Start(options);
   if (!server.ok()) {
@@ -50,8 +46,7 @@ int main(int argc, char** argv) {
   };
   write_port(grpc_port_file, (*server)->grpc_port());
   write_port(port_file, (*server)->port());
-  int signal = 0;
-  sigwait(&stop, &signal);
+  int signal = stop.Wait();
   std::fprintf(stderr, "apiserver: stopping on signal %d\n", signal);
   (*server)->Stop();
   return 0;

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "apimachinery/stop_signals.h"
 #include "fake-cri/fake_cri.h"
 
 int main(int argc, char** argv) {
@@ -15,12 +16,7 @@ int main(int argc, char** argv) {
   app.add_option("--state-dir", options.state_dir, "directory for logs without a pod log dir");
   CLI11_PARSE(app, argc, argv);
 
-  // Block the stop signals before any thread starts, then wait for them here.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  pk::StopSignals stop;  // before any thread starts
 
   auto cri = pk::fakecri::FakeCri::Start(options);
   if (!cri.ok()) {
@@ -29,8 +25,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "fake-cri: serving on unix:%s (time scale %g)\n",
                options.socket_path.c_str(), options.time_scale);
-  int signal = 0;
-  sigwait(&stop, &signal);
+  int signal = stop.Wait();
   std::fprintf(stderr, "fake-cri: stopping on signal %d\n", signal);
   cri->reset();
   return 0;

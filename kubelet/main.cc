@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "apimachinery/quantity.h"
+#include "apimachinery/stop_signals.h"
 #include "kubelet/kubelet.h"
 
 namespace {
@@ -69,19 +70,14 @@ int main(int argc, char** argv) {
     }
     options.node.taints.push_back(*taint);
   }
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  pk::StopSignals stop;  // before any thread starts
   auto kubelet = pk::kubelet::Kubelet::Start(options);
   if (!kubelet.ok()) {
     std::fprintf(stderr, "kubelet: %s\n", kubelet.status().message().c_str());
     return 1;
   }
   std::fprintf(stderr, "kubelet: node %s registered, running pods\n", options.node.name.c_str());
-  int signal = 0;
-  sigwait(&stop, &signal);
+  int signal = stop.Wait();
   std::fprintf(stderr, "kubelet: stopping on signal %d\n", signal);
   return 0;
 }
