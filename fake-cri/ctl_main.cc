@@ -55,35 +55,35 @@ int main(int argc, char** argv) {
   auto* dump_cmd = app.add_subcommand("dump", "print the sandboxes and containers");
   CLI11_PARSE(app, argc, argv);
 
-  auto stub = admin::AdminService::NewStub(
+  auto admin_service = admin::AdminService::NewStub(
       grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (kill_cmd->parsed()) {
     kill.set_exit_code(exit_code);
     admin::KillContainerResponse out;
-    grpc::Status s = stub->KillContainer(&context, kill, &out);
+    grpc::Status s = admin_service->KillContainer(&context, kill, &out);
     return Report(s, "killed " + out.container_id());
   }
   if (fail_cmd->parsed()) {
     fail.set_count(count);
     admin::FailPullsResponse out;
-    return Report(stub->FailPulls(&context, fail, &out), "");
+    return Report(admin_service->FailPulls(&context, fail, &out), "");
   }
   if (latency_cmd->parsed()) {
     if (latency.method() == "all") latency.set_method("");
     latency.set_latency_ms(ms);
     admin::SetLatencyResponse out;
-    return Report(stub->SetLatency(&context, latency, &out), "");
+    return Report(admin_service->SetLatency(&context, latency, &out), "");
   }
   if (reboot_cmd->parsed()) {
     admin::RebootResponse out;
-    grpc::Status s = stub->Reboot(&context, admin::RebootRequest(), &out);
+    grpc::Status s = admin_service->Reboot(&context, admin::RebootRequest(), &out);
     return Report(s, "rebooted: " + std::to_string(out.containers_lost()) + " containers lost");
   }
   (void)dump_cmd;
   admin::DumpResponse out;
-  grpc::Status s = stub->Dump(&context, admin::DumpRequest(), &out);
+  grpc::Status s = admin_service->Dump(&context, admin::DumpRequest(), &out);
   if (s.ok()) std::fputs(out.text().c_str(), stdout);
   return Report(s, "");
 }

@@ -5,7 +5,7 @@
 //
 // The kubelet's tests start one in-process (options.socket_path = dir + "/cri.sock",
 // options.time_scale = 0.01; FakeCri::Start(options)) and dial unix:<socket_path> with the
-// generated stubs of proto/cri/v1.
+// generated clients of proto/cri/v1.
 //
 // Thread-safe; every RPC is served without a thread per waiting call.
 #pragma once

@@ -83,13 +83,13 @@ class RuntimeClient {
  private:
   // One unary call, bounded by `timeout` (zero: the client's); a failure is RuntimeError.
   template <class Stub, class In, class Out>
-  Status Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const In&, Out*),
+  Status Call(Stub& service, grpc::Status (Stub::*method)(grpc::ClientContext*, const In&, Out*),
               const char* what, const In& in, Out* out,
               std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          (timeout.count() > 0 ? timeout : timeout_));
-    grpc::Status s = (stub.*method)(&context, in, out);
+    grpc::Status s = (service.*method)(&context, in, out);
     return s.ok() ? Status::OK() : RuntimeError(what, s);
   }
 
