@@ -5,13 +5,24 @@
 namespace pk::fakecri {
 namespace {
 
-// Registers `close` with the context; false when fake-cri is already stopping.
-bool Register(ServiceContext& c, std::function<void()> close, uint64_t* id) {
-  std::lock_guard<std::mutex> lock(c.mu);
-  if (c.closed) return false;
-  *id = ++c.next_stream;
-  c.streams[*id] = std::move(close);
-  return true;
+// Registers the stream so that stopping fake-cri ends it (UNAVAILABLE); when fake-cri is
+// already stopping, ends it now and returns false.
+template <class Writer>
+bool Register(ServiceContext& c, const std::shared_ptr<Writer>& writer, uint64_t* id) {
+  std::weak_ptr<Writer> weak = writer;
+  auto close = [weak] {
+    if (auto w = weak.lock()) w->Close(grpc::Status(grpc::UNAVAILABLE, "fake-cri is stopping"));
+  };
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    if (!c.closed) {
+      *id = ++c.next_stream;
+      c.streams[*id] = std::move(close);
+      return true;
+    }
+  }
+  close();
+  return false;
 }
 
 void Unregister(ServiceContext& c, uint64_t id) {
@@ -25,14 +36,8 @@ class EventStream final : public grpc::ServerWriteReactor<cri::ContainerEventRes
 
  public:
   explicit EventStream(ServiceContext& c) : c_(c), writer_(std::make_shared<Writer>(this)) {
+    if (!Register(c_, writer_, &stream_id_)) return;
     std::weak_ptr<Writer> weak = writer_;
-    auto close = [weak] {
-      if (auto w = weak.lock()) w->Close(grpc::Status(grpc::UNAVAILABLE, "fake-cri is stopping"));
-    };
-    if (!Register(c_, close, &stream_id_)) {
-      close();
-      return;
-    }
     subscription_ = c_.runtime->Subscribe([weak](const cri::ContainerEventResponse& e) {
       auto w = weak.lock();
       if (w && !w->Write(e)) {
@@ -62,14 +67,7 @@ class ExecStream final : public grpc::ServerBidiReactor<cri::ExecInput, cri::Exe
 
  public:
   explicit ExecStream(ServiceContext& c) : c_(c), writer_(std::make_shared<Writer>(this)) {
-    std::weak_ptr<Writer> weak = writer_;
-    auto close = [weak] {
-      if (auto w = weak.lock()) w->Close(grpc::Status(grpc::UNAVAILABLE, "fake-cri is stopping"));
-    };
-    if (!Register(c_, close, &stream_id_)) {
-      close();
-      return;
-    }
+    if (!Register(c_, writer_, &stream_id_)) return;
     StartRead(&first_);
   }
   void OnReadDone(bool ok) override {
