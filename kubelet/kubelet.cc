@@ -115,6 +115,7 @@ Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
     pod_options.pod_cidrs[n.name] = n.pod_cidr;
   }
   pod_options.log_root = options.root_dir + "/pods";
+  pod_options.host_ip = options.node.address;
   pod_options.workers = options.workers;
   pod_options.relist_period = Scaled(pod_options.relist_period, scale);
   pod_options.crash_backoff_initial = Scaled(pod_options.crash_backoff_initial, scale);

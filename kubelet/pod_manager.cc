@@ -227,7 +227,7 @@ Status PodManager::Sync(const std::string& key) {
   }
   prober_->Update(pod, runtime);
   TakeProbeResults(uid, &sync);
-  Status reported = ReportStatus(pod, runtime, sync, pod.spec().node_name());
+  Status reported = ReportStatus(pod, runtime, sync);
   if (!synced.ok()) reported = synced;
   RemoveDeadInstances(runtime, false, ctx);
   if (HasBackoff(sync)) queue_.AddAfter(key, options_.relist_period);
@@ -244,7 +244,7 @@ Status PodManager::SyncTerminating(const Pod& pod, const SyncContext& ctx, PodSy
   const std::string& uid = pod.metadata().uid();
   PK_RETURN_IF_ERROR(KillPod(&pod, RuntimeOf(uid), grace, ctx));
   PodRuntimeState runtime = RuntimeOf(uid);
-  PK_RETURN_IF_ERROR(ReportStatus(pod, runtime, *sync, pod.spec().node_name()));
+  PK_RETURN_IF_ERROR(ReportStatus(pod, runtime, *sync));
   client::DeleteOptions options;
   options.grace_period_seconds = 0;
   options.precondition_uid = uid;
@@ -259,9 +259,9 @@ Status PodManager::SyncTerminating(const Pod& pod, const SyncContext& ctx, PodSy
 }
 
 Status PodManager::ReportStatus(const Pod& pod, const PodRuntimeState& runtime,
-                                const PodSyncState& sync, const std::string& node) {
+                                const PodSyncState& sync) {
   StatusContext sctx;
-  sctx.host_ip = "127.0.0.1";
+  sctx.host_ip = options_.host_ip;
   sctx.now = NowTime();
   auto status = GeneratePodStatus(pod, runtime, sync, sctx);
   if (google::protobuf::util::MessageDifferencer::Equals(status, pod.status())) {

@@ -28,6 +28,7 @@ namespace pk::kubelet {
 struct PodManagerOptions {
   std::vector<std::string> nodes;                // the nodes this process runs pods for
   std::map<std::string, std::string> pod_cidrs;  // by node
+  std::string host_ip = "127.0.0.1";             // the nodes' InternalIP: pods' hostIP
   std::string log_root;
   int workers = 4;
   client::Clock::Duration relist_period = std::chrono::seconds(1);
@@ -60,7 +61,7 @@ class PodManager {
   Status Sync(const std::string& key);
   Status SyncTerminating(const k8s::core::v1::Pod& pod, const SyncContext& ctx, PodSyncState* sync);
   Status ReportStatus(const k8s::core::v1::Pod& pod, const PodRuntimeState& runtime,
-                      const PodSyncState& sync, const std::string& node);
+                      const PodSyncState& sync);
   SyncContext ContextFor(const std::string& node);
   void TakeProbeResults(const std::string& uid, PodSyncState* sync);
   PodRuntimeState RuntimeOf(const std::string& uid);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 namespace pk::kubelet {
 namespace {
 
@@ -160,14 +162,14 @@ Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(const std
     pod.sandbox_id = sb.id();
     pod.sandbox_ready = sb.state() == cri::SANDBOX_READY;
     pod.sandbox_attempt = sb.metadata().attempt();
-    cri::PodSandboxStatusRequest status_in;
-    status_in.set_pod_sandbox_id(sb.id());
-    cri::PodSandboxStatusResponse status;
-    if (Call(*runtime_, &RuntimeStub::PodSandboxStatus, "", status_in, &status).ok()) {
-      pod.ip = status.status().network().ip();
-    }
+    pod.ip = SandboxIp(sb.id());
   }
   std::lock_guard lock(mu_);
+  if (uid.empty()) {  // a relist: forget the IPs of sandboxes it did not see (a cache only)
+    std::set<std::string> listed;
+    for (const auto& sb : sandboxes.items()) listed.insert(sb.id());
+    std::erase_if(sandbox_ips_, [&](const auto& e) { return !listed.count(e.first); });
+  }
   std::map<std::string, ContainerInstance> seen;
   if (!uid.empty() || !node_name.empty()) {  // a partial listing: keep what it did not cover
     for (auto& [id, c] : known_) {
@@ -194,6 +196,21 @@ Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(const std
   }
   known_ = std::move(seen);
   return pods;
+}
+
+// A sandbox keeps its IP for life: asked for once (PodSandboxStatus), then remembered.
+std::string RuntimeClient::SandboxIp(const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    auto known = sandbox_ips_.find(id);
+    if (known != sandbox_ips_.end()) return known->second;
+  }
+  cri::PodSandboxStatusRequest in;
+  in.set_pod_sandbox_id(id);
+  cri::PodSandboxStatusResponse out;
+  if (!Call(*runtime_, &RuntimeStub::PodSandboxStatus, "", in, &out).ok()) return "";
+  std::lock_guard lock(mu_);
+  return sandbox_ips_[id] = out.status().network().ip();
 }
 
 Result<std::string> RuntimeClient::RunSandbox(const SandboxSpec& spec) const {

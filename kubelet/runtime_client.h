@@ -98,7 +98,10 @@ class RuntimeClient {
   std::unique_ptr<runtime::v1::RuntimeService::Stub> runtime_;
   std::unique_ptr<runtime::v1::ImageService::Stub> images_;
   std::mutex mu_;
+  std::string SandboxIp(const std::string& id);
+
   std::map<std::string, ContainerInstance> known_;  // by container id; guarded by mu_
+  std::map<std::string, std::string> sandbox_ips_;  // by sandbox id; guarded by mu_
 };
 
 }  // namespace pk::kubelet
