@@ -45,6 +45,19 @@ struct KubeletConnection {
   http::response_parser<http::buffer_body> parser;
 };
 
+// Appends the next piece of the kubelet's body to `out`; false once the body has ended (or
+// the connection failed).
+bool ReadPiece(KubeletConnection& c, std::string* out) {
+  if (c.parser.is_done()) return false;
+  char chunk[8192];
+  c.parser.get().body().data = chunk;
+  c.parser.get().body().size = sizeof(chunk);
+  beast::error_code ec;
+  http::read_some(c.stream, c.buffer, c.parser, ec);
+  out->append(chunk, sizeof(chunk) - c.parser.get().body().size);
+  return !ec || ec == http::error::need_buffer;
+}
+
 // A followed log: a thread reads the kubelet's chunks and hands them to the transport.
 class LogStream : public BodyStream {
  public:
@@ -53,16 +66,12 @@ class LogStream : public BodyStream {
 
   void Start(std::function<void()> wake) override {
     thread_ = std::thread([this, wake = std::move(wake)] {
-      char chunk[8192];
-      beast::error_code ec;
-      while (!c_->parser.is_done()) {
-        c_->parser.get().body().data = chunk;
-        c_->parser.get().body().size = sizeof(chunk);
-        c_->stream.expires_never();
-        http::read_some(c_->stream, c_->buffer, c_->parser, ec);
-        if (ec && ec != http::error::need_buffer) break;
+      c_->stream.expires_never();
+      for (bool more = true; more;) {
+        std::string piece;
+        more = ReadPiece(*c_, &piece);
         std::lock_guard lock(mu_);
-        pending_.append(chunk, sizeof(chunk) - c_->parser.get().body().size);
+        pending_ += piece;
         wake();
       }
       std::lock_guard lock(mu_);
@@ -238,14 +247,7 @@ Result<std::unique_ptr<KubeletConnection>> Dial(const tcp::endpoint& endpoint,
 // The rest of a short answer.
 std::string ReadAll(KubeletConnection& c) {
   std::string body;
-  char chunk[8192];
-  beast::error_code ec;
-  while (!c.parser.is_done()) {
-    c.parser.get().body().data = chunk;
-    c.parser.get().body().size = sizeof(chunk);
-    http::read_some(c.stream, c.buffer, c.parser, ec);
-    if (ec && ec != http::error::need_buffer) break;
-    body.append(chunk, sizeof(chunk) - c.parser.get().body().size);
+  while (ReadPiece(c, &body)) {
   }
   return body;
 }
