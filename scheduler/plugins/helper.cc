@@ -21,4 +21,17 @@ PluginStatus DefaultNormalizeScore(int64_t max_priority, bool reverse,
   return {};
 }
 
+bool ToleratesTaint(const k8s::core::v1::Toleration& toleration,
+                    const k8s::core::v1::Taint& taint) {
+  if (!toleration.effect().empty() && toleration.effect() != taint.effect()) return false;
+  if (!toleration.key().empty() && toleration.key() != taint.key()) return false;
+  const std::string& op = toleration.operator_();
+  if (op.empty() || op == "Equal") return toleration.value() == taint.value();
+  return op == "Exists";
+}
+
+bool IsDoNotScheduleTaint(const k8s::core::v1::Taint& taint) {
+  return taint.effect() == "NoSchedule" || taint.effect() == "NoExecute";
+}
+
 }  // namespace pk::scheduler::plugins

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "scheduler/framework/interface.h"
@@ -14,5 +16,38 @@ namespace pk::scheduler::plugins {
 // stay as they are, or all become max_priority with `reverse`. Always succeeds.
 PluginStatus DefaultNormalizeScore(int64_t max_priority, bool reverse,
                                    std::vector<NodeScore>& scores);
+
+// Toleration.ToleratesTaint (k8s.io/api/core/v1): an empty effect matches every effect, an
+// empty key (with Exists) every key; operator "" or Equal compares values, Exists does not,
+// any other operator tolerates nothing.
+bool ToleratesTaint(const k8s::core::v1::Toleration& toleration, const k8s::core::v1::Taint& taint);
+
+// v1helper.TolerationsTolerateTaint: whether any of `tolerations` tolerates `taint`.
+template <class Tolerations>
+bool TolerationsTolerateTaint(const Tolerations& tolerations, const k8s::core::v1::Taint& taint) {
+  for (const k8s::core::v1::Toleration& t : tolerations) {
+    if (ToleratesTaint(t, taint)) return true;
+  }
+  return false;
+}
+
+using TaintFilter = std::function<bool(const k8s::core::v1::Taint&)>;
+
+// helper.DoNotScheduleTaintsFilterFunc: the taints that keep pods off a node (NoSchedule and
+// NoExecute).
+bool IsDoNotScheduleTaint(const k8s::core::v1::Taint& taint);
+
+// v1helper.FindMatchingUntoleratedTaint: the first of `taints` that passes `filter` and no
+// toleration tolerates, or nullopt.
+template <class Taints, class Tolerations>
+std::optional<k8s::core::v1::Taint> FindMatchingUntoleratedTaint(const Taints& taints,
+                                                                 const Tolerations& tolerations,
+                                                                 const TaintFilter& filter) {
+  for (const k8s::core::v1::Taint& taint : taints) {
+    if (filter && !filter(taint)) continue;
+    if (!TolerationsTolerateTaint(tolerations, taint)) return taint;
+  }
+  return std::nullopt;
+}
 
 }  // namespace pk::scheduler::plugins
