@@ -292,6 +292,8 @@ TEST_CASE("validation errors of a document come together, in Kubernetes' order")
       "profiles:\n- plugins:\n    score: {enabled: [{name: A, weight: 0}, {name: B, weight: "
       "100}]}\n    filter: {enabled: [{name: C, weight: -3}]}\n");
   CHECK_MESSAGE(r.ok(), r.status().ToString());
+  r = Parse("profiles:\n- plugins: {score: {disabled: [{name: D, weight: -1}]}}\n");
+  CHECK_MESSAGE(r.ok(), r.status().ToString());
 }
 
 TEST_CASE("durations are Go durations") {

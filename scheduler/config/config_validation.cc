@@ -47,7 +47,8 @@ void ValidatePercentage(const std::string& path, std::optional<int32_t> value, E
   }
 }
 
-// Every plugin needs a name; score weights are 0 (the plugin's default) to 100. Kubernetes
+// Every plugin needs a name; enabled score and multiPoint weights are 0 (the plugin's default)
+// to 100. Kubernetes
 // leaves negative weights to fail later; here they fail with the rest of the document.
 void ValidatePlugins(const std::string& path, const Profile& profile, Errors& errs) {
   for (const auto& [point, set] : profile.plugins) {
@@ -57,7 +58,8 @@ void ValidatePlugins(const std::string& path, const Profile& profile, Errors& er
       for (size_t i = 0; i < list.size(); ++i) {
         std::string p = Index(Child(point_path, which), i);
         if (list[i].name.empty()) errs.push_back(Required(Child(p, "name")));
-        if (weighted && (list[i].weight < 0 || list[i].weight > 100)) {
+        bool enabled = std::string_view(which) == "enabled";  // a disabled weight means nothing
+        if (weighted && enabled && (list[i].weight < 0 || list[i].weight > 100)) {
           errs.push_back(Invalid(Child(p, "weight"), std::to_string(list[i].weight),
                                  "not in valid range [0-100]"));
         }
