@@ -48,8 +48,8 @@ void ValidatePercentage(const std::string& path, std::optional<int32_t> value, E
 }
 
 // Every plugin needs a name; enabled score and multiPoint weights are 0 (the plugin's default)
-// to 100. Kubernetes
-// leaves negative weights to fail later; here they fail with the rest of the document.
+// to 100. Kubernetes leaves bad weights to fail later; here they fail with the rest of the
+// document.
 void ValidatePlugins(const std::string& path, const Profile& profile, Errors& errs) {
   for (const auto& [point, set] : profile.plugins) {
     std::string point_path = Child(path, ExtensionPointName(point));
