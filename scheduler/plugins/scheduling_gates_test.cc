@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "scheduler/framework/testing.h"
+#include "scheduler/plugins/plugins.h"
 
 namespace pk::scheduler::plugins {
 namespace {
