@@ -1,6 +1,7 @@
 #include "scheduler/plugins/node_selector.h"
 
 #include <algorithm>
+#include <charconv>
 #include <utility>
 
 #include "proto/meta/v1/meta.pb.h"
@@ -52,44 +53,77 @@ std::string Index(const std::string& path, size_t i) {
   return path + "[" + std::to_string(i) + "]";
 }
 
-// Gt and Lt take one integer; LabelSelector::FromProto does not know them, so the query form
-// is parsed and checked to have become exactly this one requirement (a key or value with
-// query syntax in it is not a label key or value anyway).
-Result<LabelSelector> NumericRequirement(const NodeSelectorRequirement& r) {
-  if (r.values_size() != 1) {
-    return Status::BadRequest("for 'Gt', 'Lt' operators, exactly one value is required");
+// strconv.ParseInt(s, 10, 64).
+bool IsInt64(std::string_view s) {
+  if (!s.empty() && s[0] == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && s[0] == '-') return false;
   }
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+}
+
+// A labels.NewRequirement error under `path`: its messages name the field ("key: Invalid
+// value: ..."), so one error becomes "<path>.key: ..." as Kubernetes words it with a path.
+std::string AtPath(const std::string& path, const std::string& message) {
+  return message.starts_with("[") ? path + ": " + message : path + "." + message;
+}
+
+// One expression with an operator LabelSelector::FromProto knows (In, NotIn, Exists,
+// DoesNotExist), validated as labels.NewRequirement does.
+Result<LabelSelector> ProtoRequirement(
+    const std::string& key, const std::string& op,
+    const google::protobuf::RepeatedPtrField<std::string>& values) {
+  k8s::meta::v1::LabelSelector proto;
+  auto* expr = proto.add_match_expressions();
+  expr->set_key(key);
+  expr->set_operator_(op);
+  *expr->mutable_values() = values;
+  return LabelSelector::FromProto(proto);
+}
+
+// Gt and Lt take one integer. FromProto does not know them: the key and value are validated
+// through it (as Exists and In), then the query form is parsed.
+Result<LabelSelector> NumericRequirement(const NodeSelectorRequirement& r,
+                                         const std::string& path) {
+  std::vector<std::string> errors;
+  if (auto key = ProtoRequirement(r.key(), "Exists", {}); !key.ok()) {
+    errors.push_back(AtPath(path, key.status().message()));
+  }
+  if (r.values_size() != 1) {
+    errors.push_back(path + ".values: Invalid value: " + GoStrings(r.values()) +
+                     ": for 'Gt', 'Lt' operators, exactly one value is required");
+  }
+  for (int i = 0; i < r.values_size(); ++i) {
+    if (!IsInt64(r.values(i))) {
+      errors.push_back(path + ".values[" + std::to_string(i) +
+                       "]: Invalid value: " + Quote(r.values(i)) +
+                       ": for 'Gt', 'Lt' operators, the value must be an integer");
+    }
+  }
+  if (errors.empty()) {
+    if (auto value = ProtoRequirement(r.key(), "In", r.values()); !value.ok()) {
+      errors.push_back(AtPath(path, value.status().message()));
+    }
+  }
+  if (!errors.empty()) return Status::BadRequest(AggregateErrors(errors));
   const bool gt = r.operator_() == "Gt";
   Result<LabelSelector> parsed = LabelSelector::Parse(r.key() + (gt ? ">" : "<") + r.values(0));
-  if (!parsed.ok()) return parsed;
-  const auto& reqs = parsed->requirements();
-  if (reqs.size() != 1 || reqs[0].key != r.key() || reqs[0].values.size() != 1 ||
-      reqs[0].values[0] != r.values(0) ||
-      reqs[0].op != (gt ? LabelSelector::Op::kGt : LabelSelector::Op::kLt)) {
-    return Status::BadRequest("invalid requirement: " + Quote(r.key()) + " " + r.operator_() + " " +
-                              GoStrings(r.values()));
-  }
+  if (!parsed.ok()) return Status::BadRequest(AtPath(path, parsed.status().message()));
   return parsed;
 }
 
 // One matchExpressions entry as a selector (labels.NewRequirement's validation).
 Result<LabelSelector> LabelRequirement(const NodeSelectorRequirement& r, const std::string& path) {
   const std::string& op = r.operator_();
-  Result<LabelSelector> out = Status::BadRequest("");
-  if (op == "In" || op == "NotIn" || op == "Exists" || op == "DoesNotExist") {
-    k8s::meta::v1::LabelSelector proto;
-    auto* expr = proto.add_match_expressions();
-    expr->set_key(r.key());
-    expr->set_operator_(op);
-    *expr->mutable_values() = r.values();
-    out = LabelSelector::FromProto(proto);
-  } else if (op == "Gt" || op == "Lt") {
-    out = NumericRequirement(r);
-  } else {
+  if (op == "Gt" || op == "Lt") return NumericRequirement(r, path);
+  if (op != "In" && op != "NotIn" && op != "Exists" && op != "DoesNotExist") {
     return Status::BadRequest(NotSupported(path + ".operator", op,
                                            {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"}));
   }
-  if (!out.ok()) return Status::BadRequest(path + ": " + out.status().message());
+  Result<LabelSelector> out = ProtoRequirement(r.key(), op, r.values());
+  if (!out.ok()) return Status::BadRequest(AtPath(path, out.status().message()));
   return out;
 }
 

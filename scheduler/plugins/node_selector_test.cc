@@ -36,7 +36,8 @@ TEST_CASE("NodeSelector.Parse and Matches") {
        "matchFields: [{key: metadata.name, operator: In, values: [host_1]}]}, "
        "{matchExpressions: [{key: 'invalid key', operator: In, values: [label_value]}]}]",
        "[nodeSelectorTerms[0].matchFields[0].values: Invalid value: []string{\"host_1\", "
-       "\"host_2\"}: must have one element, nodeSelectorTerms[2].matchExpressions[0]: "},
+       "\"host_2\"}: must have one element, nodeSelectorTerms[2].matchExpressions[0].key: "
+       "Invalid value: \"invalid key\": "},
       {"node matches field selector, but not labels",
        "[{matchExpressions: [{key: label_3, operator: In, values: [label_val]}], "
        "matchFields: [{key: metadata.name, operator: In, values: [host_1]}]}]",
@@ -53,14 +54,26 @@ TEST_CASE("NodeSelector.Parse and Matches") {
       {"Lt", "[{matchExpressions: [{key: label_2, operator: Lt, values: ['5']}]}]", "", false},
       {"Gt needs one value",
        "[{matchExpressions: [{key: label_2, operator: Gt, values: ['4', '5']}]}]",
-       "nodeSelectorTerms[0].matchExpressions[0]: for 'Gt', 'Lt' operators, exactly one value "
-       "is required"},
+       "nodeSelectorTerms[0].matchExpressions[0].values: Invalid value: []string{\"4\", \"5\"}: "
+       "for 'Gt', 'Lt' operators, exactly one value is required"},
       {"Gt needs an integer",
        "[{matchExpressions: [{key: label_2, operator: Gt, values: [four]}]}]",
-       "nodeSelectorTerms[0].matchExpressions[0]: "},
+       "nodeSelectorTerms[0].matchExpressions[0].values[0]: Invalid value: \"four\": for 'Gt', "
+       "'Lt' operators, the value must be an integer"},
+      {"Gt with a negative integer",
+       "[{matchExpressions: [{key: label_2, operator: Gt, values: ['-4']}]}]",
+       "nodeSelectorTerms[0].matchExpressions[0].values[0][label_2]: Invalid value: \"-4\": "},
       {"a key with query syntax is rejected",
        "[{matchExpressions: [{key: 'a,b', operator: Gt, values: ['4']}]}]",
-       "nodeSelectorTerms[0].matchExpressions[0]: "},
+       "nodeSelectorTerms[0].matchExpressions[0].key: Invalid value: \"a,b\": "},
+      {"In with an invalid key", "[{matchExpressions: [{key: 'a b', operator: In, values: [x]}]}]",
+       "nodeSelectorTerms[0].matchExpressions[0].key: Invalid value: \"a b\": "},
+      {"In without values", "[{matchExpressions: [{key: a, operator: In}]}]",
+       "nodeSelectorTerms[0].matchExpressions[0].values: Invalid value: []string(nil): for 'in', "
+       "'notin' operators, values set can't be empty"},
+      {"Exists with values", "[{matchExpressions: [{key: a, operator: Exists, values: [x]}]}]",
+       "nodeSelectorTerms[0].matchExpressions[0].values: Invalid value: []string{\"x\"}: values "
+       "set must be empty for exists and does not exist"},
       {"field NotIn", "[{matchFields: [{key: metadata.name, operator: NotIn, values: [host_2]}]}]",
        "", true},
       {"unknown field is empty",
@@ -71,7 +84,7 @@ TEST_CASE("NodeSelector.Parse and Matches") {
   };
   auto n = testing::NodeFromYaml(node);
   for (const Case& c : cases) {
-    CAPTURE(c.name);
+    CAPTURE(std::string(c.name));
     auto selector = SelectorFromYaml(c.terms);
     auto parsed = NodeSelector::Parse(selector);
     if (c.error.empty()) {
@@ -79,7 +92,7 @@ TEST_CASE("NodeSelector.Parse and Matches") {
       CHECK(parsed->Matches(*n) == c.matches);
     } else {
       REQUIRE(!parsed.ok());
-      CHECK(parsed.status().message().rfind(c.error, 0) == 0);
+      CHECK_MESSAGE(parsed.status().message().rfind(c.error, 0) == 0, parsed.status().message());
     }
     // The lazy flavour never fails; terms that do not parse match nothing.
     NodeSelector lazy = NodeSelector::Lazy(selector);
