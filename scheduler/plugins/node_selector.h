@@ -28,7 +28,9 @@ class NodeSelectorTerm {
   // Parses `term`; `path` names it in error messages ("nodeSelectorTerms[0]").
   NodeSelectorTerm(const k8s::core::v1::NodeSelectorTerm& term, const std::string& path);
 
-  // Why the term does not parse (each "<path>: <why>"); empty when it parses.
+  // Why the term does not parse, as Kubernetes' field errors under `path`
+  // ("nodeSelectorTerms[0].matchExpressions[1].operator: Unsupported value: ..."); empty when
+  // it parses.
   const std::vector<std::string>& parse_errors() const { return parse_errors_; }
   // Whether the node's labels and fields match; false when the term does not parse. Field
   // requirements are ignored for a node without a name (as Kubernetes).
