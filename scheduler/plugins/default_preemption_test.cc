@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <limits>
+#include <optional>
 
 #include "scheduler/framework/testing.h"
 #include "scheduler/plugins/plugins.h"
@@ -347,6 +349,38 @@ TEST_CASE("DefaultPreemption: victims already terminating are not evicted again"
   CHECK(s.ok());
   CHECK(result.nominated_node_name == std::optional<std::string>("n1"));
   CHECK(f.handle.evicted == std::vector<std::string>{"low"});
+}
+
+// A handle whose evictions fail with a given status.
+class FailingEvictHandle : public FakeHandle {
+ public:
+  using FakeHandle::FakeHandle;
+  Status Evict(const Pod& victim, const Pod& preemptor, const std::string& node) override {
+    (void)FakeHandle::Evict(victim, preemptor, node);
+    return fail_with;
+  }
+  Status fail_with;
+};
+
+TEST_CASE("DefaultPreemption: a failed eviction is an error; a victim already gone is not") {
+  SlotsFilter slots;
+  FailingEvictHandle handle({NodeWithPods(N("n1", 1), {P("low", 1)})});
+  handle.filters = {&slots};
+  DefaultPreemption plugin(handle, {});
+  const NodeToStatus statuses{{"n1", PluginStatus::Unschedulable("Insufficient slots")}};
+  CycleState state;
+
+  handle.fail_with = Status::InternalError("etcd is down");
+  PostFilterResult failed;
+  PluginStatus s = plugin.PostFilter(state, *P("x", 10), statuses, &failed);
+  CHECK(s.code() == Code::kError);
+  CHECK(s.Message() == "preemption: etcd is down");
+  CHECK_FALSE(failed.nominated_node_name.has_value());
+
+  handle.fail_with = Status(Reason::kNotFound, "pods \"low\" not found");
+  PostFilterResult gone;
+  CHECK(plugin.PostFilter(state, *P("x", 10), statuses, &gone).ok());
+  CHECK(gone.nominated_node_name == std::optional<std::string>("n1"));
 }
 
 TEST_CASE("DefaultPreemption: no candidate gives a FitError message and clears the nomination") {
