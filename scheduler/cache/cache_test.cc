@@ -169,38 +169,80 @@ TEST_CASE("UpdatePod moves and replaces; RemovePod removes") {
   cache.RemovePod(*moved);  // unknown: no-op
 }
 
+std::vector<int64_t> Generations(const Snapshot& snapshot) {
+  std::vector<int64_t> out;
+  for (const auto& n : snapshot.nodes()) out.push_back(n->generation());
+  return out;
+}
+
 TEST_CASE("UpdateSnapshot copies only the changed NodeInfos, in insertion order") {
   Cache cache;
   for (const char* name : {"n1", "n2", "n3"}) cache.AddNode(MakeNode(name));
   Snapshot snapshot;
   cache.UpdateSnapshot(&snapshot);
   CHECK(Names(snapshot) == std::vector<std::string>{"n1", "n2", "n3"});
-  std::vector<NodeInfoPtr> before = snapshot.nodes();
+  CHECK(snapshot.generation != 0);
+  const std::vector<NodeInfoPtr> before = snapshot.nodes();
+  const std::vector<int64_t> generations = Generations(snapshot);
 
   cache.UpdateSnapshot(&snapshot);  // nothing changed
   CHECK(snapshot.nodes() == before);
+  CHECK(Generations(snapshot) == generations);
 
+  // One node changes: its NodeInfo is overwritten in place, the others are left alone.
   cache.AddPod(MakePod("p", "n2"));
   cache.UpdateSnapshot(&snapshot);
-  REQUIRE(snapshot.size() == 3);
-  CHECK(snapshot.nodes()[0] == before[0]);
-  CHECK(snapshot.nodes()[1] != before[1]);
-  CHECK(snapshot.nodes()[2] == before[2]);
-  CHECK(before[1]->pods().empty());  // a copy handed out is never changed
+  CHECK(snapshot.nodes() == before);
+  std::vector<int64_t> now = Generations(snapshot);
+  CHECK(now[0] == generations[0]);
+  CHECK(now[1] != generations[1]);
+  CHECK(now[2] == generations[2]);
   CHECK(PodsOn(snapshot, "n2") == 1);
 
-  std::vector<NodeInfoPtr> after_pod = snapshot.nodes();
+  // Nodes come and go: the remaining NodeInfos are kept, the order stays.
   cache.RemoveNode("n1");
   cache.AddNode(MakeNode("n4"));
+  cache.AddPod(MakePod("q", "n3"));
   cache.UpdateSnapshot(&snapshot);
   CHECK(Names(snapshot) == std::vector<std::string>{"n2", "n3", "n4"});
-  CHECK(snapshot.nodes()[0] == after_pod[1]);
-  CHECK(snapshot.nodes()[1] == after_pod[2]);
+  CHECK(snapshot.nodes()[0] == before[1]);
+  CHECK(snapshot.nodes()[1] == before[2]);
+  CHECK(snapshot.nodes()[0]->generation() == now[1]);
+  CHECK(PodsOn(snapshot, "n3") == 1);
 
-  // A second snapshot is brought up to date from scratch, sharing the unchanged copies.
+  // A second snapshot is brought up to date from scratch.
   Snapshot other;
   cache.UpdateSnapshot(&other);
-  CHECK(other.nodes() == snapshot.nodes());
+  CHECK(Names(other) == Names(snapshot));
+  CHECK(Generations(other) == Generations(snapshot));
+  CHECK(other.nodes()[0] != snapshot.nodes()[0]);
+}
+
+TEST_CASE("the snapshot's affinity lists follow its pods") {
+  Cache cache;
+  cache.AddNode(MakeNode("n1"));
+  cache.AddNode(MakeNode("n2"));
+  Snapshot snapshot;
+  cache.UpdateSnapshot(&snapshot);
+  CHECK(snapshot.have_pods_with_affinity().empty());
+
+  auto pod = std::make_shared<Pod>(*MakePod("a", "n2"));
+  auto* term = pod->mutable_spec()
+                   ->mutable_affinity()
+                   ->mutable_pod_anti_affinity()
+                   ->add_required_during_scheduling_ignored_during_execution();
+  term->set_topology_key("kubernetes.io/hostname");
+  (*term->mutable_label_selector()->mutable_match_labels())["app"] = "a";
+  cache.AddPod(pod);
+  cache.UpdateSnapshot(&snapshot);
+  REQUIRE(snapshot.have_pods_with_affinity().size() == 1);
+  CHECK(snapshot.have_pods_with_affinity()[0]->name() == "n2");
+  REQUIRE(snapshot.have_pods_with_required_anti_affinity().size() == 1);
+
+  cache.RemovePod(*pod);
+  cache.UpdateSnapshot(&snapshot);
+  CHECK(snapshot.have_pods_with_affinity().empty());
+  CHECK(snapshot.have_pods_with_required_anti_affinity().empty());
 }
 
 TEST_CASE("UpdateSnapshot with many nodes and one change") {
@@ -210,7 +252,8 @@ TEST_CASE("UpdateSnapshot with many nodes and one change") {
   Snapshot snapshot;
   cache.UpdateSnapshot(&snapshot);
   REQUIRE(snapshot.size() == kNodes);
-  std::vector<NodeInfoPtr> before = snapshot.nodes();
+  const std::vector<NodeInfoPtr> before = snapshot.nodes();
+  const std::vector<int64_t> generations = Generations(snapshot);
 
   cache.AddPod(MakePod("p", "node-1234"));
   auto start = std::chrono::steady_clock::now();
@@ -218,11 +261,13 @@ TEST_CASE("UpdateSnapshot with many nodes and one change") {
   auto took = std::chrono::steady_clock::now() - start;
   MESSAGE("UpdateSnapshot, 5000 nodes, one changed: "
           << std::chrono::duration_cast<std::chrono::microseconds>(took).count() << " us");
+  CHECK(snapshot.nodes() == before);
+  std::vector<int64_t> now = Generations(snapshot);
   int changed = 0;
-  for (int i = 0; i < kNodes; ++i) changed += snapshot.nodes()[i] != before[i];
+  for (int i = 0; i < kNodes; ++i) changed += now[i] != generations[i];
   CHECK(changed == 1);
+  CHECK(now[1234] != generations[1234]);
   CHECK(PodsOn(snapshot, "node-1234") == 1);
-  CHECK(snapshot.Get("node-4999") == before[4999].get());
 }
 
 TEST_CASE("image states count the nodes having each image") {

@@ -165,7 +165,7 @@ TEST_CASE("a move request during a pod's attempt sends it to backoffQ (moveReque
   f.queue.MoveAllToActiveOrBackoff(ClusterEvent::kNodeAdd);
   a.unschedulable_plugins = {"NodeAffinity"};
   f.queue.AddUnschedulable(a, true);
-  CHECK(Is(f.queue.counts(), 0, 1, 0));
+  CHECK(Is(f.queue.counts(), 1, 1, 0));
   // `b` is popped after the move request: it waits in unschedulable.
   QueuedPodInfo b = f.PopOne("b");
   b.unschedulable_plugins = {"NodeAffinity"};
