@@ -333,15 +333,17 @@ std::optional<QueuedPodInfo> SchedulingQueue::Pop() {
   QueuedPodInfo info = std::move(e->info);
   ++state_->scheduling_cycle;
   ++info.attempts;
+  info.unschedulable_plugins.clear();  // the next attempt's rejectors are its own
   if (info.initial_attempt == TimePoint{}) info.initial_attempt = clock_.Now();
   state_->in_flight[node.key()] =
       State::InFlight{.cycle = state_->scheduling_cycle, .pod = info.pod_info};
   return info;
 }
 
-// AddUnschedulableIfNotPresent: to backoffQ when the failure was an error, or when a move
-// request came after the pod was popped (the event it waits for may already have happened);
-// otherwise to unschedulable until an event or the timeout.
+// AddUnschedulableIfNotPresent: to backoffQ when the failure was an error or names no
+// rejecting plugin (no event would be known to help), when a move request came after the pod
+// was popped (the event it waits for may already have happened), or when the pod itself
+// changed meanwhile; otherwise to unschedulable until an event or the timeout.
 void SchedulingQueue::AddUnschedulable(QueuedPodInfo info, bool unschedulable) {
   std::lock_guard lock(mu_);
   const std::string uid = Uid(info.pod());
@@ -361,7 +363,8 @@ void SchedulingQueue::AddUnschedulable(QueuedPodInfo info, bool unschedulable) {
   entry->info.timestamp = clock_.Now();
   State::Entry* e = entry.get();
   state_->pods.emplace(uid, std::move(entry));
-  if (!unschedulable || changed || state_->move_request_cycle >= cycle) {
+  if (!unschedulable || e->info.unschedulable_plugins.empty() || changed ||
+      state_->move_request_cycle >= cycle) {
     state_->PushBackoff(e);
   } else {
     state_->PushUnschedulable(e);
