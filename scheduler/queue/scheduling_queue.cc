@@ -79,11 +79,10 @@ struct SchedulingQueue::State {
     bool deleted = false;
   };
 
-  State(const QueueOptions& o, const client::Clock& c, std::condition_variable& cv)
-      : options(o), clock(c), pop_cv(cv), active(ActiveLess{&o}) {}
+  State(const QueueOptions& o, std::condition_variable& cv)
+      : options(o), pop_cv(cv), active(ActiveLess{&o}) {}
 
   const QueueOptions& options;
-  const client::Clock& clock;
   std::condition_variable& pop_cv;
 
   std::map<std::string, std::unique_ptr<Entry>> pods;  // by uid
@@ -222,7 +221,7 @@ struct SchedulingQueue::State {
 SchedulingQueue::SchedulingQueue(QueueOptions options)
     : options_(WithDefaults(std::move(options))),
       clock_(options_.clock ? *options_.clock : client::RealClock()),
-      state_(std::make_unique<State>(options_, clock_, cv_)) {}
+      state_(std::make_unique<State>(options_, cv_)) {}
 
 SchedulingQueue::~SchedulingQueue() { Close(); }
 
