@@ -8,8 +8,6 @@
 namespace pk::scheduler::plugins {
 namespace {
 
-bool StartsWith(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
-
 bool IsPrefixedNativeResource(std::string_view name) {
   return name.find("kubernetes.io/") != std::string_view::npos;
 }
@@ -20,14 +18,14 @@ std::vector<ResourceSpec> DefaultResourceSpecs() { return {{"cpu", 1}, {"memory"
 
 bool IsExtendedResourceName(std::string_view name) {
   bool native = name.find('/') == std::string_view::npos || IsPrefixedNativeResource(name);
-  if (native || StartsWith(name, "requests.")) return false;
+  if (native || name.starts_with("requests.")) return false;
   // It must make a valid quota name ("requests.<name>").
   return validation::IsQualifiedName("requests." + std::string(name)).empty();
 }
 
 bool IsScalarResourceName(std::string_view name) {
-  return IsExtendedResourceName(name) || StartsWith(name, "hugepages-") ||
-         IsPrefixedNativeResource(name) || StartsWith(name, "attachable-volumes-");
+  return IsExtendedResourceName(name) || name.starts_with("hugepages-") ||
+         IsPrefixedNativeResource(name) || name.starts_with("attachable-volumes-");
 }
 
 ResourceAllocationScorer::ResourceAllocationScorer(std::vector<ResourceSpec> resources,
@@ -56,9 +54,7 @@ std::pair<int64_t, int64_t> ResourceAllocationScorer::AllocatableAndRequested(
   if (!IsScalarResourceName(resource)) return {0, 0};
   auto it = allocatable.scalar.find(resource);
   if (it == allocatable.scalar.end()) return {0, 0};
-  auto used = node.requested().scalar.find(resource);
-  int64_t used_amount = used == node.requested().scalar.end() ? 0 : used->second;
-  return {it->second, used_amount + pod_request};
+  return {it->second, node.requested().Get(resource) + pod_request};
 }
 
 PluginStatus ResourceAllocationScorer::Score(const NodeInfo& node,
