@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "scheduler/plugins/plugins.h"
+#include "scheduler/plugins/resource_allocation.h"
 
 namespace pk::scheduler::plugins {
 namespace {
@@ -87,7 +88,12 @@ PluginStatus ImageLocality::Score(const CycleState&, const Pod& pod, const NodeI
   return {};
 }
 
-Result<std::unique_ptr<Plugin>> NewImageLocality(const YAML::Node&, Handle& handle) {
+// ImageLocality has no args; any field but apiVersion/kind is unknown.
+Result<std::unique_ptr<Plugin>> NewImageLocality(const YAML::Node& args, Handle& handle) {
+  ArgsErrors errors;
+  if (args && !args.IsNull() && !args.IsMap()) errors.Add("args: must be an object");
+  if (args && args.IsMap()) CheckKnownFields(args, "", {"apiVersion", "kind"}, errors);
+  if (!errors.empty()) return errors.ToStatus(ImageLocality::kName);
   return std::unique_ptr<Plugin>(std::make_unique<ImageLocality>(handle));
 }
 

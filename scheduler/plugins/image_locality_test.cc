@@ -174,6 +174,10 @@ TEST_CASE("NewImageLocality") {
   REQUIRE(plugin.ok());
   CHECK((*plugin)->Name() == "ImageLocality");
   CHECK(dynamic_cast<ScorePlugin*>(plugin->get()) != nullptr);
+  CHECK(NewImageLocality(YAML::Load("{}"), handle).ok());
+  auto bad = NewImageLocality(YAML::Load("{size: 1}"), handle);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() == R"(ImageLocality: unknown field "size")");
 }
 
 }  // namespace pk::scheduler::plugins
