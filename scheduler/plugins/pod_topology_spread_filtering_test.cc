@@ -298,6 +298,47 @@ TEST_CASE("PodTopologySpread AddPod/RemovePod update a cloned state") {
   }
 }
 
+// The nodes a constraint counts with nodeAffinityPolicy Honor (nodeaffinity.RequiredNodeAffinity).
+TEST_CASE("spread::MatchesRequiredNodeAffinity") {
+  NodePtr node = MakeNode("node-a", {{"zone", "zone1"}, {"cpus", "8"}});
+  auto affinity = [](const std::string& terms) {
+    return Incoming("{}",
+                    "  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuring"
+                    "Execution: {nodeSelectorTerms: [" +
+                        terms + "]}}}\n");
+  };
+  auto expr = [](const std::string& e) { return "{matchExpressions: [" + e + "]}"; };
+  struct Case {
+    std::string name;
+    PodPtr pod;
+    bool want;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"no constraints", Incoming("{}", ""), true},
+           {"nodeSelector matches", Incoming("{}", "  nodeSelector: {zone: zone1}\n"), true},
+           {"nodeSelector differs", Incoming("{}", "  nodeSelector: {zone: zone2}\n"), false},
+           {"In", affinity(expr("{key: zone, operator: In, values: [zone1, zone2]}")), true},
+           {"NotIn", affinity(expr("{key: zone, operator: NotIn, values: [zone1]}")), false},
+           {"Exists", affinity(expr("{key: zone, operator: Exists}")), true},
+           {"DoesNotExist", affinity(expr("{key: gpu, operator: DoesNotExist}")), true},
+           {"Gt", affinity(expr("{key: cpus, operator: Gt, values: ['4']}")), true},
+           {"Lt", affinity(expr("{key: cpus, operator: Lt, values: ['4']}")), false},
+           {"matchFields metadata.name",
+            affinity("{matchFields: [{key: metadata.name, operator: In, values: [node-a]}]}"),
+            true},
+           {"an empty term matches nothing", affinity("{}"), false},
+           {"terms are ORed; a term that does not parse is ignored",
+            affinity(expr("{key: zone, operator: In}") + ", " +
+                     expr("{key: zone, operator: Exists}")),
+            true},
+           {"a term's requirements are ANDed",
+            affinity(expr("{key: zone, operator: Exists}, {key: gpu, operator: Exists}")), false},
+       }) {
+    INFO(c.name);
+    CHECK(spread::MatchesRequiredNodeAffinity(*c.pod, *node) == c.want);
+  }
+}
+
 TEST_CASE("CriticalPaths keeps the minimum first") {
   CriticalPaths p;
   p.Update("zone1", 3);
