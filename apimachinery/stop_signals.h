@@ -5,6 +5,9 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
+
+#include <chrono>
 
 namespace pk {
 
@@ -20,6 +23,13 @@ class StopSignals {
     int signal = 0;
     sigwait(&set_, &signal);
     return signal;
+  }
+  // The signal that came within `timeout`, or 0 (for mains that also watch something else).
+  int WaitFor(std::chrono::milliseconds timeout) {
+    timespec ts{static_cast<time_t>(timeout.count() / 1000),
+                static_cast<long>(timeout.count() % 1000) * 1000000L};
+    int signal = sigtimedwait(&set_, nullptr, &ts);
+    return signal > 0 ? signal : 0;
   }
 
  private:

@@ -69,6 +69,12 @@ class TypedClient {
   Result<Ptr<T>> Create(const T& object, const WriteOptions& options = {}) const {
     return Typed(client_.Create(object, options));
   }
+  // POST of `object` (the subresource's kind, e.g. a Binding) to NAME/SUBRESOURCE.
+  Status CreateSubresource(const std::string& name, const std::string& subresource,
+                           const google::protobuf::Message& object,
+                           const WriteOptions& options = {}) const {
+    return client_.CreateSubresource(name, subresource, object, options);
+  }
   Result<Ptr<T>> Get(const std::string& name) const { return Typed(client_.Get(name)); }
   Result<TypedList<T>> List(const ListOptions& options = {}) const {
     auto raw = client_.List(options);

@@ -109,14 +109,27 @@ Result<ObjectPtr> ResourceClient::Parse(const k8s::api::Object& object) const {
 
 Result<ObjectPtr> ResourceClient::Create(const google::protobuf::Message& object,
                                          const WriteOptions& options) const {
+  k8s::api::ObjectResponse out;
+  PK_RETURN_IF_ERROR(CreateAt("", "", object, options, &out));
+  return Parse(out.object());
+}
+
+Status ResourceClient::CreateSubresource(const std::string& name, const std::string& subresource,
+                                         const google::protobuf::Message& object,
+                                         const WriteOptions& options) const {
+  k8s::api::ObjectResponse out;
+  return CreateAt(name, subresource, object, options, &out);
+}
+
+Status ResourceClient::CreateAt(const std::string& name, const std::string& subresource,
+                                const google::protobuf::Message& object,
+                                const WriteOptions& options, k8s::api::ObjectResponse* out) const {
   k8s::api::ObjectRequest in;
-  *in.mutable_ref() = Ref("", "");
+  *in.mutable_ref() = Ref(name, subresource);
   in.mutable_object()->set_type(object.GetTypeName());
   object.SerializeToString(in.mutable_object()->mutable_data());
   SetWrite(options, in.mutable_options());
-  k8s::api::ObjectResponse out;
-  PK_RETURN_IF_ERROR(Invoke(&k8s::api::ResourceService::Stub::Create, in, &out));
-  return Parse(out.object());
+  return Invoke(&k8s::api::ResourceService::Stub::Create, in, out);
 }
 
 Result<ObjectPtr> ResourceClient::Get(const std::string& name) const {
@@ -162,8 +175,7 @@ Result<ObjectPtr> ResourceClient::Update(const google::protobuf::Message& object
 }
 
 Result<ObjectPtr> ResourceClient::Patch(const std::string& name, const std::string& patch_type,
-                                        const std::string& patch,
-                                        const WriteOptions& options,
+                                        const std::string& patch, const WriteOptions& options,
                                         const std::string& subresource) const {
   k8s::api::PatchRequest in;
   *in.mutable_ref() = Ref(name, subresource);

@@ -145,6 +145,11 @@ class ResourceClient : public ListerWatcher {
 
   Result<ObjectPtr> Create(const google::protobuf::Message& object,
                            const WriteOptions& options = {}) const;
+  // POST to a subresource of the object `name` with the subresource's own kind (a Binding
+  // to "binding"); the server's answer carries no object of this resource.
+  Status CreateSubresource(const std::string& name, const std::string& subresource,
+                           const google::protobuf::Message& object,
+                           const WriteOptions& options = {}) const;
   Result<ObjectPtr> Get(const std::string& name) const;
   Result<RawList> List(const ListOptions& options) const override;
   // `subresource` "" for the object, "status" for UpdateStatus.
@@ -160,6 +165,9 @@ class ResourceClient : public ListerWatcher {
 
  private:
   k8s::api::ResourceRef Ref(const std::string& name, const std::string& subresource) const;
+  Status CreateAt(const std::string& name, const std::string& subresource,
+                  const google::protobuf::Message& object, const WriteOptions& options,
+                  k8s::api::ObjectResponse* out) const;
   Result<ObjectPtr> Parse(const k8s::api::Object& object) const;
   // One unary call with the connection's credentials and deadline (or timeout_), aborted
   // by `cancel` if given; the Kubernetes error.

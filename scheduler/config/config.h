@@ -43,15 +43,26 @@ struct PluginSet {
 
 // Extension points by their KubeSchedulerConfiguration names.
 enum class ExtensionPoint {
-  kPreEnqueue, kQueueSort, kPreFilter, kFilter, kPostFilter, kPreScore, kScore,
-  kReserve, kPermit, kPreBind, kBind, kPostBind, kMultiPoint,
+  kPreEnqueue,
+  kQueueSort,
+  kPreFilter,
+  kFilter,
+  kPostFilter,
+  kPreScore,
+  kScore,
+  kReserve,
+  kPermit,
+  kPreBind,
+  kBind,
+  kPostBind,
+  kMultiPoint,
 };
 // "preEnqueue", "queueSort", ... "multiPoint".
 std::string_view ExtensionPointName(ExtensionPoint point);
 
 struct Profile {
   std::string scheduler_name = "default-scheduler";
-  std::map<ExtensionPoint, PluginSet> plugins;  // as written; the framework applies defaults
+  std::map<ExtensionPoint, PluginSet> plugins;      // as written; the framework applies defaults
   std::map<std::string, YAML::Node> plugin_config;  // args by plugin name
   std::optional<int32_t> percentage_of_nodes_to_score;
 };

@@ -163,7 +163,8 @@ class Handle {
   virtual PluginStatus RunPreFilterAddPod(CycleState& state, const Pod& pod, const PodInfo& added,
                                           const NodeInfo& node) const = 0;
   virtual PluginStatus RunPreFilterRemovePod(CycleState& state, const Pod& pod,
-                                             const PodInfo& removed, const NodeInfo& node) const = 0;
+                                             const PodInfo& removed,
+                                             const NodeInfo& node) const = 0;
 
   // Pods nominated to `node` by earlier preemptions that are not bound yet (they count as
   // present for pods of lower or equal priority).

@@ -31,7 +31,7 @@ class Parallelizer {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  Job* job_ = nullptr;  // guarded by mu_
+  Job* job_ = nullptr;    // guarded by mu_
   uint64_t job_seq_ = 0;  // guarded by mu_
   int busy_ = 0;          // workers inside the current job; guarded by mu_
   std::condition_variable done_cv_;

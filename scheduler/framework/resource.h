@@ -16,7 +16,7 @@ struct Resource {
   int64_t milli_cpu = 0;
   int64_t memory = 0;  // bytes
   int64_t ephemeral_storage = 0;
-  int64_t allowed_pod_number = 0;       // "pods" on a node; unused for requests
+  int64_t allowed_pod_number = 0;         // "pods" on a node; unused for requests
   std::map<std::string, int64_t> scalar;  // extended resources ("example.com/gpu"), hugepages
 
   // From a ResourceList ({"cpu": "500m", "memory": "1Gi", ...}); unparsable quantities count 0.

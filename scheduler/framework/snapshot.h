@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "scheduler/framework/types.h"
@@ -29,7 +30,9 @@ class Snapshot {
   const std::map<std::string, std::string>& LabelsOfNamespace(const std::string& ns) const;
   const NamespaceLabels& namespaces() const { return namespaces_; }
 
-  // The cache rebuilds these after changing nodes_ (Rebuild recomputes the lists and index).
+  // The cache changes nodes_ (replacing NodeInfos with newer copies, adding, removing), then
+  // calls Rebuild: the affinity lists are recomputed (O(nodes), no allocation per node), the
+  // name index only when the node list's names changed.
   std::vector<NodeInfoPtr>& mutable_nodes() { return nodes_; }
   NamespaceLabels& mutable_namespaces() { return namespaces_; }
   void Rebuild();
@@ -39,7 +42,8 @@ class Snapshot {
   std::vector<NodeInfoPtr> nodes_;
   std::vector<NodeInfoPtr> with_affinity_;
   std::vector<NodeInfoPtr> with_required_anti_affinity_;
-  std::map<std::string, const NodeInfo*> by_name_;
+  std::unordered_map<std::string, size_t> by_name_;  // index into nodes_
+  std::vector<std::string> indexed_names_;           // nodes_' names when by_name_ was built
   NamespaceLabels namespaces_;
 };
 

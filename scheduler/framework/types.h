@@ -52,6 +52,8 @@ class PodInfo {
   std::vector<WeightedAffinityTerm> preferred_affinity;
   std::vector<WeightedAffinityTerm> preferred_anti_affinity;
   std::vector<std::string> parse_errors;
+  Resource requests;           // PodRequests(*pod)
+  Resource non_zero_requests;  // PodRequests(*pod, true)
 };
 using PodInfoPtr = std::shared_ptr<const PodInfo>;
 
@@ -121,8 +123,8 @@ using NamespaceLabels = std::map<std::string, std::map<std::string, std::string>
 // A pod in the scheduling queue (framework.QueuedPodInfo).
 struct QueuedPodInfo {
   PodInfoPtr pod_info;
-  std::chrono::steady_clock::time_point timestamp;          // last added to the queue
-  std::chrono::steady_clock::time_point initial_attempt;   // first popped (zero until then)
+  std::chrono::steady_clock::time_point timestamp;        // last added to the queue
+  std::chrono::steady_clock::time_point initial_attempt;  // first popped (zero until then)
   int attempts = 0;
   // The plugins that rejected it in its last attempt: events that concern them move it back.
   std::set<std::string> unschedulable_plugins;
