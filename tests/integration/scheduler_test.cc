@@ -27,7 +27,9 @@ using scheduler::testing::FromYaml;
 class SchedulerCluster {
  public:
   // `config`: a KubeSchedulerConfiguration for the scheduler ("" for the defaults).
-  explicit SchedulerCluster(const std::string& config = "") {
+  // `start`: start scheduler "a" now (false: the test starts it once its nodes exist, so the
+  // scheduler's first list has them all).
+  explicit SchedulerCluster(const std::string& config = "", bool start = true) {
     apiserver_ = std::make_unique<Process>(
         BinaryPath("apiserver"),
         std::vector<std::string>{"--data-dir=" + Path("data"), "--port=0",
@@ -38,7 +40,7 @@ class SchedulerCluster {
     clientset_ = std::make_unique<client::Clientset>(
         grpc::CreateChannel("unix:" + Path("api.sock"), grpc::InsecureChannelCredentials()));
     if (!config.empty()) std::ofstream(Path("config.yaml")) << config;
-    StartScheduler("a", !config.empty());
+    if (start) StartScheduler("a", !config.empty());
   }
 
   void StartScheduler(const std::string& id, bool with_config, bool leader_elect = false) {
@@ -179,10 +181,11 @@ std::string Requests(const std::string& cpu) {
 }
 
 TEST_CASE("pods go where their requests fit, with Scheduled events and the explanation") {
-  SchedulerCluster c;
+  SchedulerCluster c("", false);
   c.AddNode("small", "1");
   c.AddNode("big", "4");
   c.AddNode("medium", "2");
+  c.StartScheduler("a", false);
   c.AddPod("p3", Requests("3"));
   CHECK(c.WaitBound("p3") == "big");
   auto scheduled = c.WaitEvents("p3", "Scheduled");
@@ -204,10 +207,11 @@ TEST_CASE("pods go where their requests fit, with Scheduled events and the expla
 }
 
 TEST_CASE("a pod too big for every node stays Pending with Kubernetes' FailedScheduling message") {
-  SchedulerCluster c;
+  SchedulerCluster c("", false);
   c.AddNode("n1", "1");
   c.AddNode("n2", "2");
   c.AddNode("n3", "2", "{}", "[{key: dedicated, value: gpu, effect: NoSchedule}]");
+  c.StartScheduler("a", false);
   c.AddPod("huge", Requests("10"));
   std::string expected =
       "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient "
@@ -221,10 +225,11 @@ TEST_CASE("a pod too big for every node stays Pending with Kubernetes' FailedSch
 }
 
 TEST_CASE("taints keep pods away unless tolerated; node affinity and nodeSelector pick nodes") {
-  SchedulerCluster c;
+  SchedulerCluster c("", false);
   c.AddNode("plain", "2", "{zone: a}");
   c.AddNode("gpu", "2", "{zone: b, gpu: \"true\"}",
             "[{key: dedicated, value: gpu, effect: NoSchedule}]");
+  c.StartScheduler("a", false);
   for (int i = 0; i < 3; ++i) {
     c.AddPod(fmt::format("plain-{}", i), kContainer);
     CHECK(c.WaitBound(fmt::format("plain-{}", i)) == "plain");
@@ -250,11 +255,12 @@ TEST_CASE("taints keep pods away unless tolerated; node affinity and nodeSelecto
 }
 
 TEST_CASE("topology spread puts pods evenly across zones") {
-  SchedulerCluster c;
+  SchedulerCluster c("", false);
   c.AddNode("a1", "4", "{topology.kubernetes.io/zone: a}");
   c.AddNode("a2", "4", "{topology.kubernetes.io/zone: a}");
   c.AddNode("a3", "4", "{topology.kubernetes.io/zone: a}");
   c.AddNode("b1", "4", "{topology.kubernetes.io/zone: b}");
+  c.StartScheduler("a", false);
   std::map<std::string, int> per_zone;
   for (int i = 0; i < 6; ++i) {
     std::string name = fmt::format("web-{}", i);
@@ -270,7 +276,7 @@ TEST_CASE("topology spread puts pods evenly across zones") {
 }
 
 TEST_CASE("required anti-affinity puts one pod per node and leaves the next Pending") {
-  SchedulerCluster c;
+  SchedulerCluster c("", false);
   for (const char* n : {"n1", "n2", "n3"})
     c.AddNode(n, "4", fmt::format("{{kubernetes.io/hostname: {}}}", n));
   std::string spec = std::string(kContainer) + R"(  affinity:
@@ -279,6 +285,7 @@ TEST_CASE("required anti-affinity puts one pod per node and leaves the next Pend
       - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: db}}}
 )";
   std::set<std::string> nodes;
+  c.StartScheduler("a", false);
   for (int i = 0; i < 3; ++i) {
     c.AddPod(fmt::format("db-{}", i), spec, "{app: db}");
     nodes.insert(c.WaitBound(fmt::format("db-{}", i)));
