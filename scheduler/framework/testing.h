@@ -28,8 +28,8 @@ std::shared_ptr<const T> FromYaml(std::string_view yaml) {
   REQUIRE_MESSAGE(docs.ok(), docs.status().ToString());
   REQUIRE(docs->size() == 1);
   auto out = std::make_shared<T>();
-  DecodeReport report;
-  Status s = DecodeValue((*docs)[0], out.get(), &report);
+  json::DecodeReport report;
+  Status s = json::DecodeValue((*docs)[0], out.get(), &report);
   REQUIRE_MESSAGE(s.ok(), s.ToString());
   return out;
 }

@@ -13,6 +13,7 @@
 // Thread-safety: every method from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
