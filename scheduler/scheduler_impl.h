@@ -17,6 +17,8 @@
 #include "client/event_recorder.h"
 #include "client/informer_factory.h"
 #include "client/leader_elector.h"
+#include "proto/core/v1/binding.pb.h"
+#include "proto/core/v1/namespace.pb.h"
 #include "proto/scheduling/v1/scheduling.pb.h"
 #include "scheduler/cache/cache.h"
 #include "scheduler/debug_server.h"

@@ -1,0 +1,162 @@
+// The informers' handlers (eventhandlers.go): unscheduled pods of our profiles go to the
+// queue, bound pods to the cache, nodes and namespaces to the cache; every change that could
+// make a waiting pod fit moves the unschedulable pods the queue thinks it concerns.
+#include <google/protobuf/util/message_differencer.h>
+
+#include "scheduler/scheduler_impl.h"
+
+namespace pk::scheduler {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+
+bool Assigned(const Pod& pod) { return !pod.spec().node_name().empty(); }
+
+// A pod that finished no longer holds its node's resources.
+bool Terminated(const Pod& pod) {
+  return pod.status().phase() == "Succeeded" || pod.status().phase() == "Failed";
+}
+
+// Whether a node change matters to scheduling (nodeSchedulingPropertiesChange), so that the
+// kubelets' periodic status updates neither copy NodeInfos nor wake unschedulable pods.
+bool SchedulingPropertiesChanged(const Node& a, const Node& b) {
+  if (a.spec().unschedulable() != b.spec().unschedulable()) return true;
+  if (a.metadata().labels().size() != b.metadata().labels().size()) return true;
+  for (const auto& [k, v] : a.metadata().labels()) {
+    auto it = b.metadata().labels().find(k);
+    if (it == b.metadata().labels().end() || it->second != v) return true;
+  }
+  if (a.spec().taints_size() != b.spec().taints_size()) return true;
+  for (int i = 0; i < a.spec().taints_size(); ++i) {
+    const auto &x = a.spec().taints(i), &y = b.spec().taints(i);
+    if (x.key() != y.key() || x.value() != y.value() || x.effect() != y.effect()) return true;
+  }
+  const auto &aa = a.status().allocatable(), &ba = b.status().allocatable();
+  if (aa.size() != ba.size()) return true;
+  for (const auto& [k, v] : aa) {
+    auto it = ba.find(k);
+    if (it == ba.end() || it->second.string() != v.string()) return true;
+  }
+  if (a.status().images_size() != b.status().images_size()) return true;
+  for (int i = 0; i < a.status().images_size(); ++i) {
+    if (!MessageDifferencer::Equals(a.status().images(i), b.status().images(i))) return true;
+  }
+  return false;
+}
+
+bool SpecOrLabelsChanged(const Pod& a, const Pod& b) {
+  return !MessageDifferencer::Equals(a.spec(), b.spec()) ||
+         !MessageDifferencer::Equals(a.metadata(), b.metadata());
+}
+
+}  // namespace
+
+bool Scheduler::Impl::Responsible(const Pod& pod) const {
+  return frameworks.count(pod.spec().scheduler_name()) > 0;
+}
+
+PodPtr Scheduler::Impl::WithPriority(PodPtr pod) const {
+  if (pod->spec().has_priority()) return pod;
+  const std::string& name = pod->spec().priority_class_name();
+  int32_t value = 0;
+  if (name == "system-node-critical") {
+    value = 2000001000;
+  } else if (name == "system-cluster-critical") {
+    value = 2000000000;
+  }
+  for (const auto& pc : priority_classes.GetLister().List()) {
+    if (name.empty() ? pc->global_default() : pc->metadata().name() == name) value = pc->value();
+  }
+  if (value == 0) return pod;
+  auto copy = std::make_shared<Pod>(*pod);
+  copy->mutable_spec()->set_priority(value);
+  return copy;
+}
+
+void Scheduler::Impl::AddEventHandlers() {
+  pods.AddEventHandler({
+      .on_add =
+          [this](const PodPtr& pod, bool) {
+            if (Assigned(*pod)) {
+              if (Terminated(*pod)) return;
+              cache.AddPod(WithPriority(pod));
+              queue->MoveAllToActiveOrBackoff(ClusterEvent::kAssignedPodAdd);
+            } else if (Responsible(*pod) && !pod->metadata().has_deletion_timestamp()) {
+              queue->Add(WithPriority(pod));
+            }
+          },
+      .on_update =
+          [this](const PodPtr& old_pod, const PodPtr& pod) {
+            if (Assigned(*pod)) {
+              if (!Assigned(*old_pod)) queue->Delete(*old_pod);  // bound: leaves the queue
+              if (Terminated(*pod)) {
+                if (!Terminated(*old_pod) && Assigned(*old_pod)) {
+                  cache.RemovePod(*old_pod);
+                  queue->MoveAllToActiveOrBackoff(ClusterEvent::kAssignedPodDelete);
+                }
+                return;
+              }
+              if (Assigned(*old_pod)) {
+                cache.UpdatePod(WithPriority(old_pod), WithPriority(pod));
+                if (SpecOrLabelsChanged(*old_pod, *pod)) {
+                  queue->MoveAllToActiveOrBackoff(ClusterEvent::kAssignedPodUpdate);
+                }
+              } else {
+                cache.AddPod(WithPriority(pod));  // confirms the assumed pod
+                queue->MoveAllToActiveOrBackoff(ClusterEvent::kAssignedPodAdd);
+              }
+            } else if (Responsible(*pod)) {
+              if (pod->metadata().has_deletion_timestamp()) {
+                queue->Delete(*pod);
+              } else {
+                queue->Update(WithPriority(old_pod), WithPriority(pod));
+              }
+            }
+          },
+      .on_delete =
+          [this](const client::Deleted<Pod>& d) {
+            const Pod& pod = *d.object;
+            if (Assigned(pod)) {
+              cache.RemovePod(pod);
+              queue->MoveAllToActiveOrBackoff(ClusterEvent::kAssignedPodDelete);
+            } else {
+              queue->Delete(pod);
+              queue->DeleteNominatedPodIfExists(pod.metadata().uid());
+            }
+          },
+  });
+  nodes.AddEventHandler({
+      .on_add =
+          [this](const NodePtr& node, bool) {
+            cache.AddNode(node);
+            queue->MoveAllToActiveOrBackoff(ClusterEvent::kNodeAdd);
+          },
+      .on_update =
+          [this](const NodePtr& old_node, const NodePtr& node) {
+            if (!SchedulingPropertiesChanged(*old_node, *node)) return;
+            cache.UpdateNode(node);
+            queue->MoveAllToActiveOrBackoff(ClusterEvent::kNodeUpdate);
+          },
+      .on_delete =
+          [this](const client::Deleted<Node>& d) { cache.RemoveNode(d.object->metadata().name()); },
+  });
+  namespaces.AddEventHandler({
+      .on_add =
+          [this](const std::shared_ptr<const k8s::core::v1::Namespace>& ns, bool) {
+            cache.SetNamespace(ns->metadata().name(),
+                               {ns->metadata().labels().begin(), ns->metadata().labels().end()});
+          },
+      .on_update =
+          [this](const std::shared_ptr<const k8s::core::v1::Namespace>&,
+                 const std::shared_ptr<const k8s::core::v1::Namespace>& ns) {
+            cache.SetNamespace(ns->metadata().name(),
+                               {ns->metadata().labels().begin(), ns->metadata().labels().end()});
+          },
+      .on_delete =
+          [this](const client::Deleted<k8s::core::v1::Namespace>& d) {
+            cache.RemoveNamespace(d.object->metadata().name());
+          },
+  });
+}
+
+}  // namespace pk::scheduler

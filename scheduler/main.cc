@@ -1,0 +1,91 @@
+// scheduler: picokube's kube-scheduler. Watches unscheduled pods through the apiserver's gRPC
+// face, runs the profiles of its KubeSchedulerConfiguration, binds through pods/binding.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "apimachinery/stop_signals.h"
+#include "scheduler/scheduler.h"
+
+namespace {
+
+// Writes the debug port for scripts and tests that started us with --port 0.
+bool WritePortFile(const std::string& path, int port) {
+  if (path.empty()) return true;
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pk::scheduler::SchedulerOptions options;
+  std::string config_file, port_file;
+  bool leader_elect = true;
+  CLI::App app{"picokube scheduler: assigns pods to nodes"};
+  app.add_option("--apiserver", options.apiserver, "gRPC address: unix:PATH or HOST:PORT")
+      ->required();
+  app.add_option("--token", options.token, "Bearer token for the apiserver");
+  app.add_option("--config", config_file, "A KubeSchedulerConfiguration YAML file");
+  app.add_option("--leader-elect", leader_elect,
+                 "Campaign for the kube-system/kube-scheduler Lease before scheduling")
+      ->default_val(true);
+  app.add_option("--identity", options.identity, "Leader election identity");
+  app.add_option("--port", options.debug_port,
+                 "Debug port on 127.0.0.1 (/explain/NS/NAME; 0: any free port; -1: none)");
+  app.add_option("--port-file", port_file, "Write the debug port here once listening");
+  app.add_option("--bind-workers", options.bind_workers, "Bindings in flight at once");
+  app.add_option("--seed", options.seed, "Seed for breaking ties between equal scores");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in) {
+      std::fprintf(stderr, "scheduler: cannot read --config %s\n", config_file.c_str());
+      return 2;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto config = pk::scheduler::ParseConfig(text.str());
+    if (!config.ok()) {
+      std::fprintf(stderr, "scheduler: %s: %s\n", config_file.c_str(),
+                   config.status().message().c_str());
+      return 2;
+    }
+    options.config = std::move(config).value();
+  }
+  if (app.count("--leader-elect") > 0 || config_file.empty()) {
+    options.config.leader_election.leader_elect = leader_elect;
+  }
+
+  pk::StopSignals stop;  // before any thread starts
+  auto scheduler = pk::scheduler::Scheduler::Start(options);
+  if (!scheduler.ok()) {
+    std::fprintf(stderr, "scheduler: %s\n", scheduler.status().message().c_str());
+    return 1;
+  }
+  if (!WritePortFile(port_file, (*scheduler)->debug_port())) {
+    std::fprintf(stderr, "scheduler: cannot write --port-file %s\n", port_file.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "scheduler: running; explanations at http://127.0.0.1:%d/explain/NS/NAME\n",
+               (*scheduler)->debug_port());
+  // Wake up now and then to notice a lost lease: kube-scheduler exits then.
+  while (true) {
+    int signal = stop.WaitFor(std::chrono::seconds(1));
+    if (signal != 0) {
+      std::fprintf(stderr, "scheduler: stopping on signal %d\n", signal);
+      return 0;
+    }
+    if ((*scheduler)->LeadershipLost()) {
+      std::fprintf(stderr, "scheduler: leaderelection lost\n");
+      return 1;
+    }
+  }
+}
