@@ -12,7 +12,8 @@
 //   seconds = last pod bound (seen by the watch) - first create sent
 //   pods/s  = pods bound / seconds
 //   p50/p99 = per pod, create sent -> bound seen by the watch
-// Every pod must be bound within 120 s of the last create; the row says how many were not.
+// Every pod must be bound within 120 s of the last create; the row says how many were not,
+// or why the run failed (then the next N still runs; the exit status is 1 if any N failed).
 // The processes are stopped and the temp dir removed after each N. Processes are not pinned:
 // apiserver, scheduler and this client share the machine's CPUs, as on one control-plane host.
 // Results to stdout (a table, then as the last line `scheduler: X pods/s at N nodes` for the
@@ -56,6 +57,7 @@ struct Row {
   int nodes = 0, pods = 0, bound = 0;
   double seconds = 0, pods_per_s = 0;
   Stats latency;
+  std::string failed;  // why the run did not finish (the row has no figures then)
 };
 
 std::vector<int> ParseList(const std::string& text) {
@@ -272,7 +274,11 @@ Result<Row> RunOne(const Options& opt, int nodes, bool profile) {
   auto running = [&] { return LogSays(path("scheduler.log"), "scheduler: running"); };
   WaitFor([&] { return running() || scheduler.Exited(); }, 30);
   if (!running()) {
-    return Failed("the scheduler did not start; its log:\n" + ReadFile(path("scheduler.log")));
+    std::string log = ReadFile(path("scheduler.log"));
+    fmt::print(stderr, "[{} nodes] the scheduler's log ends with:\n{}\n", nodes, Tail(log, 20));
+    std::string last = Tail(log, 1);
+    if (!last.empty() && last.back() == '\n') last.pop_back();
+    return Failed("the scheduler did not start: " + last);
   }
   fmt::print(stderr, "[{} nodes] scheduler running (pid {})\n", nodes, scheduler.pid());
   std::unique_ptr<ChildProcess> perf;
@@ -311,7 +317,12 @@ int Main(int argc, char** argv) {
     auto row = RunOne(opt, opt.nodes[k], k == profiled);
     if (!row.ok()) {
       fmt::print(stderr, "scheduler_bench: {} nodes: {}\n", opt.nodes[k], row.status().message());
-      return 1;
+      Row failed;
+      failed.nodes = opt.nodes[k];
+      failed.pods = opt.pods;
+      failed.failed = row.status().message();
+      rows.push_back(failed);
+      continue;
     }
     rows.push_back(*row);
   }
@@ -320,11 +331,18 @@ int Main(int argc, char** argv) {
       "scheduler throughput: pods created (%d client threads) and bound through the apiserver\n"
       "by bin/scheduler onto N node objects; apiserver, scheduler and client as processes\n",
       opt.threads);
-  std::printf("%7s %7s %9s %9s %9s %9s %s\n", "nodes", "pods", "seconds", "pods/s", "p50 ms",
-              "p99 ms", "");
+  std::printf("%7s %7s %9s %9s %9s %9s\n", "nodes", "pods", "seconds", "pods/s", "p50 ms",
+              "p99 ms");
+  bool all_ok = true;
   for (const auto& r : rows) {
-    std::string missing = r.bound < r.pods ? fmt::format("({} not bound)", r.pods - r.bound) : "";
-    std::printf("%7d %7d %9.2f %9.1f %9.1f %9.1f %s\n", r.nodes, r.pods, r.seconds, r.pods_per_s,
+    if (!r.failed.empty()) {
+      std::printf("%7d %7d   failed: %s\n", r.nodes, r.pods, r.failed.c_str());
+      all_ok = false;
+      continue;
+    }
+    all_ok = all_ok && r.bound == r.pods;
+    std::string missing = r.bound < r.pods ? fmt::format(" ({} not bound)", r.pods - r.bound) : "";
+    std::printf("%7d %7d %9.2f %9.1f %9.1f %9.1f%s\n", r.nodes, r.pods, r.seconds, r.pods_per_s,
                 r.latency.p50, r.latency.p99, missing.c_str());
   }
   // The largest N (with --quick, its only N); the last row of that N when repeated.
@@ -332,8 +350,12 @@ int Main(int argc, char** argv) {
   for (const auto& r : rows) {
     if (r.nodes == largest) summary = &r;
   }
-  std::printf("scheduler: %.0f pods/s at %d nodes\n", summary->pods_per_s, summary->nodes);
-  return 0;
+  if (summary->failed.empty()) {
+    std::printf("scheduler: %.0f pods/s at %d nodes\n", summary->pods_per_s, summary->nodes);
+  } else {
+    std::printf("scheduler: failed at %d nodes\n", summary->nodes);
+  }
+  return all_ok ? 0 : 1;
 }
 
 }  // namespace
