@@ -20,8 +20,9 @@
 // largest N run), progress to stderr.
 // Usage: scheduler_bench [--nodes=100,1000,5000] [--pods=2000] [--threads=8]
 //                        [--quick=true]          (a smoke run: 20 nodes, 50 pods)
-//                        [--perf=FILE]           (perf record -g of the scheduler while the
-//                                                 largest N's pods are scheduled, into FILE)
+//                        [--perf=FILE]           (perf record of the scheduler while the largest
+//                                                 N's pods are scheduled, into FILE; DWARF call
+//                                                 graphs, as Release builds omit frame pointers)
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 
@@ -284,7 +285,8 @@ Result<Row> RunOne(const Options& opt, int nodes, bool profile) {
   std::unique_ptr<ChildProcess> perf;
   if (profile) {
     perf = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"/usr/bin/perf", "record", "-g", "-o", opt.perf_file, "-p",
+        std::vector<std::string>{"/usr/bin/perf", "record", "-F", "999", "--call-graph",
+                                 "dwarf,32768", "-o", opt.perf_file, "-p",
                                  std::to_string(scheduler.pid())},
         path("perf.log"));
   }
