@@ -135,6 +135,7 @@ class ChildProcess {
     if (waitpid(pid_, nullptr, WNOHANG) == 0) kill(pid_, SIGKILL), waitpid(pid_, nullptr, 0);
   }
   bool Exited() { return waitpid(pid_, nullptr, WNOHANG) == pid_; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
