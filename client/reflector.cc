@@ -83,6 +83,24 @@ void Reflector::Run() {
   }
 }
 
+// Every page of a list (the continue token carries the first page's revision, so the pages
+// form one consistent list); the items of all, with the first page's resourceVersion.
+Result<RawList> Reflector::ListPages(ListOptions list) {
+  auto first = lister_watcher_->List(list);
+  if (!first.ok()) return first;
+  RawList all = std::move(first).value();
+  std::string next = all.metadata.continue_();
+  while (!next.empty()) {
+    list.continue_token = next;
+    auto page = lister_watcher_->List(list);
+    if (!page.ok()) return page.take_status();
+    for (auto& item : page->items) all.items.push_back(std::move(item));
+    next = page->metadata.continue_();
+  }
+  all.metadata.clear_continue_();
+  return all;
+}
+
 bool Reflector::ListOnce() {
   ListOptions list;
   list.label_selector = options_.label_selector;
@@ -93,7 +111,8 @@ bool Reflector::ListOnce() {
     if (stopped_) return false;
     current_list_ = list.cancel;
   }
-  auto result = lister_watcher_->List(list);
+  list.limit = options_.page_size;
+  auto result = ListPages(list);
   {
     std::lock_guard lock(mu_);
     current_list_ = nullptr;

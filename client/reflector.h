@@ -44,6 +44,9 @@ struct ReflectorOptions {
   // Each watch asks the server to end it after a random time in [min, 2*min], as client-go
   // does, so that connections are rebalanced and stale ones noticed.
   std::chrono::seconds min_watch_timeout{300};
+  // The list is read in pages of this many objects (client-go's pager, 500), so that a large
+  // cluster's list never exceeds a message's size limit; 0 reads it in one piece.
+  int64_t page_size = 500;
 };
 
 class Reflector {
@@ -68,6 +71,7 @@ class Reflector {
  private:
   void Run();
   bool ListOnce();  // false on failure (already backed off)
+  Result<RawList> ListPages(ListOptions list);
   // Until the stream ends; its status. `applied` counts the events it delivered.
   Status WatchOnce(size_t* applied);
   Status Apply(const RawEvent& event);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 
 #include "scheduler/framework/fit_error.h"
 #include "scheduler/framework/parallelize.h"
@@ -30,8 +31,9 @@ Filtered FilterNodes(Framework& fw, const CycleState& state, const Pod& pod,
   const int n = static_cast<int>(nodes.size());
   Filtered out;
   std::vector<const NodeInfo*> feasible(want, nullptr);
-  std::vector<PluginStatus> rejected(n);
-  std::vector<char> was_rejected(n, 0);
+  // Only rejections are kept (by index): a pod that fits is usually rejected by few nodes.
+  std::mutex mu;
+  std::vector<std::pair<int, PluginStatus>> rejected;
   std::atomic<int> found{0}, evaluated{0};
   std::atomic<bool> stop{false};
   fw.parallelizer().Until(
@@ -52,17 +54,15 @@ Filtered FilterNodes(Framework& fw, const CycleState& state, const Pod& pod,
             if (k == want) stop = true;
           }
         } else {
-          rejected[idx] = std::move(s);
-          was_rejected[idx] = 1;
+          std::lock_guard lock(mu);
+          rejected.emplace_back(idx, std::move(s));
         }
       },
       &stop);
   feasible.resize(found.load());
   out.feasible = std::move(feasible);
   out.evaluated = evaluated.load();
-  for (int i = 0; i < n; ++i) {
-    if (was_rejected[i]) (*statuses)[nodes[i]->name()] = std::move(rejected[i]);
-  }
+  for (auto& [idx, s] : rejected) (*statuses)[nodes[idx]->name()] = std::move(s);
   return out;
 }
 
@@ -184,11 +184,10 @@ ScheduleResult Algorithm::Schedule(Framework& fw, CycleState& state, const Pod& 
   for (size_t i = 0; i < filtered.feasible.size(); ++i) {
     ex->scored.push_back({filtered.feasible[i]->name(), table.scores[i], table.totals[i]});
   }
-  std::stable_sort(ex->scored.begin(), ex->scored.end(), [&](const auto& a, const auto& b) {
-    if (a.node == result.node) return b.node != result.node;  // the chosen one first
-    if (b.node == result.node) return false;
-    return a.total > b.total;
-  });
+  // The chosen node first, then the others by total.
+  std::swap(ex->scored[0], ex->scored[best]);
+  std::stable_sort(ex->scored.begin() + 1, ex->scored.end(),
+                   [](const auto& a, const auto& b) { return a.total > b.total; });
   return result;
 }
 

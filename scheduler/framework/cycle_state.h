@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace pk::scheduler {
 
@@ -34,12 +35,16 @@ class CycleState {
     for (const auto& [k, v] : data_) out->data_[k] = v->Clone();
     out->skip_filter = skip_filter;
     out->skip_score = skip_score;
+    out->skip_filter_index = skip_filter_index;
     return out;
   }
 
   // Plugins whose PreFilter/PreScore returned Skip: their Filter/Score is not called.
   std::set<std::string> skip_filter;
   std::set<std::string> skip_score;
+  // skip_filter by the framework's filter plugin order, filled once after PreFilter so that
+  // the per-node loop looks no names up; empty until then.
+  std::vector<char> skip_filter_index;
 
  private:
   std::map<std::string, std::unique_ptr<StateData>> data_;

@@ -274,8 +274,10 @@ PluginStatus Framework::RunPreFilterPlugins(CycleState& state, const Pod& pod,
 
 PluginStatus Framework::RunFilterPlugins(const CycleState& state, const Pod& pod,
                                          const NodeInfo& node) const {
-  for (const auto& e : filter_) {
-    if (state.skip_filter.count(e.name)) continue;
+  const bool indexed = state.skip_filter_index.size() == filter_.size();
+  for (size_t i = 0; i < filter_.size(); ++i) {
+    const auto& e = filter_[i];
+    if (indexed ? state.skip_filter_index[i] != 0 : state.skip_filter.count(e.name) > 0) continue;
     PluginStatus s = e.plugin->Filter(state, pod, node);
     if (!s.ok()) return Named(std::move(s), e.name);
   }
@@ -380,8 +382,9 @@ PluginStatus Framework::RunScorePlugins(const CycleState& state, const Pod& pod,
     if (!s.ok()) return s;
   }
   std::vector<NodeScore> column(n);
+  for (size_t i = 0; i < n; ++i) column[i].name = nodes[i]->name();
   for (size_t p = 0; p < k; ++p) {
-    for (size_t i = 0; i < n; ++i) column[i] = {nodes[i]->name(), table->scores[i][p]};
+    for (size_t i = 0; i < n; ++i) column[i].score = table->scores[i][p];
     if (active[p]->plugin->HasNormalize()) {
       PluginStatus s = active[p]->plugin->NormalizeScore(state, pod, column);
       if (!s.ok()) return Named(std::move(s), active[p]->name);
