@@ -23,6 +23,8 @@ class TempDir {
 
 // The whole content of a file; fails the running test if it cannot be read.
 std::string ReadFile(const std::filesystem::path& path);
+// Runs `command` with /bin/sh; its standard output (add 2>&1 for its errors too).
+std::string CommandOutput(const std::string& command);
 
 // Path of a golden document in tests/fixtures/ (copied from real clusters; see its README).
 std::filesystem::path FixturePath(const std::string& name);

@@ -131,13 +131,7 @@ class NodeCluster {
     std::string command =
         fmt::format("/usr/bin/kubectl --cache-dir {} -s http://127.0.0.1:{} {} 2>&1",
                     Path("kubectl-cache"), WaitForPortFile(Path("port")), args);
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buffer[4096];
-    for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.append(buffer, n);
-    pclose(pipe);
-    return out;
+    return CommandOutput(command);
   }
 
   client::TypedClient<Pod> Pods() { return clientset_->Pods("default"); }

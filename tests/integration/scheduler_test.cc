@@ -153,13 +153,7 @@ status:
   std::string Debug(const std::string& id, const std::string& target) {
     int port = WaitForPortFile(Path("sched-" + id + ".port"));
     std::string command = fmt::format("curl -s http://127.0.0.1:{}{}", port, target);
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buffer[4096];
-    for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.append(buffer, n);
-    pclose(pipe);
-    return out;
+    return CommandOutput(command);
   }
 
   client::TypedClient<Pod> Pods() { return clientset_->Pods("default"); }
