@@ -1,0 +1,47 @@
+// controller-manager: picokube's kube-controller-manager. Runs the controllers --controllers
+// selects, leader-elected, over the apiserver's gRPC face.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "apimachinery/stop_signals.h"
+#include "controller-manager/controller_manager.h"
+
+int main(int argc, char** argv) {
+  pk::controllers::ControllerManagerOptions options;
+  CLI::App app{"picokube controller-manager: keeps desired state and current state equal"};
+  app.add_option("--apiserver", options.apiserver, "gRPC address: unix:PATH or HOST:PORT")
+      ->required();
+  app.add_option("--token", options.token, "Bearer token for the apiserver");
+  app.add_option("--controllers", options.controllers,
+                 "Controllers to run: '*' (the default ones), 'name', '-name'")
+      ->delimiter(',');
+  app.add_option("--leader-elect", options.leader_elect,
+                 "Campaign for the kube-system/kube-controller-manager Lease first")
+      ->default_val(true);
+  app.add_option("--identity", options.identity, "Leader election identity");
+  app.add_option("--workers", options.workers, "Workers per controller");
+  app.add_option("--time-scale", options.time_scale,
+                 "Multiplies the controllers' timings (0.1: ten times faster)");
+  CLI11_PARSE(app, argc, argv);
+
+  pk::StopSignals stop;  // before any thread starts
+  auto manager = pk::controllers::ControllerManager::Start(options);
+  if (!manager.ok()) {
+    std::fprintf(stderr, "controller-manager: %s\n", manager.status().message().c_str());
+    return 1;
+  }
+  std::string names;
+  for (const auto& n : (*manager)->controllers()) names += (names.empty() ? "" : ",") + n;
+  std::fprintf(stderr, "controller-manager: running; controllers %s\n", names.c_str());
+  while (true) {
+    int signal = stop.WaitFor(std::chrono::seconds(1));
+    if (signal != 0) {
+      std::fprintf(stderr, "controller-manager: stopping on signal %d\n", signal);
+      return 0;
+    }
+    if ((*manager)->LeadershipLost()) {
+      std::fprintf(stderr, "controller-manager: leaderelection lost\n");
+      return 1;
+    }
+  }
+}
