@@ -20,8 +20,10 @@ std::string ScoresOf(const Explanation& e, const Explanation::Row& row) {
 
 // "3 node(s) had untolerated taint {k: v}; 2 NodeResourcesFit: Insufficient cpu".
 std::string RejectionHistogram(const Explanation& e) {
-  std::map<std::string, int> counts;
-  for (const auto& [node, why] : e.rejected) counts[why]++;
+  std::map<std::string, int> counts = e.rejection_counts;
+  if (counts.empty()) {
+    for (const auto& [node, why] : e.rejected) counts[why]++;
+  }
   std::string out;
   for (const auto& [why, n] : counts) {
     if (!out.empty()) out += "; ";
@@ -30,7 +32,21 @@ std::string RejectionHistogram(const Explanation& e) {
   return out;
 }
 
+std::string More(size_t listed, size_t total) {
+  return total > listed ? fmt::format("  ... and {} more\n", total - listed) : "";
+}
+
 }  // namespace
+
+void Explanation::Trim() {
+  if (rejection_counts.empty()) {
+    for (const auto& [node, why] : rejected) rejection_counts[why]++;
+  }
+  rejected_total = RejectedTotal();
+  scored_total = ScoredTotal();
+  if (rejected.size() > kNodesListed) rejected.resize(kNodesListed);
+  if (scored.size() > kNodesListed) scored.resize(kNodesListed);
+}
 
 std::string Explanation::ToText() const {
   std::string out =
@@ -39,17 +55,19 @@ std::string Explanation::ToText() const {
   out += fmt::format(
       "nodes: {} in cluster, {} evaluated (search stops after {} feasible), {} "
       "feasible, {} rejected; cycle {} us\n",
-      nodes_total, nodes_evaluated, nodes_to_find, scored.size(), rejected.size(), duration_us);
+      nodes_total, nodes_evaluated, nodes_to_find, ScoredTotal(), RejectedTotal(), duration_us);
   if (!pre_filter.empty()) out += "prefilter rejected the pod: " + pre_filter + "\n";
   if (!rejected.empty()) {
     out += "\nrejected by filters:\n";
     for (const auto& [node, why] : rejected) out += fmt::format("  {:<24} {}\n", node, why);
+    out += More(rejected.size(), RejectedTotal());
   }
   if (!scored.empty()) {
     out += "\nscores (normalized 0-100, x weight):\n";
     for (const Row& r : scored) {
       out += fmt::format("  {:<24} total {:>5}  {}\n", r.node, r.total, ScoresOf(*this, r));
     }
+    out += More(scored.size(), ScoredTotal());
   }
   if (!post_filter.empty()) out += "\npostfilter: " + post_filter + "\n";
   if (!nominated.empty()) out += "nominated node: " + nominated + "\n";
@@ -82,6 +100,8 @@ nlohmann::json Explanation::ToJson() const {
           {"nodesToFind", nodes_to_find},
           {"preFilter", pre_filter},
           {"rejected", rejected_json},
+          {"rejectedTotal", RejectedTotal()},
+          {"scoredTotal", ScoredTotal()},
           {"weights", weights_json},
           {"scored", rows},
           {"chosen", chosen},
@@ -92,8 +112,8 @@ nlohmann::json Explanation::ToJson() const {
 
 std::string Explanation::Summary() const {
   std::string out = fmt::format("{} of {} nodes evaluated, {} feasible", nodes_evaluated,
-                                nodes_total, scored.size());
-  if (!rejected.empty()) out += "; rejected: " + RejectionHistogram(*this);
+                                nodes_total, ScoredTotal());
+  if (RejectedTotal() > 0) out += "; rejected: " + RejectionHistogram(*this);
   for (size_t i = 0; i < scored.size() && i < 2; ++i) {
     out += fmt::format("; {} {} total {} ({})", i == 0 ? "chosen" : "runner-up", scored[i].node,
                        scored[i].total, ScoresOf(*this, scored[i]));

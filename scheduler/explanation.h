@@ -5,8 +5,10 @@
 // pod's annotation scheduler.picokube.io/explanation when it binds.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -39,10 +41,21 @@ struct Explanation {
   };
   std::vector<Row> scored;  // highest total first
 
+  // Trim keeps the first kNodesListed rejected and scored nodes (a 5,000-node cluster would
+  // make each explanation megabytes) and these totals and counts of all of them.
+  static constexpr size_t kNodesListed = 100;
+  size_t rejected_total = 0, scored_total = 0;
+  std::map<std::string, int> rejection_counts;  // reason -> nodes
+
   std::string chosen;       // the node, or "" when none
   std::string post_filter;  // what preemption did or why it could not
   std::string nominated;    // nominatedNodeName set by preemption
   std::string message;      // the outcome: "Successfully assigned ..." or the FitError text
+
+  // Counts every rejection and score, then drops the rows beyond kNodesListed. Idempotent.
+  void Trim();
+  size_t RejectedTotal() const { return std::max(rejected_total, rejected.size()); }
+  size_t ScoredTotal() const { return std::max(scored_total, scored.size()); }
 
   // The whole explanation as a person reads it (a table of nodes).
   std::string ToText() const;

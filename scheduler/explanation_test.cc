@@ -1,6 +1,7 @@
 #include "scheduler/explanation.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "scheduler/explanation_store.h"
 
@@ -64,6 +65,32 @@ TEST_CASE("the store keeps the newest attempt per pod and forgets the oldest pod
   CHECK(!store.Get("default", "web"));
   CHECK(store.Get("default", "b"));
   CHECK(store.Get("default", "c"));
+}
+
+}  // namespace
+}  // namespace pk::scheduler
+
+namespace pk::scheduler {
+namespace {
+
+TEST_CASE("Trim keeps 100 rows of each kind and the counts of all") {
+  Explanation e;
+  for (int i = 0; i < 250; ++i) {
+    e.rejected.emplace_back(fmt::format("r{}", i), i % 2 ? "A: x" : "B: y");
+    e.scored.push_back({fmt::format("s{}", i), {1}, 250 - i});
+  }
+  e.score_plugins = {"P"};
+  e.weights = {1};
+  e.nodes_total = e.nodes_evaluated = 500;
+  e.Trim();
+  e.Trim();  // idempotent
+  CHECK(e.rejected.size() == 100);
+  CHECK(e.scored.size() == 100);
+  CHECK(e.RejectedTotal() == 250);
+  CHECK(e.ScoredTotal() == 250);
+  CHECK(e.Summary().rfind(
+            "500 of 500 nodes evaluated, 250 feasible; rejected: 125 x A: x; 125 x B: y", 0) == 0);
+  CHECK(e.ToText().find("  ... and 150 more\n") != std::string::npos);
 }
 
 }  // namespace

@@ -185,6 +185,7 @@ void Scheduler::Impl::ScheduleOne(QueuedPodInfo queued) {
   int32_t pct =
       fw.percentage_of_nodes_to_score().value_or(options.config.percentage_of_nodes_to_score);
   ScheduleResult result = algorithm.Schedule(fw, *state, *pod, pct, &ex);
+  ex.Trim();
   if (result.node.empty()) {
     OnFailure(std::move(queued), fw, result, *state, &ex);
     ex.duration_us =

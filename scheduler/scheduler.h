@@ -27,7 +27,7 @@ struct SchedulerOptions {
   std::string identity;  // leader election identity; host name and pid when empty
   int debug_port = 0;    // 0: any free loopback port; -1: no debug server
   int bind_workers = 16;
-  size_t explanations_kept = 10000;
+  size_t explanations_kept = 1000;
   uint64_t seed = 1;  // ties between equally scored nodes are broken with this seed
 };
 
