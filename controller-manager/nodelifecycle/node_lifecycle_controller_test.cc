@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "apimachinery/time.h"
@@ -101,11 +102,11 @@ class FakeKubelet {
 
 struct Cluster {
   Cluster() : cs(server.NewClientset()) {}
-  void StartControllers() {
+  void StartControllers(std::vector<std::string> controllers = {"nodelifecycle"}) {
     ControllerManagerOptions options;
     options.apiserver = server.target();
     options.leader_elect = false;
-    options.controllers = {"nodelifecycle"};
+    options.controllers = std::move(controllers);
     options.time_scale = kTimeScale;
     auto started = ControllerManager::Start(options);
     REQUIRE_MESSAGE(started.ok(), started.status().message());
@@ -222,6 +223,67 @@ TEST_CASE("when every node is down the NoExecute taint is held back (full disrup
   }));
   std::this_thread::sleep_for(milliseconds(1000));  // four monitor passes
   CHECK(!cluster.HasTaint("n1", kUnreachable, "NoExecute"));
+}
+
+k8s::core::v1::Pod RunningPod(const std::string& name, std::optional<int64_t> tolerate) {
+  k8s::core::v1::Pod pod;
+  pod.mutable_metadata()->set_name(name);
+  pod.mutable_metadata()->set_namespace_("default");
+  pod.mutable_spec()->set_node_name("n1");
+  auto* c = pod.mutable_spec()->add_containers();
+  c->set_name("app");
+  c->set_image("nginx");
+  auto* t = pod.mutable_spec()->add_tolerations();
+  t->set_key(kUnreachable);
+  t->set_operator_("Exists");
+  t->set_effect("NoExecute");
+  if (tolerate) t->set_toleration_seconds(*tolerate);
+  return pod;
+}
+
+// Both controllers: the pods of a silent node are marked not Ready, then evicted as their
+// tolerations say (20 s at 0.05 is 1 s).
+TEST_CASE("a silent node's pods are marked not Ready and evicted after their toleration") {
+  Cluster cluster;
+  FakeKubelet steady(cluster.cs, "steady");
+  FakeKubelet kubelet(cluster.cs, "n1");
+  auto pods = cluster.cs.Pods("default");
+  for (auto [name, seconds] :
+       {std::pair<const char*, std::optional<int64_t>>{"web", 20}, {"forever", std::nullopt}}) {
+    REQUIRE(pods.Create(RunningPod(name, seconds)).ok());
+    auto patched = pods.PatchStatus(name, "application/merge-patch+json",
+                                    R"({"status":{"phase":"Running","conditions":[)"
+                                    R"({"type":"Ready","status":"True"}]}})");
+    REQUIRE_MESSAGE(patched.ok(), patched.status().message());
+  }
+  cluster.StartControllers({"nodelifecycle", "taint-eviction-controller"});
+  std::this_thread::sleep_for(milliseconds(300));
+  kubelet.SetRenewing(false);
+
+  auto ready = [&](const std::string& name) {
+    auto pod = pods.Get(name);
+    if (!pod.ok()) return std::string("gone");
+    for (const auto& c : (*pod)->status().conditions()) {
+      if (c.type() == "Ready") return c.status();
+    }
+    return std::string();
+  };
+  CHECK(pk::testing::Eventually([&] { return ready("forever") == "False"; }));
+  auto deleted = [&](const std::string& name) {
+    auto pod = pods.Get(name);
+    return !pod.ok() || (*pod)->metadata().has_deletion_timestamp();
+  };
+  CHECK(pk::testing::Eventually([&] { return deleted("web"); }));
+  auto events = cluster.cs.Events("default").List();
+  REQUIRE(events.ok());
+  bool pod_event = false;
+  for (const auto& e : events->items) {
+    pod_event |= e->involved_object().name() == "forever" && e->reason() == "NodeNotReady" &&
+                 e->message() == "Node is not ready" && e->type() == "Warning";
+  }
+  CHECK(pod_event);
+  std::this_thread::sleep_for(milliseconds(500));
+  CHECK(!deleted("forever"));
 }
 
 }  // namespace
