@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -100,8 +101,7 @@ class NodeLifecycleController : public Controller {
         nodes_(context.factory->ForResource<Node>()),
         leases_(context.factory->ForResource<Lease>()),
         pods_(context.factory->ForResource<Pod>()),
-        node_worker_("nodelifecycle",
-                     [this](const std::string& n) { return NoScheduleTaintingPass(n); }),
+        node_worker_("nodelifecycle", [this](const std::string& n) { return SyncNode(n); }),
         pod_worker_("nodelifecycle-pods", [this](const std::string& k) { return ProcessPod(k); }) {
     pods_.AddIndexer(kNodeIndex, [](const Pod& p) {
       return p.spec().node_name().empty() ? std::vector<std::string>{}
@@ -486,6 +486,32 @@ class NodeLifecycleController : public Controller {
 
   // --- NoSchedule taints (doNoScheduleTaintingPass), on every node change ---
 
+  Status SyncNode(const std::string& name) {
+    Status taints = NoScheduleTaintingPass(name);
+    Status labels = ReconcileNodeLabels(name);
+    return taints.ok() ? labels : taints;
+  }
+
+  // reconcileNodeLabels: the beta OS and arch labels follow the stable ones.
+  Status ReconcileNodeLabels(const std::string& name) {
+    auto found = nodes_.GetLister().Get("", name);
+    if (!found.ok()) return {};
+    const auto& labels = (*found)->metadata().labels();
+    nlohmann::json update = nlohmann::json::object();
+    for (auto [primary, secondary] : {std::pair{"kubernetes.io/os", "beta.kubernetes.io/os"},
+                                      std::pair{"kubernetes.io/arch", "beta.kubernetes.io/arch"}}) {
+      auto p = labels.find(primary);
+      if (p == labels.end()) continue;
+      auto s = labels.find(secondary);
+      if (s == labels.end() || s->second != p->second) update[secondary] = p->second;
+    }
+    if (update.empty()) return {};
+    nlohmann::json patch = {{"metadata", {{"labels", update}}}};
+    auto patched = clientset_.Nodes().Patch(name, "application/merge-patch+json", patch.dump());
+    if (!patched.ok() && !client::IsNotFound(patched.status())) return patched.take_status();
+    return {};
+  }
+
   Status NoScheduleTaintingPass(const std::string& name) {
     auto found = nodes_.GetLister().Get("", name);
     if (!found.ok()) return {};
@@ -538,7 +564,7 @@ class NodeLifecycleController : public Controller {
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_
   std::thread loop_;
-  QueueWorker node_worker_;  // NoSchedule taints, by node name
+  QueueWorker node_worker_;  // NoSchedule taints and labels, by node name
   QueueWorker pod_worker_;   // pods newly bound, by "namespace/name"
 };
 

@@ -12,7 +12,8 @@
 //    spec.unschedulable) on every node change;
 //  - it adds the NoExecute not-ready / unreachable taint to a node whose Ready is False /
 //    Unknown, per zone at most evictionLimiterQPS (0.1/s) nodes, and none at all while every
-//    zone is fully disrupted (no Ready node); it removes both when Ready is True again.
+//    zone is fully disrupted (no Ready node); it removes both when Ready is True again;
+//  - it copies kubernetes.io/os and /arch to their beta labels (reconcileNodeLabels).
 // Every timing is multiplied by the context's time_scale (rates divided by it).
 #pragma once
 

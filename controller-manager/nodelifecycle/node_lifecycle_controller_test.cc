@@ -30,6 +30,8 @@ class FakeKubelet {
   FakeKubelet(const client::Clientset& cs, std::string name) : cs_(cs), name_(std::move(name)) {
     Node node;
     node.mutable_metadata()->set_name(name_);
+    (*node.mutable_metadata()->mutable_labels())["kubernetes.io/os"] = "linux";
+    (*node.mutable_metadata()->mutable_labels())["kubernetes.io/arch"] = "amd64";
     for (const char* type : {"Ready", "MemoryPressure", "DiskPressure", "PIDPressure"}) {
       auto* c = node.mutable_status()->add_conditions();
       c->set_type(type);
@@ -156,6 +158,13 @@ TEST_CASE("a node whose Lease and status stop is Unknown and unreachable; back, 
   FakeKubelet steady(cluster.cs, "steady");  // a Ready node, so that the zone is not all down
   FakeKubelet kubelet(cluster.cs, "n1");
   cluster.StartControllers();
+  CHECK(pk::testing::Eventually([&] {  // the beta labels follow the stable ones
+    Node n = cluster.Get("steady");
+    const auto& labels = n.metadata().labels();
+    return labels.count("beta.kubernetes.io/os") && labels.at("beta.kubernetes.io/os") == "linux" &&
+           labels.count("beta.kubernetes.io/arch") &&
+           labels.at("beta.kubernetes.io/arch") == "amd64";
+  }));
   CHECK(pk::testing::Eventually([&] {
     return cluster.HasEvent("n1", "RegisteredNode",
                             "Node n1 event: Registered Node n1 in Controller");
