@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "client/test_apiserver.h"
 #include "controller-manager/controller.h"
 #include "proto/core/v1/config.pb.h"
@@ -12,9 +14,13 @@ namespace pk::controllers {
 namespace {
 
 TEST_CASE("--controllers selects as Kubernetes reads it") {
-  CHECK(*SelectControllers({}) == std::vector<std::string>{"serviceaccount"});
-  CHECK(*SelectControllers({"*"}) == std::vector<std::string>{"serviceaccount"});
-  CHECK(SelectControllers({"*", "-serviceaccount"})->empty());
+  auto has = [](const std::vector<std::string>& v, const std::string& name) {
+    return std::find(v.begin(), v.end(), name) != v.end();
+  };
+  CHECK(has(*SelectControllers({}), "serviceaccount"));
+  CHECK(*SelectControllers({}) == *SelectControllers({"*"}));
+  CHECK(!has(*SelectControllers({"*", "-serviceaccount"}), "serviceaccount"));
+  CHECK(SelectControllers({"*", "-serviceaccount"})->size() + 1 == SelectControllers({})->size());
   CHECK(*SelectControllers({"serviceaccount"}) == std::vector<std::string>{"serviceaccount"});
   auto bad = SelectControllers({"nope"});
   REQUIRE(!bad.ok());

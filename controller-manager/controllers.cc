@@ -5,13 +5,17 @@
 #include <set>
 
 #include "controller-manager/controller.h"
+#include "controller-manager/nodelifecycle/node_lifecycle_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
+#include "controller-manager/tainteviction/taint_eviction_controller.h"
 
 namespace pk::controllers {
 
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
+      {"nodelifecycle", {NewNodeLifecycleController}},
       {"serviceaccount", {NewServiceAccountController}},
+      {"taint-eviction-controller", {NewTaintEvictionController}},
   };
   return *known;
 }
