@@ -14,6 +14,7 @@
 #include "controller-manager/controller_manager.h"
 #include "proto/apps/v1/apps.pb.h"
 #include "proto/core/v1/binding.pb.h"
+#include "proto/core/v1/namespace.pb.h"
 #include "tests/testing.h"
 
 namespace pk::controllers {
@@ -307,6 +308,29 @@ TEST_CASE("no double creation: exactly spec.replicas pods, however often it sync
     REQUIRE(c.ActivePods("forty").size() == 40);
   }
   CHECK(Eventually([&] { return c.Get("forty")->status().replicas() == 40; }));
+}
+
+TEST_CASE("in a namespace being deleted the refused creates are no failure") {
+  Cluster c;
+  c.StartControllers();
+  k8s::core::v1::Namespace ns;
+  ns.mutable_metadata()->set_name("doomed");
+  REQUIRE(c.cs.Resource<k8s::core::v1::Namespace>().Create(ns).ok());
+  auto rs = MakeReplicaSet("late", 0);
+  rs.mutable_metadata()->set_namespace_("doomed");
+  auto rss = c.cs.Resource<ReplicaSet>("doomed");
+  REQUIRE(rss.Create(rs).ok());
+  REQUIRE(c.cs.Resource<k8s::core::v1::Namespace>().Delete("doomed").ok());
+  REQUIRE(rss.Patch("late", kMergePatch, R"({"spec":{"replicas":2}})").ok());
+  CHECK(Eventually([&] {
+    auto got = rss.Get("late");
+    return got.ok() && (*got)->status().observed_generation() == 2;
+  }));
+  auto got = rss.Get("late");
+  REQUIRE(got.ok());
+  CHECK((*got)->status().replicas() == 0);
+  CHECK((*got)->status().conditions_size() == 0);  // no ReplicaFailure
+  CHECK(c.cs.Pods("doomed").List()->items.empty());
 }
 
 }  // namespace
