@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -33,6 +34,14 @@ Timestamp WallNow(const client::Clock& clock) {
   return {seconds.count(),
           static_cast<int32_t>(
               std::chrono::duration_cast<std::chrono::nanoseconds>(since - seconds).count())};
+}
+
+// Kubernetes' ExpectationsTimeout (5 minutes), scaled; never below a second, so that a
+// lapse cannot come before a slow watch shows what was done.
+client::Clock::Duration ExpectationsTTL(double time_scale) {
+  auto ttl =
+      std::chrono::duration_cast<client::Clock::Duration>(std::chrono::minutes(5) * time_scale);
+  return std::max<client::Clock::Duration>(ttl, std::chrono::seconds(1));
 }
 
 // metav1.LabelSelectorAsSelector: a missing selector selects nothing.
@@ -67,8 +76,7 @@ class ReplicaSetController : public Controller {
         rss_(context.factory->ForResource<ReplicaSet>()),
         pods_(context.factory->ForResource<Pod>()),
         control_(clientset_, context.recorder(kComponent)),
-        expectations_(clock_, std::chrono::duration_cast<client::Clock::Duration>(
-                                  std::chrono::minutes(5) * context.time_scale)),
+        expectations_(clock_, ExpectationsTTL(context.time_scale)),
         worker_("replicaset", [this](const std::string& key) { return Sync(key); }) {
     rss_.AddIndexer(kControllerUIDIndex, [](const ReplicaSet& rs) {
       const auto* ref = replicaset::GetControllerOf(rs.metadata());

@@ -223,6 +223,15 @@ TEST_CASE("a deleted pod is replaced") {
     return names.size() == 2 && !names.count(victim);
   }));
   CHECK(Eventually([&] { return c.EventMessages("heal", "SuccessfulCreate").size() == 3; }));
+  // A terminal pod counts no more: it is replaced (and left for the pod GC).
+  std::string failed = c.OwnedPods(*rs)[0]->metadata().name();
+  REQUIRE(c.Pods().PatchStatus(failed, kMergePatch, R"({"status":{"phase":"Failed"}})").ok());
+  CHECK(Eventually([&] { return c.EventMessages("heal", "SuccessfulCreate").size() == 4; }));
+  CHECK(Eventually([&] {
+    auto s = c.Get("heal")->status();
+    return s.replicas() == 2 && c.OwnedPods(*rs).size() == 3;  // OwnedPods keeps Failed ones
+  }));
+  CHECK(c.Pods().Get(failed).ok());
 }
 
 TEST_CASE("a matching orphan is adopted instead of creating a pod") {
