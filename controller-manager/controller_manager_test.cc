@@ -13,13 +13,14 @@
 namespace pk::controllers {
 namespace {
 
+bool Has(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 TEST_CASE("--controllers selects as Kubernetes reads it") {
-  auto has = [](const std::vector<std::string>& v, const std::string& name) {
-    return std::find(v.begin(), v.end(), name) != v.end();
-  };
-  CHECK(has(*SelectControllers({}), "serviceaccount"));
-  CHECK(*SelectControllers({}) == *SelectControllers({"*"}));
-  CHECK(!has(*SelectControllers({"*", "-serviceaccount"}), "serviceaccount"));
+  CHECK(Has(*SelectControllers({}), "serviceaccount"));
+  CHECK(*SelectControllers({"*"}) == *SelectControllers({}));
+  CHECK(!Has(*SelectControllers({"*", "-serviceaccount"}), "serviceaccount"));
   CHECK(SelectControllers({"*", "-serviceaccount"})->size() + 1 == SelectControllers({})->size());
   CHECK(*SelectControllers({"serviceaccount"}) == std::vector<std::string>{"serviceaccount"});
   auto bad = SelectControllers({"nope"});

@@ -6,6 +6,7 @@
 
 #include "controller-manager/controller.h"
 #include "controller-manager/nodelifecycle/node_lifecycle_controller.h"
+#include "controller-manager/replicaset/replicaset_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
 #include "controller-manager/tainteviction/taint_eviction_controller.h"
 
@@ -14,6 +15,7 @@ namespace pk::controllers {
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
       {"nodelifecycle", {NewNodeLifecycleController}},
+      {"replicaset", {NewReplicaSetController}},
       {"serviceaccount", {NewServiceAccountController}},
       {"taint-eviction-controller", {NewTaintEvictionController}},
   };

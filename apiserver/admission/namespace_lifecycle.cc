@@ -35,10 +35,15 @@ class NamespaceLifecycle : public Plugin {
     }
     const auto& object = static_cast<const k8s::core::v1::Namespace&>(**ns);
     if (object.status().phase() == "Terminating" || object.metadata().has_deletion_timestamp()) {
-      return Status::Forbidden(fmt::format(
+      Status refused = Status::Forbidden(fmt::format(
           "{} \"{}\" is forbidden: unable to create new content in namespace {} because it is "
           "being terminated",
           a.type->group_resource().String(), a.name, a.ns));
+      // The cause controllers look for to stay quiet (v1.NamespaceTerminatingCause).
+      refused.mutable_details().causes.push_back(
+          {"NamespaceTerminating", fmt::format("namespace {} is being terminated", a.ns),
+           "metadata.namespace"});
+      return refused;
     }
     return Status();
   }

@@ -182,6 +182,10 @@ TEST_CASE("namespaces: deleting one marks it Terminating; no new content; system
   auto refused = f.Of("pods").Create(f.Ctx(), NewPod("late"));
   CHECK(refused.status().code() == 403);
   CHECK(refused.status().message().find("because it is being terminated") != std::string::npos);
+  REQUIRE(refused.status().details().causes.size() == 1);
+  CHECK(refused.status().details().causes[0] == StatusCause{"NamespaceTerminating",
+                                                            "namespace ns is being terminated",
+                                                            "metadata.namespace"});
 
   // The namespace controller's finalize removes the last finalizer: the namespace goes.
   auto finalized = f.Of("namespaces").Mutate({}, "ns", [](Message* m) {
