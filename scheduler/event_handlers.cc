@@ -73,6 +73,45 @@ PodPtr Scheduler::Impl::WithPriority(PodPtr pod) const {
   return copy;
 }
 
+// helper.DefaultSelector: the Services' selectors merged, ANDed with the selector of the
+// pod's controlling ReplicaSet or StatefulSet (as text, parsed once: "a=b,c in (x)").
+LabelSelector Scheduler::Impl::DefaultSelectorFor(const Pod& pod) const {
+  const std::string& ns = pod.metadata().namespace_();
+  const auto& pod_labels = pod.metadata().labels();
+  std::map<std::string, std::string> merged;
+  for (const auto& svc : services.GetLister().ByNamespace(ns).List()) {
+    const auto& selector = svc->spec().selector();
+    bool selects = !selector.empty();
+    for (const auto& [k, v] : selector) {
+      auto it = pod_labels.find(k);
+      selects = selects && it != pod_labels.end() && it->second == v;
+    }
+    if (selects) merged.insert(selector.begin(), selector.end());
+  }
+  std::string text;
+  for (const auto& [k, v] : merged) text += (text.empty() ? "" : ",") + k + "=" + v;
+  for (const auto& owner : pod.metadata().owner_references()) {
+    if (!owner.controller() || owner.api_version() != "apps/v1") continue;
+    const k8s::meta::v1::LabelSelector* selector = nullptr;
+    client::Ptr<k8s::apps::v1::ReplicaSet> rs;
+    client::Ptr<k8s::apps::v1::StatefulSet> ss;
+    if (owner.kind() == "ReplicaSet") {
+      auto found = replica_sets.GetLister().Get(ns, owner.name());
+      if (found.ok()) rs = *found, selector = &rs->spec().selector();
+    } else if (owner.kind() == "StatefulSet") {
+      auto found = stateful_sets.GetLister().Get(ns, owner.name());
+      if (found.ok()) ss = *found, selector = &ss->spec().selector();
+    }
+    if (selector == nullptr) continue;
+    auto parsed = LabelSelector::FromProto(*selector);
+    if (parsed.ok() && !parsed->String().empty()) {
+      text += (text.empty() ? "" : ",") + parsed->String();
+    }
+  }
+  auto selector = LabelSelector::Parse(text);
+  return selector.ok() ? std::move(selector).value() : LabelSelector();
+}
+
 void Scheduler::Impl::AddEventHandlers() {
   pods.AddEventHandler({
       .on_add =

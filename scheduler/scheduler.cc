@@ -48,6 +48,9 @@ Scheduler::Impl::Impl(SchedulerOptions o)
       nodes(factory->ForResource<Node>()),
       namespaces(factory->ForResource<k8s::core::v1::Namespace>()),
       priority_classes(factory->ForResource<k8s::scheduling::v1::PriorityClass>()),
+      services(factory->ForResource<k8s::core::v1::Service>()),
+      replica_sets(factory->ForResource<k8s::apps::v1::ReplicaSet>()),
+      stateful_sets(factory->ForResource<k8s::apps::v1::StatefulSet>()),
       parallelizer_(0),
       algorithm(options.seed),
       explanations(options.explanations_kept) {}

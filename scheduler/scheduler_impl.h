@@ -17,8 +17,10 @@
 #include "client/event_recorder.h"
 #include "client/informer_factory.h"
 #include "client/leader_elector.h"
+#include "proto/apps/v1/apps.pb.h"
 #include "proto/core/v1/binding.pb.h"
 #include "proto/core/v1/namespace.pb.h"
+#include "proto/core/v1/service.pb.h"
 #include "proto/scheduling/v1/scheduling.pb.h"
 #include "scheduler/cache/cache.h"
 #include "scheduler/debug_server.h"
@@ -50,6 +52,7 @@ struct Scheduler::Impl : public Services {
   std::vector<PodInfoPtr> NominatedPodsFor(const std::string& node) const override {
     return queue->NominatedPodsForNode(node);
   }
+  LabelSelector DefaultSelectorFor(const Pod& pod) const override;
   Status Evict(const Pod& victim, const Pod& preemptor, const std::string& node) override;
   Status BindPod(const Pod& pod, const std::string& node,
                  const std::map<std::string, std::string>& annotations) override;
@@ -87,6 +90,10 @@ struct Scheduler::Impl : public Services {
   client::SharedIndexInformer<Node> nodes;
   client::SharedIndexInformer<k8s::core::v1::Namespace> namespaces;
   client::SharedIndexInformer<k8s::scheduling::v1::PriorityClass> priority_classes;
+  // For default spreading (DefaultSelectorFor).
+  client::SharedIndexInformer<k8s::core::v1::Service> services;
+  client::SharedIndexInformer<k8s::apps::v1::ReplicaSet> replica_sets;
+  client::SharedIndexInformer<k8s::apps::v1::StatefulSet> stateful_sets;
 
   Cache cache;
   std::unique_ptr<SchedulingQueue> queue;

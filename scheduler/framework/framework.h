@@ -27,6 +27,7 @@ class Services {
   virtual const Snapshot& snapshot() const = 0;
   virtual Parallelizer& parallelizer() = 0;
   virtual std::vector<PodInfoPtr> NominatedPodsFor(const std::string& node) const = 0;
+  virtual LabelSelector DefaultSelectorFor(const Pod& pod) const { return LabelSelector(); }
   virtual Status Evict(const Pod& victim, const Pod& preemptor, const std::string& node) = 0;
   virtual Status BindPod(const Pod& pod, const std::string& node,
                          const std::map<std::string, std::string>& annotations) = 0;
@@ -88,6 +89,9 @@ class Framework final : public Handle {
                                      const NodeInfo& node) const override;
   std::vector<PodInfoPtr> NominatedPodsFor(const std::string& node) const override {
     return services_->NominatedPodsFor(node);
+  }
+  LabelSelector DefaultSelectorFor(const Pod& pod) const override {
+    return services_->DefaultSelectorFor(pod);
   }
   Status Evict(const Pod& victim, const Pod& preemptor, const std::string& node) override {
     return services_->Evict(victim, preemptor, node);

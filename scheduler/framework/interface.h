@@ -170,6 +170,11 @@ class Handle {
   // present for pods of lower or equal priority).
   virtual std::vector<PodInfoPtr> NominatedPodsFor(const std::string& node) const = 0;
 
+  // The labels that select the pod's siblings for default spreading (helper.DefaultSelector):
+  // the selectors of the Services that select it and of its controlling ReplicaSet or
+  // StatefulSet, ANDed; the empty selector when nothing selects it.
+  virtual LabelSelector DefaultSelectorFor(const Pod& pod) const { return LabelSelector(); }
+
   // API actions. Evict deletes `victim` to make room for `preemptor` on `node`, with the
   // DisruptionTarget condition and a Preempted event ("Preempted by pod UID on node NODE").
   virtual Status Evict(const Pod& victim, const Pod& preemptor, const std::string& node) = 0;

@@ -156,9 +156,10 @@ Result<std::unique_ptr<Plugin>> NewPodTopologySpread(const YAML::Node& args, Han
   if (!parsed.ok()) {
     return Status::BadRequest("PodTopologySpread: " + parsed.status().message());
   }
-  // The Handle offers no Service/ReplicaSet/StatefulSet listers: no default selector.
-  return std::unique_ptr<Plugin>(
-      std::make_unique<PodTopologySpread>(std::move(parsed).value(), handle));
+  // Default constraints apply to pods that Services, ReplicaSets or StatefulSets select.
+  return std::unique_ptr<Plugin>(std::make_unique<PodTopologySpread>(
+      std::move(parsed).value(), handle,
+      [&handle](const Pod& pod) { return handle.DefaultSelectorFor(pod); }));
 }
 
 }  // namespace pk::scheduler::plugins
