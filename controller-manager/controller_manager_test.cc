@@ -12,9 +12,11 @@ namespace pk::controllers {
 namespace {
 
 TEST_CASE("--controllers selects as Kubernetes reads it") {
-  CHECK(*SelectControllers({}) == std::vector<std::string>{"serviceaccount"});
-  CHECK(*SelectControllers({"*"}) == std::vector<std::string>{"serviceaccount"});
-  CHECK(SelectControllers({"*", "-serviceaccount"})->empty());
+  const std::vector<std::string> all = {"job", "serviceaccount", "ttl-after-finished"};
+  CHECK(*SelectControllers({}) == all);
+  CHECK(*SelectControllers({"*"}) == all);
+  CHECK(*SelectControllers({"*", "-serviceaccount"}) ==
+        std::vector<std::string>{"job", "ttl-after-finished"});
   CHECK(*SelectControllers({"serviceaccount"}) == std::vector<std::string>{"serviceaccount"});
   auto bad = SelectControllers({"nope"});
   REQUIRE(!bad.ok());

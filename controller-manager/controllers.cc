@@ -5,13 +5,17 @@
 #include <set>
 
 #include "controller-manager/controller.h"
+#include "controller-manager/job/job_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
+#include "controller-manager/ttlafterfinished/ttlafterfinished_controller.h"
 
 namespace pk::controllers {
 
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
+      {"job", {NewJobController}},
       {"serviceaccount", {NewServiceAccountController}},
+      {"ttl-after-finished", {NewTtlAfterFinishedController}},
   };
   return *known;
 }
