@@ -10,6 +10,7 @@
 
 #include "client/errors.h"
 #include "controller-manager/job/expectations.h"
+#include "controller-manager/job/indexed.h"
 #include "controller-manager/job/job_util.h"
 #include "controller-manager/queue_worker.h"
 
@@ -43,6 +44,14 @@ std::string OwnerKey(const Pod& pod) {
 }
 
 double Seconds(const k8s::meta::v1::Time& t) { return t.seconds() + t.nanos() / 1e9; }
+
+// What one sync counted (syncJobCtx), updated as it makes and removes pods.
+struct SyncState {
+  int succeeded = 0;
+  std::set<int> succeeded_indexes;  // Indexed jobs only
+  int terminating = 0;
+  int ready = 0;
+};
 
 // What one sync decided about the job's end (syncJobCtx.finishedCondition).
 struct Finish {
@@ -144,9 +153,10 @@ class JobController : public Controller {
 
   Status Sync(const std::string& key);
   std::optional<Finish> FinishedCondition(const Job& j, int failed, const std::string& key);
-  int ManageJob(const Job& j, const std::string& key, const PodCounts& counts, int succeeded,
-                int* terminating, int* ready, Status* error);
-  int CreatePods(const Job& j, const std::string& key, int count, Status* error);
+  int ManageJob(const Job& j, const std::string& key, const PodCounts& counts, SyncState* state,
+                Status* error);
+  int CreatePods(const Job& j, const std::string& key, int count, const std::vector<int>& indexes,
+                 Status* error);
   int DeletePods(const Job& j, const std::vector<client::Ptr<Pod>>& pods, int* ready, Status* error,
                  std::vector<std::string>* deleted_uids = nullptr);
   int KilledNotPresent(const std::string& key, const Job& j,
@@ -193,8 +203,16 @@ Status JobController::Sync(const std::string& key) {
   Job j = cached;
   PodCounts counts = job::CountPods(j, pods);
   int active = static_cast<int>(counts.active.size());
-  int terminating = counts.terminating, ready = counts.ready;
-  int succeeded = std::max(j.status().succeeded(), counts.succeeded);
+  SyncState state{
+      std::max(j.status().succeeded(), counts.succeeded), {}, counts.terminating, counts.ready};
+  int& succeeded = state.succeeded;
+  int& terminating = state.terminating;
+  int& ready = state.ready;
+  if (job::IsIndexed(j) && j.spec().has_completions()) {
+    state.succeeded_indexes = job::SucceededIndexes(j, pods);
+    succeeded = static_cast<int>(state.succeeded_indexes.size());
+    j.mutable_status()->set_completed_indexes(job::FormatIndexes(state.succeeded_indexes));
+  }
   int failed = std::max(j.status().failed(), counts.failed);
   if (!j.status().has_start_time() && !job::IsSuspended(j)) {
     *j.mutable_status()->mutable_start_time() = Now();
@@ -214,7 +232,7 @@ Status JobController::Sync(const std::string& key) {
   } else {
     bool managed = false;
     if (satisfied && !j.metadata().has_deletion_timestamp()) {
-      active = ManageJob(j, key, counts, succeeded, &terminating, &ready, &manage_error);
+      active = ManageJob(j, key, counts, &state, &manage_error);
       managed = true;
     }
     bool complete = active == 0 && (j.spec().has_completions() ? succeeded >= j.spec().completions()
@@ -300,52 +318,74 @@ std::optional<Finish> JobController::FinishedCondition(const Job& j, int failed,
 // manageJob: deletes every active pod of a suspended job, else makes or removes pods until
 // the active ones are as many as wanted; returns the active count after.
 int JobController::ManageJob(const Job& j, const std::string& key, const PodCounts& counts,
-                             int succeeded, int* terminating, int* ready, Status* error) {
+                             SyncState* state, Status* error) {
   int active = static_cast<int>(counts.active.size());
   std::chrono::nanoseconds backoff = UpdateBackoff(key, counts);
+  bool indexed = job::IsIndexed(j) && j.spec().has_completions();
+  std::vector<client::Ptr<Pod>> victims, kept = counts.active;
   if (job::IsSuspended(j)) {
-    expectations_.Expect(key, 0, active);
-    int deleted = DeletePods(j, counts.active, ready, error);
-    expectations_.Lower(key, 0, active - deleted);
-    *terminating += deleted;
-    return active - deleted;
-  }
-  int diff = job::WantActive(j, active, succeeded);
-  if (diff < 0) {
+    victims = counts.active;
+  } else {
+    if (indexed) {
+      victims = job::DuplicatedIndexPods(counts.active, j.spec().completions());
+      std::set<const Pod*> out;
+      for (const auto& p : victims) out.insert(p.get());
+      std::erase_if(kept, [&](const client::Ptr<Pod>& p) { return out.count(p.get()) > 0; });
+    }
+    int excess = -job::WantActive(j, static_cast<int>(kept.size()), state->succeeded);
     // Not-ready pods go first (activePodsForRemoval, simplified).
-    std::vector<client::Ptr<Pod>> victims = counts.active;
-    std::stable_partition(victims.begin(), victims.end(), [](const client::Ptr<Pod>& p) {
+    std::stable_partition(kept.begin(), kept.end(), [](const client::Ptr<Pod>& p) {
       return p->status().phase() != "Running";
     });
-    victims.resize(std::min<size_t>(-diff, kMaxPodCreateDeletePerSync));
+    for (int i = 0; i < excess && i < static_cast<int>(kept.size()); ++i) {
+      victims.push_back(kept[i]);
+    }
+  }
+  if (!victims.empty()) {
+    if (victims.size() > kMaxPodCreateDeletePerSync) victims.resize(kMaxPodCreateDeletePerSync);
     int n = static_cast<int>(victims.size());
     expectations_.Expect(key, 0, n);
-    int deleted = DeletePods(j, victims, ready, error);
+    int deleted = DeletePods(j, victims, &state->ready, error);
     expectations_.Lower(key, 0, n - deleted);
-    *terminating += deleted;
+    state->terminating += deleted;
     return active - deleted;
   }
-  if (diff == 0) return active;
+  int diff = job::WantActive(j, active, state->succeeded);
+  if (diff <= 0 || job::IsSuspended(j)) return active;
   if (backoff.count() > 0) {
     worker_.EnqueueAfter(key, std::chrono::duration_cast<client::Clock::Duration>(backoff));
     return active;
   }
-  // With podReplacementPolicy Failed a terminating pod still holds its place.
-  if (j.spec().pod_replacement_policy() == "Failed") diff -= *terminating;
+  // With podReplacementPolicy Failed a terminating pod still holds its place (and index).
+  bool only_failed = j.spec().pod_replacement_policy() == "Failed";
+  if (only_failed) diff -= state->terminating;
   diff = std::min(diff, kMaxPodCreateDeletePerSync);
   if (diff <= 0) return active;
-  return active + CreatePods(j, key, diff, error);
+  std::vector<int> indexes;
+  if (indexed) {
+    std::vector<client::Ptr<Pod>> holders = counts.active;
+    if (only_failed) {
+      holders.insert(holders.end(), counts.terminating_pods.begin(), counts.terminating_pods.end());
+    }
+    indexes = job::PendingIndexes(state->succeeded_indexes, holders, j.spec().completions(), diff);
+    diff = static_cast<int>(indexes.size());
+    if (diff == 0) return active;
+  }
+  return active + CreatePods(j, key, diff, indexes, error);
 }
 
-// Creates `count` pods in slow-start batches (1, 2, 4...), stopping at the first failure;
-// returns how many were created.
-int JobController::CreatePods(const Job& j, const std::string& key, int count, Status* error) {
+// Creates `count` pods (of `indexes`, in order, for an Indexed job) in slow-start batches
+// (1, 2, 4...), stopping at the first failure; returns how many were created.
+int JobController::CreatePods(const Job& j, const std::string& key, int count,
+                              const std::vector<int>& indexes, Status* error) {
   expectations_.Expect(key, count, 0);
   auto client = clientset_.Pods(j.metadata().namespace_());
-  Pod pod = job::NewPodFromTemplate(j);
+  const Pod from_template = job::NewPodFromTemplate(j);
   int created = 0;
   for (int batch = 1; created < count && error->ok(); batch *= 2) {
     for (int i = 0; i < batch && created < count; ++i) {
+      Pod pod = from_template;
+      if (!indexes.empty()) job::SetCompletionIndex(j, indexes[created], &pod);
       auto made = client.Create(pod);
       if (!made.ok()) {
         recorder_.Eventf(j, "Warning", "FailedCreate", "Error creating: {}",

@@ -93,7 +93,10 @@ PodCounts CountPods(const Job& job, const std::vector<client::Ptr<Pod>>& pods) {
     bool deleting = pod->metadata().has_deletion_timestamp();
     if (phase == "Succeeded") ++counts.succeeded;
     if (IsPodFailed(job, *pod)) ++counts.failed;
-    if (deleting && !finished) ++counts.terminating;
+    if (deleting && !finished) {
+      ++counts.terminating;
+      counts.terminating_pods.push_back(pod);
+    }
     if (!deleting && !finished) {
       counts.active.push_back(pod);
       if (IsReady(*pod)) ++counts.ready;

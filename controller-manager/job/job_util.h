@@ -56,7 +56,8 @@ struct PodCounts {
   int succeeded = 0;                     // phase Succeeded
   int failed = 0;                        // isPodFailed: phase Failed, or deleted unfinished
   int terminating = 0;                   // being deleted, not finished
-  int ready = 0;                         // active with the Ready condition True
+  std::vector<client::Ptr<Pod>> terminating_pods;
+  int ready = 0;  // active with the Ready condition True
 };
 PodCounts CountPods(const Job& job, const std::vector<client::Ptr<Pod>>& pods);
 
