@@ -1,5 +1,6 @@
 // The Job controller (pkg/controller/job), --controllers name "job", events as
-// "job-controller": runs a Job's pods to completion. Non-indexed completion mode: up to
+// "job-controller": runs a Job's pods to completion. Both completion modes (Indexed:
+// indexed.h); up to
 // min(parallelism, completions - succeeded) pods at a time, a failed pod replaced after an
 // exponential back-off (scaled by time_scale) until more than backoffLimit failed; the
 // job fails (BackoffLimitExceeded, DeadlineExceeded) or completes with the v1.32 conditions

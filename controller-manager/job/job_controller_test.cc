@@ -8,6 +8,7 @@
 
 #include "client/test_apiserver.h"
 #include "controller-manager/controller_manager.h"
+#include "controller-manager/job/indexed.h"
 #include "controller-manager/job/job_util.h"
 #include "proto/core/v1/event.pb.h"
 #include "tests/testing.h"
@@ -237,6 +238,56 @@ TEST_CASE("a suspended job has no pods until resumed") {
   }));
   CHECK(cluster.GetJob("later")->status().has_start_time());
   CHECK(Eventually([&] { return cluster.HasEvent("Resumed", "Job resumed"); }));
+}
+
+// The running pod of completion index `index`, or null.
+client::Ptr<Pod> PodOfIndex(const Cluster& cluster, const std::string& job, int index) {
+  for (auto& p : cluster.Running(job)) {
+    if (job::CompletionIndex(*p) == index) return p;
+  }
+  return nullptr;
+}
+
+TEST_CASE("an Indexed job runs one pod per completion index") {
+  Cluster cluster;
+  Job spec = NewJob("idx", 3, 2);
+  spec.mutable_spec()->set_completion_mode("Indexed");
+  REQUIRE(cluster.jobs().Create(spec).ok());
+  REQUIRE(Eventually([&] { return cluster.Running("idx").size() == 2; }));
+  auto zero = PodOfIndex(cluster, "idx", 0), one = PodOfIndex(cluster, "idx", 1);
+  REQUIRE(zero != nullptr);
+  REQUIRE(one != nullptr);
+  CHECK(zero->metadata().generate_name() == "idx-0-");
+  CHECK(zero->metadata().labels().at(job::kCompletionIndexKey) == "0");
+  CHECK(zero->spec().hostname() == "idx-0");
+  const auto& env = zero->spec().containers(0).env(0);
+  CHECK(env.name() == "JOB_COMPLETION_INDEX");
+  CHECK(env.value_from().field_ref().field_path() ==
+        "metadata.annotations['batch.kubernetes.io/job-completion-index']");
+
+  cluster.SetPhase(*one, "Succeeded");
+  REQUIRE(Eventually([&] { return PodOfIndex(cluster, "idx", 2) != nullptr; }));
+  CHECK(Eventually([&] { return cluster.GetJob("idx")->status().completed_indexes() == "1"; }));
+  // A failed index is run again.
+  cluster.SetPhase(*zero, "Failed");
+  REQUIRE(Eventually([&] { return PodOfIndex(cluster, "idx", 0) != nullptr; }));
+  cluster.SetPhase(*PodOfIndex(cluster, "idx", 0), "Succeeded");
+  cluster.SetPhase(*PodOfIndex(cluster, "idx", 2), "Succeeded");
+  REQUIRE(Eventually([&] { return job::IsFinished(*cluster.GetJob("idx")); }));
+  auto done = cluster.GetJob("idx");
+  CHECK(HasCondition(*done, "Complete", "CompletionsReached"));
+  CHECK(done->status().completed_indexes() == "0-2");
+  CHECK(done->status().succeeded() == 3);
+  CHECK(done->status().failed() == 1);
+}
+
+TEST_CASE("completed indexes are written as Kubernetes writes them") {
+  CHECK(job::FormatIndexes({}) == "");
+  CHECK(job::FormatIndexes({3}) == "3");
+  CHECK(job::FormatIndexes({1, 2}) == "1,2");
+  CHECK(job::FormatIndexes({0, 1, 2, 5, 7, 8, 9}) == "0-2,5,7-9");
+  CHECK(job::ParseIndexes("0-2,5,7-9", 8) == std::set<int>{0, 1, 2, 5, 7});
+  CHECK(job::ParseIndexes("1,2,x,4-3", 10) == std::set<int>{1, 2});
 }
 
 TEST_CASE("helpers: wanted pods, back-off, conditions") {
