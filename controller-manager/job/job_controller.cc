@@ -152,7 +152,9 @@ class JobController : public Controller {
   }
 
   Status Sync(const std::string& key);
-  std::optional<Finish> FinishedCondition(const Job& j, int failed, const std::string& key);
+  std::optional<Finish> FinishedCondition(const Job& j, int failed,
+                                          const std::vector<client::Ptr<Pod>>& pods,
+                                          const std::string& key);
   int ManageJob(const Job& j, const std::string& key, const PodCounts& counts, SyncState* state,
                 Status* error);
   int CreatePods(const Job& j, const std::string& key, int count, const std::vector<int>& indexes,
@@ -217,7 +219,7 @@ Status JobController::Sync(const std::string& key) {
   if (!j.status().has_start_time() && !job::IsSuspended(j)) {
     *j.mutable_status()->mutable_start_time() = Now();
   }
-  std::optional<Finish> finish = FinishedCondition(j, failed, key);
+  std::optional<Finish> finish = FinishedCondition(j, failed, pods, key);
   Status manage_error;
   if (finish) {
     std::vector<std::string> gone;
@@ -282,6 +284,7 @@ Status JobController::Sync(const std::string& key) {
 // more failures than backoffLimit, or the active deadline passed (else a sync is queued for
 // the deadline).
 std::optional<Finish> JobController::FinishedCondition(const Job& j, int failed,
+                                                       const std::vector<client::Ptr<Pod>>& pods,
                                                        const std::string& key) {
   auto finish = [](const JobCondition& interim, const std::string& terminal_type) {
     Finish f{interim, interim};
@@ -294,7 +297,7 @@ std::optional<Finish> JobController::FinishedCondition(const Job& j, int failed,
   if (job::HasTrueCondition(j, job::kFailureTarget)) {
     return finish(*job::FindCondition(j, job::kFailureTarget), job::kFailed);
   }
-  if (failed > j.spec().backoff_limit()) {
+  if (failed > j.spec().backoff_limit() || job::PastBackoffLimitOnFailure(j, pods)) {
     return finish(job::NewCondition(job::kFailureTarget, "BackoffLimitExceeded",
                                     "Job has reached the specified backoff limit", Now()),
                   job::kFailed);

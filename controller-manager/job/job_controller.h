@@ -1,14 +1,16 @@
 // The Job controller (pkg/controller/job), --controllers name "job", events as
-// "job-controller": runs a Job's pods to completion. Both completion modes (Indexed:
-// indexed.h); up to
-// min(parallelism, completions - succeeded) pods at a time, a failed pod replaced after an
-// exponential back-off (scaled by time_scale) until more than backoffLimit failed; the
-// job fails (BackoffLimitExceeded, DeadlineExceeded) or completes with the v1.32 conditions
-// (FailureTarget then Failed, SuccessCriteriaMet then Complete), suspends and resumes.
+// "job-controller": runs a Job's pods to completion, in both completion modes (Indexed:
+// indexed.h). Up to min(parallelism, completions - succeeded) pods at a time; a failed pod
+// is replaced after an exponential back-off (scaled by time_scale) until more than
+// backoffLimit failed (or, with restartPolicy OnFailure, the containers restarted that
+// often); the job fails (BackoffLimitExceeded, DeadlineExceeded) or completes with the
+// v1.32 conditions (FailureTarget then Failed, SuccessCriteriaMet then Complete), and
+// suspends and resumes.
 //
 // Counting differs from Kubernetes: no batch.kubernetes.io/job-tracking finalizer and no
 // uncountedTerminatedPods; succeeded and failed are counted from the pods present and never
-// go down (a finished pod deleted before it was counted is missed).
+// go down (a finished pod deleted before it was counted is missed; the running pods deleted
+// because the job failed are remembered in memory until counted).
 #pragma once
 
 #include <memory>

@@ -173,6 +173,25 @@ TEST_CASE("failed pods are replaced until backoffLimit, then the job fails") {
   CHECK(Eventually([&] { return cluster.HasEvent("BackoffLimitExceeded", message); }));
 }
 
+TEST_CASE("with restartPolicy OnFailure, container restarts count against backoffLimit") {
+  Cluster cluster;
+  Job spec = NewJob("restarts", 1, 1);
+  spec.mutable_spec()->set_backoff_limit(2);
+  spec.mutable_spec()->mutable_template_()->mutable_spec()->set_restart_policy("OnFailure");
+  REQUIRE(cluster.jobs().Create(spec).ok());
+  REQUIRE(Eventually([&] { return cluster.Running("restarts").size() == 1; }));
+  auto pod = cluster.Running("restarts")[0];
+  auto patched = cluster.cs.Pods(kNs).PatchStatus(
+      pod->metadata().name(), "application/merge-patch+json",
+      R"({"status":{"phase":"Running","containerStatuses":[{"name":"work","image":"busybox",)"
+      R"("imageID":"","ready":false,"restartCount":2}]}})");
+  REQUIRE_MESSAGE(patched.ok(), patched.status().message());
+  REQUIRE(Eventually([&] { return job::IsFinished(*cluster.GetJob("restarts")); }));
+  auto failed = cluster.GetJob("restarts");
+  CHECK(HasCondition(*failed, "Failed", "BackoffLimitExceeded"));
+  CHECK(cluster.Running("restarts").empty());
+}
+
 TEST_CASE("a job active longer than activeDeadlineSeconds fails") {
   Cluster cluster;
   Job spec = NewJob("slow", 1, 1);

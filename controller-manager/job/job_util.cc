@@ -85,6 +85,19 @@ bool IsPodFailed(const Job& job, const Pod& pod) {
   return pod.metadata().has_deletion_timestamp() && pod.status().phase() != "Succeeded";
 }
 
+bool PastBackoffLimitOnFailure(const Job& job, const std::vector<client::Ptr<Pod>>& pods) {
+  if (job.spec().template_().spec().restart_policy() != "OnFailure") return false;
+  int64_t restarts = 0;
+  for (const auto& pod : pods) {
+    const std::string& phase = pod->status().phase();
+    if (phase != "Running" && phase != "Pending") continue;
+    for (const auto& c : pod->status().init_container_statuses()) restarts += c.restart_count();
+    for (const auto& c : pod->status().container_statuses()) restarts += c.restart_count();
+  }
+  int limit = job.spec().backoff_limit();
+  return limit == 0 ? restarts > 0 : restarts >= limit;
+}
+
 PodCounts CountPods(const Job& job, const std::vector<client::Ptr<Pod>>& pods) {
   PodCounts counts;
   for (const auto& pod : pods) {

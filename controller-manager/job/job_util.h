@@ -50,6 +50,10 @@ std::string ControllingJobUid(const Pod& pod);
 // finished (an orphan may never reach Failed).
 bool IsPodFailed(const Job& job, const Pod& pod);
 
+// pastBackoffLimitOnFailure: with restartPolicy OnFailure, the container restarts of the
+// pending and running pods reach backoffLimit (exceed it when it is 0).
+bool PastBackoffLimitOnFailure(const Job& job, const std::vector<client::Ptr<Pod>>& pods);
+
 // The job's pods, sorted the way the controller counts them.
 struct PodCounts {
   std::vector<client::Ptr<Pod>> active;  // neither finished nor being deleted
