@@ -5,19 +5,23 @@
 #include <set>
 
 #include "controller-manager/controller.h"
+#include "controller-manager/job/job_controller.h"
 #include "controller-manager/nodelifecycle/node_lifecycle_controller.h"
 #include "controller-manager/replicaset/replicaset_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
 #include "controller-manager/tainteviction/taint_eviction_controller.h"
+#include "controller-manager/ttlafterfinished/ttlafterfinished_controller.h"
 
 namespace pk::controllers {
 
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
+      {"job", {NewJobController}},
       {"nodelifecycle", {NewNodeLifecycleController}},
       {"replicaset", {NewReplicaSetController}},
       {"serviceaccount", {NewServiceAccountController}},
       {"taint-eviction-controller", {NewTaintEvictionController}},
+      {"ttl-after-finished", {NewTtlAfterFinishedController}},
   };
   return *known;
 }
