@@ -12,9 +12,10 @@ namespace pk::controllers {
 namespace {
 
 TEST_CASE("--controllers selects as Kubernetes reads it") {
-  CHECK(*SelectControllers({}) == std::vector<std::string>{"serviceaccount"});
-  CHECK(*SelectControllers({"*"}) == std::vector<std::string>{"serviceaccount"});
-  CHECK(SelectControllers({"*", "-serviceaccount"})->empty());
+  const std::vector<std::string> all = {"deployment", "serviceaccount"};
+  CHECK(*SelectControllers({}) == all);
+  CHECK(*SelectControllers({"*"}) == all);
+  CHECK(*SelectControllers({"*", "-serviceaccount"}) == std::vector<std::string>{"deployment"});
   CHECK(*SelectControllers({"serviceaccount"}) == std::vector<std::string>{"serviceaccount"});
   auto bad = SelectControllers({"nope"});
   REQUIRE(!bad.ok());
