@@ -394,3 +394,28 @@ TEST_CASE("a rollout without progress past its deadline is ProgressDeadlineExcee
 
 }  // namespace
 }  // namespace pk::controllers
+
+namespace pk::controllers {
+namespace {
+
+TEST_CASE("an orphan ReplicaSet the selector matches is adopted and rolled away") {
+  Cluster c;
+  REQUIRE(c.ReplicaSets()
+              .Create(FromJson<ReplicaSet>(R"({
+    "metadata":{"name":"orphan","namespace":"default","labels":{"app":"web"}},
+    "spec":{"replicas":1,"selector":{"matchLabels":{"app":"web"}},
+      "template":{"metadata":{"labels":{"app":"web"}},
+        "spec":{"containers":[{"name":"c","image":"nginx:0"}]}}}})"))
+              .ok());
+  c.Settle();
+  REQUIRE(c.Deployments().Create(NewDeployment(2, "nginx:1", kSurgeOne)).ok());
+  REQUIRE(Eventually([&] { return c.Complete(2) && c.RSWithImage("nginx:1") != nullptr; }));
+  auto orphan = c.ReplicaSets().Get("orphan").value();
+  REQUIRE(orphan->metadata().owner_references_size() == 1);
+  CHECK(orphan->metadata().owner_references(0).uid() == c.Get()->metadata().uid());
+  CHECK(orphan->spec().replicas() == 0);
+  CHECK(Annotation(*c.RSWithImage("nginx:1"), "deployment.kubernetes.io/revision") == "1");
+}
+
+}  // namespace
+}  // namespace pk::controllers
