@@ -419,3 +419,39 @@ TEST_CASE("an orphan ReplicaSet the selector matches is adopted and rolled away"
 
 }  // namespace
 }  // namespace pk::controllers
+
+namespace pk::controllers {
+namespace {
+
+TEST_CASE("scaling mid-rollout spreads the new replicas proportionally") {
+  Cluster c;
+  REQUIRE(c.Deployments().Create(NewDeployment(4, "nginx:1", kSurgeOne)).ok());
+  REQUIRE(Eventually([&] { return c.Complete(4); }));
+  c.SetImage("nginx:2");
+  // No Settle: the new pod never becomes available, so the rollout stays at 4 old + 1 new.
+  REQUIRE(Eventually([&] {
+    auto new_rs = c.RSWithImage("nginx:2");
+    return new_rs != nullptr && new_rs->spec().replicas() == 1;
+  }));
+  REQUIRE(c.Deployments()
+              .Patch("web", "application/merge-patch+json", R"({"spec":{"replicas":8}})")
+              .ok());
+  // 9 allowed (8 + maxSurge 1) for 5 today: the old one takes 4*9/5 ~ 7, the new one the rest.
+  REQUIRE(Eventually([&] {
+    return c.RSWithImage("nginx:1")->spec().replicas() == 7 &&
+           c.RSWithImage("nginx:2")->spec().replicas() == 2;
+  }));
+  auto old_rs = c.RSWithImage("nginx:1");
+  CHECK(Annotation(*old_rs, "deployment.kubernetes.io/desired-replicas") == "8");
+  CHECK(Annotation(*old_rs, "deployment.kubernetes.io/max-replicas") == "9");
+  CHECK(Eventually([&] {
+    return c.HasEvent("ScalingReplicaSet",
+                      "Scaled up replica set " + old_rs->metadata().name() + " from 4 to 7");
+  }));
+  // Once the pods come up, the rollout finishes at the new size.
+  CHECK(Eventually(
+      [&] { return c.Complete(8) && c.RSWithImage("nginx:2")->spec().replicas() == 8; }));
+}
+
+}  // namespace
+}  // namespace pk::controllers
