@@ -5,6 +5,7 @@
 #include <set>
 
 #include "controller-manager/controller.h"
+#include "controller-manager/deployment/deployment_controller.h"
 #include "controller-manager/job/job_controller.h"
 #include "controller-manager/nodelifecycle/node_lifecycle_controller.h"
 #include "controller-manager/replicaset/replicaset_controller.h"
@@ -16,6 +17,7 @@ namespace pk::controllers {
 
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
+      {"deployment", {NewDeploymentController}},
       {"job", {NewJobController}},
       {"nodelifecycle", {NewNodeLifecycleController}},
       {"replicaset", {NewReplicaSetController}},

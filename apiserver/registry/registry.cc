@@ -210,6 +210,9 @@ Result<MessagePtr> Registry::PrepareUpdate(const WriteContext& ctx, const std::s
     MessagePtr merged = Copy(current);
     CopyField(*updated, merged.get(), "status");
     *MutableObjectMeta(merged.get())->mutable_managed_fields() = meta->managed_fields();
+    if (strategy_.StatusWritesAnnotations()) {
+      *MutableObjectMeta(merged.get())->mutable_annotations() = meta->annotations();
+    }
     updated = std::move(merged);
     meta = MutableObjectMeta(updated.get());
   }

@@ -5,6 +5,7 @@
 #include "apimachinery/codec.h"
 #include "apimachinery/object.h"
 #include "apiserver/admission/namespace_lifecycle.h"
+#include "proto/apps/v1/apps.pb.h"
 #include "proto/core/v1/config.pb.h"
 #include "proto/core/v1/namespace.pb.h"
 #include "proto/core/v1/pod.pb.h"
@@ -34,6 +35,9 @@ struct Fixture {
       registries.emplace(r, std::make_unique<Registry>(*Scheme::Builtin().FindResource("", r),
                                                        store.get(), &admission));
     }
+    registries.emplace("deployments", std::make_unique<Registry>(
+                                          *Scheme::Builtin().FindResource("apps", "deployments"),
+                                          store.get(), &admission));
     REQUIRE(Of("namespaces").Create({}, FromJson<Namespace>(R"({"metadata":{"name":"ns"}})")).ok());
   }
   const Registry& Of(const std::string& r) { return *registries.at(r); }
@@ -128,6 +132,38 @@ TEST_CASE("updates are compare-and-swap on resourceVersion; status writes keep t
 
   auto missing = f.Of("pods").Update(f.Ctx(), "nope", with(status), {});
   CHECK(missing.status().code() == 404);
+}
+
+TEST_CASE("a deployment's status write carries its annotations, not its spec or labels") {
+  Fixture f;
+  auto created = f.Of("deployments").Create(f.Ctx(), FromJson<k8s::apps::v1::Deployment>(R"({
+    "metadata":{"name":"web","labels":{"a":"1"}},
+    "spec":{"selector":{"matchLabels":{"app":"web"}},
+            "template":{"metadata":{"labels":{"app":"web"}},
+                        "spec":{"containers":[{"name":"c","image":"nginx"}]}}}})"));
+  REQUIRE(created.ok());
+  auto d = std::make_shared<k8s::apps::v1::Deployment>(
+      static_cast<const k8s::apps::v1::Deployment&>(**created));
+  (*d->mutable_metadata()->mutable_annotations())["deployment.kubernetes.io/revision"] = "1";
+  (*d->mutable_metadata()->mutable_labels())["a"] = "2";
+  d->mutable_spec()->set_replicas(5);
+  d->mutable_status()->set_observed_generation(1);
+  UpdateOptions status_only;
+  status_only.status_only = true;
+  auto written = f.Of("deployments")
+                     .Update(
+                         f.Ctx(), "web",
+                         [d](const Message*) -> Result<MessagePtr> {
+                           return MessagePtr(new k8s::apps::v1::Deployment(*d));
+                         },
+                         status_only);
+  REQUIRE(written.ok());
+  const auto& out = static_cast<const k8s::apps::v1::Deployment&>(*written->first);
+  CHECK(out.metadata().annotations().at("deployment.kubernetes.io/revision") == "1");
+  CHECK(out.metadata().labels().at("a") == "1");
+  CHECK(out.spec().replicas() == 1);
+  CHECK(out.metadata().generation() == 1);  // a status write never bumps it
+  CHECK(out.status().observed_generation() == 1);
 }
 
 TEST_CASE("a bound pod is deleted gracefully; the kubelet's grace-0 delete removes it") {

@@ -49,6 +49,11 @@ class Strategy {
   // Extra rules of an update (immutable fields).
   virtual Causes ValidateUpdate(const Message& object, const Message& old) const { return {}; }
 
+  // Whether a write of the status subresource may also change metadata.annotations
+  // (Kubernetes' deploymentStatusStrategy keeps the request's annotations: the Deployment
+  // controller records the deployment.kubernetes.io/revision annotation with its status).
+  virtual bool StatusWritesAnnotations() const { return false; }
+
   // Whether the resource tracks metadata.generation (resources with a spec).
   virtual bool TracksGeneration() const { return false; }
 

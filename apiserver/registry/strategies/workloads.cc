@@ -24,6 +24,7 @@ const k8s::meta::v1::LabelSelector* SelectorOf(bool has, const k8s::meta::v1::La
 class DeploymentStrategyImpl : public SpecStatusStrategy {
  public:
   DeploymentStrategyImpl() : SpecStatusStrategy(/*annotations_bump=*/true) {}
+  bool StatusWritesAnnotations() const override { return true; }
 
   void Default(Message* object) const override {
     apps::DeploymentSpec* spec = As<apps::Deployment>(object).mutable_spec();
