@@ -5,12 +5,14 @@
 #include <set>
 
 #include "controller-manager/controller.h"
+#include "controller-manager/namespace/namespace_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
 
 namespace pk::controllers {
 
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
+      {"namespace", {NewNamespaceController}},
       {"serviceaccount", {NewServiceAccountController}},
   };
   return *known;
