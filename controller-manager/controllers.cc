@@ -5,6 +5,7 @@
 #include <set>
 
 #include "controller-manager/controller.h"
+#include "controller-manager/garbagecollector/garbagecollector.h"
 #include "controller-manager/namespace/namespace_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
 
@@ -12,6 +13,7 @@ namespace pk::controllers {
 
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
+      {"garbagecollector", {NewGarbageCollector}},
       {"namespace", {NewNamespaceController}},
       {"serviceaccount", {NewServiceAccountController}},
   };
