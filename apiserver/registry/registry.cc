@@ -354,6 +354,13 @@ Result<DeleteResult> Registry::Delete(const WriteContext& ctx, const std::string
   }
   auto stored = store_->GuaranteedUpdate(Key(ctx.ns, name), options.preconditions, mark);
   if (!stored.ok()) return Translate(stored.take_status(), type_.group_resource(), name);
+  if (IsFinalized(strategy_, **stored)) {
+    // Its finalizers went between the read above and the mark (a concurrent update):
+    // nothing holds it any more, and no later update would remove it.
+    auto deleted = DeleteIfFinalized(*stored);
+    if (!deleted.ok()) return deleted.take_status();
+    return DeleteResult{*deleted, *deleted != *stored};
+  }
   return DeleteResult{*stored, false};
 }
 

@@ -136,6 +136,48 @@ TEST_CASE("foreground: the owner waits with foregroundDeletion until its depende
   CHECK(c.Gone("held"));
 }
 
+TEST_CASE("foreground cascades: Deployment, its ReplicaSet (itself foreground), the pods") {
+  Cluster c;
+  k8s::apps::v1::Deployment d;
+  d.mutable_metadata()->set_name("web");
+  (*d.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = "web";
+  auto* t = d.mutable_spec()->mutable_template_();
+  (*t->mutable_metadata()->mutable_labels())["app"] = "web";
+  auto* container = t->mutable_spec()->add_containers();
+  container->set_name("c");
+  container->set_image("nginx");
+  auto deployments = c.cs.Resource<k8s::apps::v1::Deployment>(kNs);
+  auto deployment = deployments.Create(d);
+  REQUIRE(deployment.ok());
+  ReplicaSet rs = *c.NewReplicaSet("web-1");
+  auto* ref = rs.mutable_metadata()->add_owner_references();
+  ref->set_api_version("apps/v1");
+  ref->set_kind("Deployment");
+  ref->set_name("web");
+  ref->set_uid((*deployment)->metadata().uid());
+  ref->set_block_owner_deletion(true);
+  REQUIRE(c.replicasets().Update(rs).ok());
+  c.NewPod("web-1-a", rs, "example.com/hold");
+  REQUIRE(deployments.Delete("web", Policy("Foreground")).ok());
+  // The ReplicaSet is deleted in the foreground too: it waits for its pod, and so does the
+  // Deployment.
+  CHECK(pk::testing::Eventually([&] {
+    auto got = c.replicasets().Get("web-1");
+    return got.ok() && (*got)->metadata().has_deletion_timestamp() &&
+           (*got)->metadata().finalizers_size() == 1 &&
+           (*got)->metadata().finalizers(0) == "foregroundDeletion";
+  }));
+  CHECK(deployments.Get("web").ok());
+  REQUIRE(
+      c.pods()
+          .Patch("web-1-a", "application/merge-patch+json", R"({"metadata":{"finalizers":null}})")
+          .ok());
+  CHECK(pk::testing::Eventually([&] {
+    return client::IsNotFound(deployments.Get("web").status()) &&
+           client::IsNotFound(c.replicasets().Get("web-1").status()) && c.Gone("web-1-a");
+  }));
+}
+
 TEST_CASE("orphan: the dependents lose their ownerReference and stay") {
   Cluster c;
   auto rs = c.NewReplicaSet("web");
