@@ -199,6 +199,7 @@ Result<ObjectPtr> ResourceClient::Delete(const std::string& name,
     o->mutable_preconditions()->set_resource_version(options.precondition_resource_version);
   }
   o->set_dry_run(options.dry_run);
+  o->set_propagation_policy(options.propagation_policy);
   k8s::api::ObjectResponse out;
   PK_RETURN_IF_ERROR(Invoke(&k8s::api::ResourceService::Stub::Delete, in, &out));
   if (out.object().data().empty()) return ObjectPtr();

@@ -87,6 +87,7 @@ struct DeleteOptions {
   std::string precondition_uid;               // delete only this incarnation
   std::string precondition_resource_version;  // delete only this version
   bool dry_run = false;
+  std::string propagation_policy;  // "Orphan", "Foreground", "Background"; "" the default
 };
 
 // A list's items and metadata (resourceVersion, continue).

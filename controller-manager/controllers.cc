@@ -6,7 +6,9 @@
 
 #include "controller-manager/controller.h"
 #include "controller-manager/deployment/deployment_controller.h"
+#include "controller-manager/garbagecollector/garbagecollector.h"
 #include "controller-manager/job/job_controller.h"
+#include "controller-manager/namespace/namespace_controller.h"
 #include "controller-manager/nodelifecycle/node_lifecycle_controller.h"
 #include "controller-manager/replicaset/replicaset_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
@@ -18,7 +20,9 @@ namespace pk::controllers {
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
       {"deployment", {NewDeploymentController}},
+      {"garbagecollector", {NewGarbageCollector}},
       {"job", {NewJobController}},
+      {"namespace", {NewNamespaceController}},
       {"nodelifecycle", {NewNodeLifecycleController}},
       {"replicaset", {NewReplicaSetController}},
       {"serviceaccount", {NewServiceAccountController}},

@@ -29,6 +29,20 @@ Result<registry::DeleteOptions> DeleteOptionsOf(const Request& request, bool* dr
   if (options.grace_period_seconds && *options.grace_period_seconds < 0) {
     options.grace_period_seconds = 1;  // as Kubernetes treats negative periods
   }
+  options.propagation_policy = body.propagation_policy();
+  if (auto p = request.Query("propagationPolicy"); p && !p->empty()) {
+    options.propagation_policy = *p;
+  }
+  if (options.propagation_policy.empty() && body.has_orphan_dependents()) {
+    options.propagation_policy = body.orphan_dependents() ? "Orphan" : "Background";
+  }
+  const std::string& policy = options.propagation_policy;
+  if (!policy.empty() && policy != "Orphan" && policy != "Foreground" && policy != "Background") {
+    return Status::BadRequest(
+        fmt::format("propagationPolicy: Unsupported value: \"{}\": supported values: "
+                    "\"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+                    policy));
+  }
   if (body.has_preconditions()) {
     if (body.preconditions().has_uid()) options.preconditions.uid = body.preconditions().uid();
     if (body.preconditions().has_resource_version()) {

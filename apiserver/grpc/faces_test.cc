@@ -244,6 +244,39 @@ TEST_CASE("gRPC list, patch, watch and delete run the REST rules") {
   watch_context.TryCancel();
 }
 
+TEST_CASE("propagationPolicy reaches the delete from REST's body and gRPC's options") {
+  Faces f;
+  for (const char* name : {"fg", "or", "bad"}) {
+    REQUIRE(f.GrpcCreate(PodFromJson(PodJson(name))).ok());
+  }
+  HttpAnswer rest =
+      Http(f.server->port(), bhttp::verb::delete_, "/api/v1/namespaces/default/pods/fg",
+           R"({"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Foreground"})");
+  REQUIRE(rest.code == 200);
+  Pod fg = PodFromJson(rest.body);
+  CHECK(fg.metadata().has_deletion_timestamp());
+  CHECK(std::vector<std::string>(fg.metadata().finalizers().begin(),
+                                 fg.metadata().finalizers().end()) ==
+        std::vector<std::string>{"foregroundDeletion"});
+
+  auto request = f.PodRequest("or");
+  request.mutable_options()->set_propagation_policy("Orphan");
+  k8s::api::ObjectResponse deleted;
+  grpc::ClientContext context;
+  REQUIRE(f.service->Delete(&context, request, &deleted).ok());
+  Pod orphaned;
+  REQUIRE(orphaned.ParseFromString(deleted.object().data()));
+  REQUIRE(orphaned.metadata().finalizers_size() == 1);
+  CHECK(orphaned.metadata().finalizers(0) == "orphan");
+
+  rest = Http(f.server->port(), bhttp::verb::delete_,
+              "/api/v1/namespaces/default/pods/bad?propagationPolicy=Sideways");
+  CHECK(rest.code == 400);
+  CHECK(RestError(rest).message() ==
+        "propagationPolicy: Unsupported value: \"Sideways\": supported values: \"Foreground\", "
+        "\"Background\", \"Orphan\", \"nil\"");
+}
+
 TEST_CASE("a gRPC watch ends at its timeout; a refused watch carries the Status") {
   Faces f;
   grpc::ClientContext context;

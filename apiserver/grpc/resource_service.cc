@@ -52,6 +52,7 @@ void AddQuery(const api::Options& o, Request* r) {
   if (o.has_grace_period_seconds()) {
     add("gracePeriodSeconds", std::to_string(o.grace_period_seconds()));
   }
+  add("propagationPolicy", o.propagation_policy());
 }
 
 // A message of a registered kind from its name and bytes; BadRequest otherwise.

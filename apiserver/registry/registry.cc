@@ -81,6 +81,31 @@ bool IsFinalized(const Strategy& strategy, const Message& object) {
          (!meta->has_deletion_grace_period_seconds() || meta->deletion_grace_period_seconds() == 0);
 }
 
+// Kubernetes' deletionFinalizersForGarbageCollection: the garbage collector's finalizers
+// as `policy` wants them; whether they changed.
+bool ApplyPropagationPolicy(const std::string& policy, ObjectMeta* meta) {
+  if (policy.empty()) return false;
+  const char* wanted = policy == "Orphan"       ? "orphan"
+                       : policy == "Foreground" ? "foregroundDeletion"
+                                                : nullptr;
+  bool changed = false, has = false;
+  auto* finalizers = meta->mutable_finalizers();
+  for (int i = finalizers->size() - 1; i >= 0; --i) {
+    const std::string& f = finalizers->Get(i);
+    if (wanted != nullptr && f == wanted) {
+      has = true;
+    } else if (f == "orphan" || f == "foregroundDeletion") {
+      finalizers->DeleteSubrange(i, 1);
+      changed = true;
+    }
+  }
+  if (wanted != nullptr && !has) {
+    finalizers->Add(wanted);
+    changed = true;
+  }
+  return changed;
+}
+
 Status CheckPreconditions(const storage::Preconditions& p, const ObjectMeta& meta,
                           const GroupResource& resource, const std::string& name) {
   if (p.uid && *p.uid != meta.uid()) {
@@ -309,7 +334,9 @@ Result<DeleteResult> Registry::Delete(const WriteContext& ctx, const std::string
   PK_RETURN_IF_ERROR(admission_->Validate(attributes));
   std::optional<int64_t> grace = options.grace_period_seconds;
   bool graceful = strategy_.CheckGracefulDelete(**current, &grace);
-  bool pending = !meta.finalizers().empty() || strategy_.HasPendingFinalizers(**current);
+  ObjectMeta after = meta;
+  ApplyPropagationPolicy(options.propagation_policy, &after);
+  bool pending = !after.finalizers().empty() || strategy_.HasPendingFinalizers(**current);
   if (!graceful && !pending) {
     if (ctx.dry_run) return DeleteResult{*current, true};
     auto deleted = store_->Delete(Key(ctx.ns, name), options.preconditions);
@@ -317,7 +344,11 @@ Result<DeleteResult> Registry::Delete(const WriteContext& ctx, const std::string
     return DeleteResult{*deleted, true};
   }
   auto mark = [&](const Message* now) -> Result<MessagePtr> {
-    return MarkDeleted(ctx, *now, grace, graceful);
+    auto marked = MarkDeleted(ctx, *now, grace, graceful);
+    if (marked.ok()) {
+      ApplyPropagationPolicy(options.propagation_policy, MutableObjectMeta(marked->get()));
+    }
+    return marked;
   };
   if (ctx.dry_run) {
     auto marked = mark(current->get());
@@ -326,6 +357,13 @@ Result<DeleteResult> Registry::Delete(const WriteContext& ctx, const std::string
   }
   auto stored = store_->GuaranteedUpdate(Key(ctx.ns, name), options.preconditions, mark);
   if (!stored.ok()) return Translate(stored.take_status(), type_.group_resource(), name);
+  if (IsFinalized(strategy_, **stored)) {
+    // Its finalizers went between the read above and the mark (a concurrent update):
+    // nothing holds it any more, and no later update would remove it.
+    auto deleted = DeleteIfFinalized(*stored);
+    if (!deleted.ok()) return deleted.take_status();
+    return DeleteResult{*deleted, *deleted != *stored};
+  }
   return DeleteResult{*stored, false};
 }
 

@@ -47,6 +47,10 @@ struct UpdateOptions {
 struct DeleteOptions {
   std::optional<int64_t> grace_period_seconds;
   storage::Preconditions preconditions;
+  // "Orphan", "Foreground", "Background" or "" (keep the object's finalizers as they are).
+  // Orphan and Foreground put their finalizer ("orphan", "foregroundDeletion") on the object
+  // and mark it deleted, for the garbage collector to finish; Background removes both.
+  std::string propagation_policy;
 };
 
 struct DeleteResult {

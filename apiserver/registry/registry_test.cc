@@ -209,6 +209,43 @@ TEST_CASE("finalizers hold a deleted object until the last one is removed") {
   CHECK(f.Of("configmaps").Get("ns", "held").status().code() == 404);
 }
 
+TEST_CASE(
+    "propagationPolicy: Foreground and Orphan mark with their finalizer; Background deletes") {
+  Fixture f;
+  auto finalizers_of = [&](const std::string& name) {
+    auto got = f.Of("configmaps").Get("ns", name);
+    REQUIRE(got.ok());
+    const auto& meta = *GetObjectMeta(**got);
+    CHECK(meta.has_deletion_timestamp());
+    return std::vector<std::string>(meta.finalizers().begin(), meta.finalizers().end());
+  };
+  for (const char* name : {"fg", "or", "bg"}) {
+    auto cm = FromJson<ConfigMap>(std::string(R"({"metadata":{"name":")") + name + R"("}})");
+    REQUIRE(f.Of("configmaps").Create(f.Ctx(), std::move(cm)).ok());
+  }
+  DeleteOptions foreground;
+  foreground.propagation_policy = "Foreground";
+  auto fg = f.Of("configmaps").Delete(f.Ctx(), "fg", foreground);
+  REQUIRE(fg.ok());
+  CHECK_FALSE(fg->deleted);
+  CHECK(finalizers_of("fg") == std::vector<std::string>{"foregroundDeletion"});
+  DeleteOptions orphan;
+  orphan.propagation_policy = "Orphan";
+  REQUIRE(f.Of("configmaps").Delete(f.Ctx(), "or", orphan).ok());
+  CHECK(finalizers_of("or") == std::vector<std::string>{"orphan"});
+  // A second delete with another policy swaps the finalizer.
+  REQUIRE(f.Of("configmaps").Delete(f.Ctx(), "or", foreground).ok());
+  CHECK(finalizers_of("or") == std::vector<std::string>{"foregroundDeletion"});
+  DeleteOptions background;
+  background.propagation_policy = "Background";
+  auto bg = f.Of("configmaps").Delete(f.Ctx(), "bg", background);
+  REQUIRE(bg.ok());
+  CHECK(bg->deleted);
+  // Background on a marked object drops the garbage collector's finalizer: it goes.
+  REQUIRE(f.Of("configmaps").Delete(f.Ctx(), "fg", background).ok());
+  CHECK(f.Of("configmaps").Get("ns", "fg").status().code() == 404);
+}
+
 TEST_CASE("namespaces: deleting one marks it Terminating; no new content; system ones stay") {
   Fixture f;
   auto deleted = f.Of("namespaces").Delete({}, "ns", {});
