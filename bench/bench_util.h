@@ -3,13 +3,11 @@
 // request builders.
 #pragma once
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +22,7 @@
 #include <vector>
 
 #include "apiserver/apiserver.h"
+#include "cluster/process.h"
 #include "proto/api/resource.grpc.pb.h"
 
 namespace pk::bench {
@@ -112,33 +111,24 @@ inline void PinTo(unsigned from, unsigned to) {
 }
 
 // A child process (`args[0]` is the binary's path) with stdout and stderr to `log`, on CPUs
-// [cpu_from, cpu_to) when given. Stopped (SIGTERM, then SIGKILL after 5 s) when it goes.
+// [cpu_from, cpu_to) when given. Stopped (SIGTERM, then SIGKILL after 5 s) when it goes; exits
+// the benchmark when it cannot start.
 class ChildProcess {
  public:
   ChildProcess(std::vector<std::string> args, const std::string& log, unsigned cpu_from = 0,
                unsigned cpu_to = 0) {
-    pid_ = fork();
-    if (pid_ != 0) return;
-    if (cpu_to > cpu_from) PinTo(cpu_from, cpu_to);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) dup2(fd, 2), dup2(fd, 1);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+    auto process = cluster::Process::Spawn({std::move(args), log, cpu_from, cpu_to});
+    if (!process.ok()) {
+      fmt::print(stderr, "{}\n", process.status().message());
+      std::exit(1);
+    }
+    process_ = std::move(process).value();
   }
-  ~ChildProcess() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) usleep(50'000);
-    if (waitpid(pid_, nullptr, WNOHANG) == 0) kill(pid_, SIGKILL), waitpid(pid_, nullptr, 0);
-  }
-  bool Exited() { return waitpid(pid_, nullptr, WNOHANG) == pid_; }
-  pid_t pid() const { return pid_; }
+  bool Exited() { return !process_->Running(); }
+  pid_t pid() const { return process_->pid(); }
 
  private:
-  pid_t pid_ = -1;
+  std::unique_ptr<cluster::Process> process_;
 };
 
 // A port written to `file` by a process starting up; exits the benchmark after 30 s.

@@ -1,12 +1,14 @@
 // Test support: the project's binaries (build/bin) started as real processes, each with its
-// log in a file, stopped (SIGTERM, then SIGKILL after 5 s) when the handle goes.
+// log in a file, stopped (SIGTERM, then SIGKILL after 5 s) when the handle goes; a test's
+// wrapper of cluster::Process that fails the test when a binary cannot start.
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "cluster/process.h"
 
 namespace pk::testing {
 
@@ -25,11 +27,10 @@ class Process {
   void Kill(int signal);  // sends `signal` (SIGKILL: a crash) and reaps the process
   void Stop();            // SIGTERM, then SIGKILL after 5 s; reaped
   bool Running();
-  const std::filesystem::path& log() const { return log_; }
+  const std::filesystem::path& log() const;
 
  private:
-  pid_t pid_ = -1;
-  std::filesystem::path log_;
+  std::unique_ptr<cluster::Process> process_;
 };
 
 // Polls until `path` exists and holds a positive integer (a port file), or 20 s pass.

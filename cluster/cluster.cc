@@ -1,0 +1,252 @@
+#include "cluster/cluster.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "proto/core/v1/node.pb.h"
+
+namespace pk::cluster {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Polls `done` every 5 ms until it holds, `alive` stops holding, or `timeout` passes.
+bool PollUntil(const std::function<bool()>& done, const std::function<bool()>& alive,
+               std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    if (!alive()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+int ReadPort(const fs::path& file) {
+  std::ifstream in(file);
+  int port = 0;
+  return in >> port ? port : 0;
+}
+
+std::string KindOf(const std::string& component) {
+  for (const char* kind : {"fake-cri", "kubelet"}) {
+    if (component.rfind(std::string(kind) + "-", 0) == 0) return kind;
+  }
+  return component;
+}
+
+std::string Scale(double scale) { return fmt::format("--time-scale={}", scale); }
+
+}  // namespace
+
+Cluster::Cluster(ClusterOptions options) : options_(std::move(options)) {
+  rest_port_ = options_.rest_port;
+}
+
+Cluster::~Cluster() {
+  auto names = components();
+  for (auto it = names.rbegin(); it != names.rend(); ++it) Stop(*it);
+}
+
+Result<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) {
+  std::error_code ec;
+  fs::create_directories(options.dir / "logs", ec);
+  if (ec)
+    return Status::InternalError(
+        fmt::format("creating {}: {}", options.dir.string(), ec.message()));
+  std::unique_ptr<Cluster> cluster(new Cluster(std::move(options)));
+  for (const std::string& name : cluster->components()) {
+    Status started = cluster->StartComponent(name);
+    if (!started.ok()) return started;
+  }
+  Status ready = cluster->WaitNodesReady();
+  if (!ready.ok()) return ready;
+  return cluster;
+}
+
+std::vector<std::string> Cluster::components() const {
+  std::vector<std::string> out{"apiserver"};
+  for (const auto& group : options_.kubelets) out.push_back("fake-cri-" + group.name);
+  for (const auto& group : options_.kubelets) out.push_back("kubelet-" + group.name);
+  if (options_.scheduler) out.push_back("scheduler");
+  if (options_.controller_manager) out.push_back("controller-manager");
+  return out;
+}
+
+fs::path Cluster::log(const std::string& component) const {
+  return options_.dir / "logs" / (component + ".log");
+}
+
+std::string Cluster::grpc_target() const { return "unix:" + (options_.dir / "api.sock").string(); }
+
+int Cluster::NodeCount() const {
+  int n = 0;
+  for (const auto& group : options_.kubelets) n += group.nodes;
+  return n;
+}
+
+std::vector<std::string> Cluster::ArgsOf(const std::string& component) const {
+  const fs::path& dir = options_.dir;
+  const std::string kind = KindOf(component);
+  std::vector<std::string> args{(options_.bin_dir / kind).string()};
+  auto add = [&](std::vector<std::string> more) {
+    args.insert(args.end(), more.begin(), more.end());
+  };
+  if (kind == "apiserver") {
+    add({"--data-dir=" + (dir / "data").string(), fmt::format("--port={}", rest_port_),
+         "--port-file=" + (dir / "apiserver.port").string(), "--grpc-port=-1",
+         "--grpc-socket=" + (dir / "api.sock").string()});
+  } else if (kind == "scheduler") {
+    add({"--apiserver=" + grpc_target(), "--port=0",
+         "--port-file=" + (dir / "scheduler.port").string(), "--leader-elect=false"});
+  } else if (kind == "controller-manager") {
+    add({"--apiserver=" + grpc_target(), "--leader-elect=false", Scale(options_.time_scale)});
+  } else {
+    const std::string group_name = component.substr(kind.size() + 1);
+    size_t index = 0;
+    while (options_.kubelets[index].name != group_name) ++index;
+    const KubeletGroup& group = options_.kubelets[index];
+    const fs::path home = dir / "nodes" / group.name;
+    if (kind == "fake-cri") {
+      add({"--socket=" + (home / "cri.sock").string(), "--state-dir=" + (home / "cri").string(),
+           Scale(options_.time_scale)});
+    } else {
+      add({"--apiserver=" + grpc_target(), "--cri-socket=" + (home / "cri.sock").string(),
+           "--root-dir=" + (home / "kubelet").string(), "--node-name=" + group.name,
+           fmt::format("--nodes={}", group.nodes), "--capacity=" + group.capacity,
+           fmt::format("--pod-cidr=10.244.{}.0/24", index + 1), Scale(options_.time_scale)});
+      if (!group.labels.empty())
+        add({fmt::format("--node-labels={}", fmt::join(group.labels, ","))});
+      if (!group.taints.empty()) {
+        add({fmt::format("--register-with-taints={}", fmt::join(group.taints, ","))});
+      }
+    }
+  }
+  auto extra = options_.extra_args.find(kind);
+  if (extra != options_.extra_args.end()) add(extra->second);
+  return args;
+}
+
+Status Cluster::StartComponent(const std::string& name) {
+  auto names = components();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    return Status::BadRequest(
+        fmt::format("no component \"{}\" (components: {})", name, fmt::join(names, ", ")));
+  }
+  if (Running(name)) return Status::OK();
+  const std::string kind = KindOf(name);
+  // Remove what the wait below looks for, so it sees this start and not a previous one.
+  std::error_code ec;
+  if (kind == "apiserver") fs::remove(options_.dir / "apiserver.port", ec);
+  if (kind == "scheduler") fs::remove(options_.dir / "scheduler.port", ec);
+  if (kind == "fake-cri") {
+    fs::create_directories(options_.dir / "nodes" / name.substr(kind.size() + 1), ec);
+    fs::remove(options_.dir / "nodes" / name.substr(kind.size() + 1) / "cri.sock", ec);
+  }
+  auto process = Process::Spawn({ArgsOf(name), log(name)});
+  if (!process.ok()) return process.take_status();
+  processes_[name] = std::move(process).value();
+  return WaitStarted(name);
+}
+
+Status Cluster::WaitStarted(const std::string& name) {
+  const std::string kind = KindOf(name);
+  Process& process = *processes_.at(name);
+  std::function<bool()> started = [] { return true; };
+  if (kind == "apiserver") {
+    started = [&] {
+      return ReadPort(options_.dir / "apiserver.port") > 0 && fs::exists(options_.dir / "api.sock");
+    };
+  } else if (kind == "scheduler") {
+    started = [&] { return ReadPort(options_.dir / "scheduler.port") > 0; };
+  } else if (kind == "fake-cri") {
+    started = [&] {
+      return fs::exists(options_.dir / "nodes" / name.substr(kind.size() + 1) / "cri.sock");
+    };
+  }
+  if (!PollUntil(
+          started, [&] { return process.Running(); }, options_.ready_timeout)) {
+    return Status::InternalError(fmt::format("{} did not start ({}); its log ends:\n{}", name,
+                                             process.Running() ? "timed out" : "it exited",
+                                             LogTail(log(name))));
+  }
+  if (kind == "apiserver") {
+    rest_port_ = ReadPort(options_.dir / "apiserver.port");
+    clientset_ = std::make_unique<client::Clientset>(
+        grpc::CreateChannel(grpc_target(), grpc::InsecureChannelCredentials()));
+    std::ofstream(kubeconfig()) << fmt::format(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: picokube\n  cluster:\n"
+        "    server: http://127.0.0.1:{}\ncontexts:\n- name: picokube\n  context:\n"
+        "    cluster: picokube\n    user: picokube\n    namespace: default\n"
+        "current-context: picokube\nusers:\n- name: picokube\n  user: {{}}\n",
+        rest_port_);
+  }
+  return Status::OK();
+}
+
+Status Cluster::AddKubelets(KubeletGroup group) {
+  for (const auto& g : options_.kubelets) {
+    if (g.name == group.name) return Status::BadRequest("node group \"" + g.name + "\" exists");
+  }
+  const std::string name = group.name;
+  options_.kubelets.push_back(std::move(group));
+  for (const std::string& component : {"fake-cri-" + name, "kubelet-" + name}) {
+    Status started = StartComponent(component);
+    if (!started.ok()) return started;
+  }
+  return WaitNodesReady();
+}
+
+void Cluster::Kill(const std::string& name, int signal) {
+  auto it = processes_.find(name);
+  if (it != processes_.end()) it->second->Signal(signal);
+}
+
+void Cluster::Stop(const std::string& name) {
+  auto it = processes_.find(name);
+  if (it != processes_.end()) it->second->Stop();
+}
+
+bool Cluster::Running(const std::string& name) {
+  auto it = processes_.find(name);
+  return it != processes_.end() && it->second->Running();
+}
+
+Status Cluster::WaitNodesReady(int count) {
+  if (count < 0) count = NodeCount();
+  int ready = 0;
+  auto all_ready = [&] {
+    auto nodes = clientset_->Nodes().List();
+    if (!nodes.ok()) return false;
+    ready = 0;
+    for (const auto& node : nodes->items) {
+      for (const auto& c : node->status().conditions()) {
+        if (c.type() == "Ready" && c.status() == "True") ++ready;
+      }
+    }
+    return ready >= count;
+  };
+  if (PollUntil(
+          all_ready, [] { return true; }, options_.ready_timeout))
+    return Status::OK();
+  return Status::Timeout(fmt::format("{} of {} nodes Ready after {} ms\n{}", ready, count,
+                                     options_.ready_timeout.count(), Diagnose()));
+}
+
+std::string Cluster::Diagnose() {
+  std::string out;
+  for (const std::string& name : components()) {
+    if (Running(name)) continue;
+    out += fmt::format("{} is not running; its log ends:\n{}", name, LogTail(log(name)));
+  }
+  return out;
+}
+
+}  // namespace pk::cluster
