@@ -30,7 +30,10 @@ struct Cluster {
   client::Clientset cs = server.NewClientset();
   std::unique_ptr<ControllerManager> manager;
 
-  Cluster() {
+  explicit Cluster(bool start = true) {
+    if (start) Start();
+  }
+  void Start() {
     ControllerManagerOptions options;
     options.apiserver = server.target();
     options.leader_elect = false;
@@ -142,12 +145,38 @@ TEST_CASE("ready pods are addresses, unready ones notReadyAddresses, the rest le
   CHECK(e->subsets(0).ports(0).protocol() == "TCP");
   CHECK(e->metadata().labels().at("tier") == "front");
   CHECK(!e->metadata().labels().count("service.kubernetes.io/headless"));
-  CHECK(e->metadata().annotations().count("endpoints.kubernetes.io/last-change-trigger-time"));
+  // The first sync's trigger time is the Service's creation.
+  auto svc = *c.services().Get("web");
+  CHECK(e->metadata().annotations().at("endpoints.kubernetes.io/last-change-trigger-time") ==
+        FormatRfc3339(svc->metadata().creation_timestamp().seconds()));
+}
+
+TEST_CASE("endpoints left from a service deleted while the controller was down are deleted") {
+  Cluster c(/*start=*/false);
+  Endpoints orphan;
+  orphan.mutable_metadata()->set_name("gone");
+  REQUIRE(c.endpoints().Create(orphan).ok());
+  Endpoints leader;  // a leader-election record is no service's
+  leader.mutable_metadata()->set_name("lock");
+  (*leader.mutable_metadata()->mutable_annotations())["control-plane.alpha.kubernetes.io/leader"] =
+      "{}";
+  REQUIRE(c.endpoints().Create(leader).ok());
+  c.Start();
+  CHECK(Eventually([&] { return c.Get("gone") == nullptr; }));
+  CHECK(c.Get("lock") != nullptr);
 }
 
 TEST_CASE("publishNotReadyAddresses lists every pod with an IP as an address") {
   Cluster c;
-  c.CreatePod("a", {{"app", "web"}});
+  Pod pod;
+  pod.mutable_metadata()->set_name("a");
+  (*pod.mutable_metadata()->mutable_labels())["app"] = "web";
+  pod.mutable_spec()->set_hostname("web-0");
+  pod.mutable_spec()->set_subdomain("peers");
+  auto* container = pod.mutable_spec()->add_containers();
+  container->set_name("app");
+  container->set_image("nginx");
+  REQUIRE(c.cs.Pods(kNs).Create(pod).ok());
   c.SetStatus("a", "10.244.1.5", false);
   Service s;
   s.mutable_metadata()->set_name("peers");
@@ -156,7 +185,9 @@ TEST_CASE("publishNotReadyAddresses lists every pod with an IP as an address") {
   s.mutable_spec()->set_publish_not_ready_addresses(true);
   REQUIRE(c.services().Create(s).ok());
   REQUIRE(Eventually([&] { return Summary(c.Get("peers").get()) == "10.244.1.5 | |"; }));
-  CHECK(c.Get("peers")->metadata().labels().at("service.kubernetes.io/headless").empty());
+  auto e = c.Get("peers");
+  CHECK(e->metadata().labels().at("service.kubernetes.io/headless").empty());
+  CHECK(e->subsets(0).addresses(0).hostname() == "web-0");  // its subdomain is the service
 }
 
 TEST_CASE("a named targetPort is looked up in each pod; pods without it are left out") {
