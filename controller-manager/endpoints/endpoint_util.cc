@@ -24,6 +24,40 @@ const k8s::core::v1::PodCondition* ReadyCondition(const Pod& pod) {
   return nullptr;
 }
 
+bool IsReady(const Pod& pod) {
+  const auto* ready = ReadyCondition(pod);
+  return ready != nullptr && ready->status() == "True";
+}
+
+bool IsTerminal(const Pod& pod) {
+  return pod.status().phase() == "Succeeded" || pod.status().phase() == "Failed";
+}
+
+// podEndpointsChanged: whether the pod's addresses may have changed (first) and whether the
+// services it belongs to may have (second). Go compares deletionTimestamp pointers, which
+// differ whenever either is set. A terminal phase counts too: Kubernetes relies on the Ready
+// flip the kubelet makes with it, a test or another writer may not make one.
+std::pair<bool, bool> PodEndpointsChanged(const Pod& old_pod, const Pod& new_pod) {
+  const bool labels_changed =
+      std::map<std::string, std::string>(old_pod.metadata().labels().begin(),
+                                         old_pod.metadata().labels().end()) !=
+          std::map<std::string, std::string>(new_pod.metadata().labels().begin(),
+                                             new_pod.metadata().labels().end()) ||
+      old_pod.spec().hostname() != new_pod.spec().hostname() ||
+      old_pod.spec().subdomain() != new_pod.spec().subdomain();
+  if (old_pod.metadata().has_deletion_timestamp() || new_pod.metadata().has_deletion_timestamp()) {
+    return {true, labels_changed};
+  }
+  if (IsReady(old_pod) != IsReady(new_pod) || IsTerminal(old_pod) != IsTerminal(new_pod)) {
+    return {true, labels_changed};
+  }
+  const auto& a = old_pod.status().pod_ips();
+  const auto& b = new_pod.status().pod_ips();
+  bool ips_changed = a.size() != b.size() || old_pod.status().pod_ip() != new_pod.status().pod_ip();
+  for (int i = 0; !ips_changed && i < a.size(); ++i) ips_changed = a[i].ip() != b[i].ip();
+  return {ips_changed, labels_changed};
+}
+
 }  // namespace
 
 bool ShouldPodBeInEndpoints(const Pod& pod, bool include_terminating) {
@@ -88,6 +122,26 @@ std::set<std::string> PodServiceMemberships(const client::Lister<Service>& servi
   return keys;
 }
 
+std::set<std::string> ServicesToUpdateOnPodChange(const client::Lister<Service>& services,
+                                                  const Pod& old_pod, const Pod& new_pod) {
+  if (old_pod.metadata().resource_version() == new_pod.metadata().resource_version()) return {};
+  auto [pod_changed, labels_changed] = PodEndpointsChanged(old_pod, new_pod);
+  if (!pod_changed && !labels_changed) return {};
+  std::set<std::string> now = PodServiceMemberships(services, new_pod);
+  if (!labels_changed) return now;
+  std::set<std::string> before = PodServiceMemberships(services, old_pod);
+  std::set<std::string> out;
+  // determineNeededServiceUpdates: all of both when the pod changed, else those it left or
+  // joined.
+  for (const auto& key : now) {
+    if (pod_changed || !before.count(key)) out.insert(key);
+  }
+  for (const auto& key : before) {
+    if (pod_changed || !now.count(key)) out.insert(key);
+  }
+  return out;
+}
+
 int64_t TriggerTimeTracker::Compute(const Service& service,
                                     const std::vector<client::Ptr<Pod>>& pods) {
   const std::string key = service.metadata().namespace_() + "/" + service.metadata().name();
@@ -101,7 +155,7 @@ int64_t TriggerTimeTracker::Compute(const Service& service,
   };
   std::map<std::string, int64_t> pod_times;
   for (const auto& pod : pods) {
-    const auto* ready = ReadyCondition(*pod);
+    const auto* ready = ReadyCondition(*pod);  // getPodTriggerTime
     int64_t t = ready != nullptr ? ready->last_transition_time().seconds() : 0;
     if (t == 0) continue;
     pod_times[pod->metadata().name()] = t;

@@ -44,6 +44,13 @@ bool Selects(const Service& service, const Pod& pod);
 std::set<std::string> PodServiceMemberships(const client::Lister<Service>& services,
                                             const Pod& pod);
 
+// GetServicesToUpdateOnPodChange: none for a resync (same resourceVersion) or a change no
+// Endpoints shows; the pod's services when its deletionTimestamp, readiness, IPs or phase
+// (terminal) changed; with changed labels (or hostname, subdomain) also those it left or
+// joined.
+std::set<std::string> ServicesToUpdateOnPodChange(const client::Lister<Service>& services,
+                                                  const Pod& old_pod, const Pod& new_pod);
+
 // TriggerTimeTracker (ComputeEndpointLastChangeTriggerTime): the time of the earliest change
 // since a Service's last sync that the Endpoints will reflect: a pod's Ready condition
 // lastTransitionTime or the Service's creationTimestamp; the creationTimestamp on a

@@ -1,22 +1,17 @@
 #include "controller-manager/endpoints/endpoints_controller.h"
 
-#include <google/protobuf/util/message_differencer.h>
-
 #include <map>
 #include <mutex>
 
 #include "apimachinery/time.h"
 #include "client/errors.h"
 #include "controller-manager/endpoints/endpoint_util.h"
-#include "controller-manager/endpoints/repack.h"
+#include "controller-manager/endpoints/subsets.h"
 #include "controller-manager/queue_worker.h"
-#include "controller-manager/replicaset/pod_utils.h"
 
 namespace pk::controllers {
 namespace {
 
-using k8s::core::v1::EndpointAddress;
-using k8s::core::v1::EndpointPort;
 using k8s::core::v1::Endpoints;
 using k8s::core::v1::EndpointSubset;
 using k8s::core::v1::Pod;
@@ -25,9 +20,7 @@ using Labels = std::map<std::string, std::string>;
 
 constexpr char kHeadlessLabel[] = "service.kubernetes.io/headless";
 constexpr char kTriggerTime[] = "endpoints.kubernetes.io/last-change-trigger-time";
-constexpr char kOverCapacity[] = "endpoints.kubernetes.io/over-capacity";
 constexpr char kLeaderAnnotation[] = "control-plane.alpha.kubernetes.io/leader";
-constexpr int kMaxCapacity = 1000;  // addresses per Endpoints object
 
 std::string KeyOf(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
@@ -59,114 +52,12 @@ class StaleTracker {
   std::map<std::string, std::string> versions_;
 };
 
-// podToEndpointAddressForService plus the hostname.
-std::optional<EndpointAddress> AddressFor(const Service& service, const Pod& pod) {
-  auto ip = endpoints::PodIpForService(service, pod);
-  if (!ip) return std::nullopt;
-  EndpointAddress a;
-  a.set_ip(*ip);
-  // Go sets a pointer to spec.nodeName; an empty one is left out so that it reads back equal.
-  if (!pod.spec().node_name().empty()) a.set_node_name(pod.spec().node_name());
-  auto* ref = a.mutable_target_ref();
-  ref->set_kind("Pod");
-  ref->set_namespace_(pod.metadata().namespace_());
-  ref->set_name(pod.metadata().name());
-  ref->set_uid(pod.metadata().uid());
-  if (endpoints::ShouldSetHostname(pod, service)) a.set_hostname(pod.spec().hostname());
-  return a;
-}
-
-// addEndpointSubset: one single-address subset for the pod on `port` (none: no ports).
-void AddSubset(std::vector<EndpointSubset>* subsets, const EndpointAddress& address,
-               const EndpointPort* port, bool ready) {
-  EndpointSubset s;
-  *(ready ? s.add_addresses() : s.add_not_ready_addresses()) = address;
-  if (port != nullptr) *s.add_ports() = *port;
-  subsets->push_back(std::move(s));
-}
-
-// The subsets the Service's selected pods make, repacked.
-std::vector<EndpointSubset> ComputeSubsets(const Service& service,
-                                           const std::vector<client::Ptr<Pod>>& pods) {
-  const auto& spec = service.spec();
-  std::vector<EndpointSubset> subsets;
-  for (const auto& pod : pods) {
-    if (!endpoints::ShouldPodBeInEndpoints(*pod, spec.publish_not_ready_addresses())) continue;
-    auto address = AddressFor(service, *pod);
-    if (!address) continue;  // no IP of the Service's family
-    const bool ready = spec.publish_not_ready_addresses() || replicaset::IsPodReady(*pod);
-    if (spec.ports_size() == 0) {
-      // Headless services may have no ports (and need no repacking).
-      if (spec.cluster_ip() == "None") AddSubset(&subsets, *address, nullptr, ready);
-      continue;
-    }
-    for (const auto& service_port : spec.ports()) {
-      auto number = endpoints::FindPort(*pod, service_port);
-      if (!number) continue;  // the pod lacks the named port
-      EndpointPort port;
-      port.set_name(service_port.name());
-      port.set_port(*number);
-      port.set_protocol(service_port.protocol());
-      if (service_port.has_app_protocol()) port.set_app_protocol(service_port.app_protocol());
-      AddSubset(&subsets, *address, &port, ready);
-    }
-  }
-  return endpoints::RepackSubsets(subsets);
-}
-
-// endpointSubsetsEqualIgnoreResourceVersion.
-bool SubsetsEqual(const Endpoints& current, const std::vector<EndpointSubset>& want) {
-  if (current.subsets_size() != static_cast<int>(want.size())) return false;
-  google::protobuf::util::MessageDifferencer differ;
-  differ.IgnoreField(
-      k8s::core::v1::ObjectReference::descriptor()->FindFieldByName("resource_version"));
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (!differ.Compare(current.subsets(static_cast<int>(i)), want[i])) return false;
-  }
-  return true;
-}
-
 // errors.HasStatusCause(err, v1.NamespaceTerminatingCause).
 bool IsNamespaceTerminating(const Status& s) {
   for (const auto& cause : s.details().causes) {
     if (cause.reason == "NamespaceTerminating") return true;
   }
   return false;
-}
-
-int CountAddresses(const Endpoints& e) {
-  int n = 0;
-  for (const auto& s : e.subsets()) n += s.addresses_size() + s.not_ready_addresses_size();
-  return n;
-}
-
-// capacityAnnotationSetCorrectly.
-bool CapacityAnnotationCorrect(const Endpoints& e) {
-  return CountAddresses(e) <= kMaxCapacity && !e.metadata().annotations().count(kOverCapacity);
-}
-
-// truncateEndpoints: keeps at most kMaxCapacity addresses, ready ones first, each subset its
-// proportional share (rounded up, the last ones get what is left).
-bool Truncate(Endpoints* e) {
-  int ready = 0, not_ready = 0;
-  for (const auto& s : e->subsets()) {
-    ready += s.addresses_size();
-    not_ready += s.not_ready_addresses_size();
-  }
-  if (ready + not_ready <= kMaxCapacity) return false;
-  const bool truncate_ready = ready > kMaxCapacity;
-  const int max = truncate_ready ? kMaxCapacity : kMaxCapacity - ready;
-  const int total = truncate_ready ? ready : not_ready;
-  int can_be_added = max;
-  for (auto& s : *e->mutable_subsets()) {
-    auto* list = truncate_ready ? s.mutable_addresses() : s.mutable_not_ready_addresses();
-    int share = static_cast<int>((static_cast<int64_t>(list->size()) * max + total - 1) / total);
-    share = std::min(share, can_be_added);
-    while (list->size() > share) list->RemoveLast();
-    if (truncate_ready) s.clear_not_ready_addresses();
-    can_be_added -= list->size();
-  }
-  return true;
 }
 
 class EndpointsController : public Controller {
@@ -213,13 +104,11 @@ class EndpointsController : public Controller {
       worker_.Enqueue(key);
     }
   }
-  // GetServicesToUpdateOnPodChange, simplified: the services of both versions (a resync,
-  // same resourceVersion, changes nothing). Syncing a service whose endpoints did not change
-  // writes nothing.
   void OnPodUpdate(const Pod& old, const Pod& cur) {
-    if (old.metadata().resource_version() == cur.metadata().resource_version()) return;
-    EnqueueServicesOf(cur);
-    if (ToMap(old.metadata().labels()) != ToMap(cur.metadata().labels())) EnqueueServicesOf(old);
+    for (const auto& key :
+         endpoints::ServicesToUpdateOnPodChange(services_.GetLister(), old, cur)) {
+      worker_.Enqueue(key);
+    }
   }
 
   // checkLeftoverEndpoints: every Endpoints once, so that those whose Service went while
@@ -270,7 +159,7 @@ Status EndpointsController::Sync(const std::string& key) {
   }
   // Computed before the no-op check so the tracker follows every sync.
   const int64_t trigger_time = trigger_times_.Compute(svc, pods);
-  std::vector<EndpointSubset> subsets = ComputeSubsets(svc, pods);
+  std::vector<EndpointSubset> subsets = endpoints::ComputeSubsets(svc, pods);
 
   Endpoints current;
   auto cached = endpoints_.GetLister().Get(ns, name);
@@ -289,8 +178,8 @@ Status EndpointsController::Sync(const std::string& key) {
   const bool create = current.metadata().resource_version().empty();
   Labels compare = ToMap(current.metadata().labels());
   compare.erase(kHeadlessLabel);  // never on the Service itself
-  if (!create && SubsetsEqual(current, subsets) && compare == ToMap(svc.metadata().labels()) &&
-      CapacityAnnotationCorrect(current)) {
+  if (!create && endpoints::SubsetsEqual(current, subsets) &&
+      compare == ToMap(svc.metadata().labels()) && endpoints::CapacityAnnotationCorrect(current)) {
     return {};
   }
   return Write(svc, current, create, std::move(subsets), trigger_time);
@@ -309,10 +198,10 @@ Status EndpointsController::Write(const Service& service, const Endpoints& curre
   } else {
     annotations->erase(kTriggerTime);
   }
-  if (Truncate(&next)) {
-    (*annotations)[kOverCapacity] = "truncated";
+  if (endpoints::Truncate(&next)) {
+    (*annotations)[endpoints::kOverCapacity] = "truncated";
   } else {
-    annotations->erase(kOverCapacity);
+    annotations->erase(endpoints::kOverCapacity);
   }
   // helper.IsServiceIPSet is false for "None" and for ""; "" only reaches here when the
   // apiserver allocated no cluster IP (this one allocates none), so only "None" counts.

@@ -11,6 +11,7 @@
 #include "client/test_apiserver.h"
 #include "controller-manager/controller_manager.h"
 #include "controller-manager/endpoints/repack.h"
+#include "controller-manager/endpoints/subsets.h"
 #include "tests/testing.h"
 
 namespace pk::controllers {
@@ -343,6 +344,29 @@ TEST_CASE("RepackSubsets groups addresses by the ports they serve, stably") {
   REQUIRE(kept.size() == 1);
   CHECK(kept[0].ports_size() == 0);
   CHECK(Ips(kept[0].addresses()) == std::vector<std::string>{"10.0.0.9"});
+}
+
+TEST_CASE("over 1000 addresses, ready ones are kept first, in proportion per subset") {
+  Endpoints e;
+  auto* first = e.add_subsets();
+  auto* second = e.add_subsets();
+  for (int i = 0; i < 900; ++i) first->add_addresses()->set_ip("10.0.0." + std::to_string(i));
+  for (int i = 0; i < 300; ++i) second->add_addresses()->set_ip("10.1.0." + std::to_string(i));
+  for (int i = 0; i < 10; ++i) second->add_not_ready_addresses()->set_ip("10.2.0.1");
+  CHECK(!endpoints::CapacityAnnotationCorrect(e));
+  REQUIRE(endpoints::Truncate(&e));
+  CHECK(e.subsets(0).addresses_size() == 750);  // ceil(900 / 1200 * 1000)
+  CHECK(e.subsets(1).addresses_size() == 250);
+  CHECK(e.subsets(1).not_ready_addresses_size() == 0);
+  CHECK(!endpoints::Truncate(&e));
+  // Room for the ready ones: the not ready ones share what is left.
+  Endpoints some;
+  auto* s = some.add_subsets();
+  for (int i = 0; i < 990; ++i) s->add_addresses()->set_ip("10.0.0.1");
+  for (int i = 0; i < 20; ++i) s->add_not_ready_addresses()->set_ip("10.0.0.2");
+  REQUIRE(endpoints::Truncate(&some));
+  CHECK(some.subsets(0).addresses_size() == 990);
+  CHECK(some.subsets(0).not_ready_addresses_size() == 10);
 }
 
 }  // namespace
