@@ -6,6 +6,7 @@
 
 #include "controller-manager/controller.h"
 #include "controller-manager/deployment/deployment_controller.h"
+#include "controller-manager/endpoints/endpoints_controller.h"
 #include "controller-manager/garbagecollector/garbagecollector.h"
 #include "controller-manager/job/job_controller.h"
 #include "controller-manager/namespace/namespace_controller.h"
@@ -20,6 +21,7 @@ namespace pk::controllers {
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
       {"deployment", {NewDeploymentController}},
+      {"endpoints", {NewEndpointsController}},
       {"garbagecollector", {NewGarbageCollector}},
       {"job", {NewJobController}},
       {"namespace", {NewNamespaceController}},
