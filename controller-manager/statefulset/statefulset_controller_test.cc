@@ -291,6 +291,19 @@ TEST_CASE("a deleted or failed pod is recreated under the same name") {
     auto pod = c.GetPod("heal-1");
     return pod != nullptr && pod->metadata().uid() != uid;
   }));
+  // A pod being deleted is waited for: heal-1 is bound, so its deletion is graceful.
+  c.ReadyWhenCreated("heal-1", uid);
+  c.Bind("heal-1", "node-a");
+  uid = c.GetPod("heal-1")->metadata().uid();
+  REQUIRE(c.Pods().Delete("heal-1").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(c.GetPod("heal-1") != nullptr);
+  CHECK(c.GetPod("heal-1")->metadata().uid() == uid);
+  CHECK(c.GetPod("heal-1")->metadata().has_deletion_timestamp());
+  client::DeleteOptions now;
+  now.grace_period_seconds = 0;
+  REQUIRE(c.Pods().Delete("heal-1", now).ok());
+  c.ReadyWhenCreated("heal-1", uid);
   // A Failed pod is deleted and made again.
   uid = c.GetPod("heal-0")->metadata().uid();
   REQUIRE(c.Pods().PatchStatus("heal-0", kMergePatch, R"({"status":{"phase":"Failed"}})").ok());
@@ -298,7 +311,7 @@ TEST_CASE("a deleted or failed pod is recreated under the same name") {
     auto pod = c.GetPod("heal-0");
     return pod != nullptr && pod->metadata().uid() != uid;
   }));
-  CHECK(Eventually([&] { return c.EventMessages("heal", "SuccessfulCreate").size() == 4; }));
+  CHECK(Eventually([&] { return c.EventMessages("heal", "SuccessfulCreate").size() == 5; }));
   CHECK(c.EventMessages("heal", "SuccessfulDelete") ==
         std::multiset<std::string>{"delete Pod heal-0 in StatefulSet heal successful"});
 }
@@ -320,7 +333,14 @@ TEST_CASE("RollingUpdate replaces pods from the highest ordinal down to the part
 
   c.SetImage("roll", "busybox:2");
   // roll-2 goes first and comes back at the new revision; roll-1 waits for it to be Ready.
-  c.ReadyWhenCreated("roll-2", uids["roll-2"]);
+  REQUIRE(Eventually([&] {
+    auto pod = c.GetPod("roll-2");
+    return pod != nullptr && pod->metadata().uid() != uids["roll-2"];
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(c.GetPod("roll-1")->metadata().uid() == uids["roll-1"]);
+  CHECK(c.GetPod("roll-1")->metadata().deletion_timestamp().seconds() == 0);
+  c.SetReady("roll-2");
   std::string new_rev = c.Get("roll")->status().update_revision();
   CHECK(new_rev != old_rev);
   CHECK(Revision(*c.GetPod("roll-2")) == new_rev);
@@ -385,6 +405,23 @@ TEST_CASE("OnDelete updates a pod only when it is deleted") {
   CHECK(Eventually([&] {
     auto s = c.Get("ondel")->status();
     return s.updated_replicas() == 1 && s.current_replicas() == 1;
+  }));
+}
+
+TEST_CASE("revisions no pod uses go beyond revisionHistoryLimit") {
+  Cluster c;
+  auto set = MakeSet("hist", 1);
+  set.mutable_spec()->set_revision_history_limit(0);
+  c.Create(set);
+  CreateReady(c, "hist", 1);
+  std::string uid = c.GetPod("hist-0")->metadata().uid();
+  c.SetImage("hist", "busybox:2");
+  c.ReadyWhenCreated("hist-0", uid);
+  CHECK(Eventually([&] { return c.RolloutComplete("hist"); }));
+  std::string rev = c.Get("hist")->status().current_revision();
+  CHECK(Eventually([&] {
+    auto revisions = c.Revisions();
+    return revisions.size() == 1 && revisions[0]->metadata().name() == rev;
   }));
 }
 
