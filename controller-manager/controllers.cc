@@ -13,6 +13,7 @@
 #include "controller-manager/nodelifecycle/node_lifecycle_controller.h"
 #include "controller-manager/replicaset/replicaset_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
+#include "controller-manager/statefulset/statefulset_controller.h"
 #include "controller-manager/tainteviction/taint_eviction_controller.h"
 #include "controller-manager/ttlafterfinished/ttlafterfinished_controller.h"
 
@@ -28,6 +29,7 @@ const std::map<std::string, ControllerInfo>& KnownControllers() {
       {"nodelifecycle", {NewNodeLifecycleController}},
       {"replicaset", {NewReplicaSetController}},
       {"serviceaccount", {NewServiceAccountController}},
+      {"statefulset", {NewStatefulSetController}},
       {"taint-eviction-controller", {NewTaintEvictionController}},
       {"ttl-after-finished", {NewTtlAfterFinishedController}},
   };
