@@ -9,7 +9,7 @@
 // Both images are pulled by a warm-up pod first (tagged images are IfNotPresent, as in
 // Kubernetes' density tests). Ends with `scale 0->N: X s`.
 // Usage: controllers_bench [--nodes=100] [--pods=1000] [--deployments=10] [--quick=true]
-//        [--time-scale=1] [--keep=DIR]
+//        [--time-scale=1] [--kubelet-workers=N]
 #include <fmt/format.h>
 
 #include <atomic>
@@ -61,6 +61,20 @@ class PodTimes {
     int running = 0;
     Clock::time_point created, bound, ran;  // the last of each
   };
+  // Pods first seen Running in each second after `t0` ("12 40 97 ..."), for the progress log.
+  std::string RunningPerSecond(Clock::time_point t0) {
+    std::lock_guard lock(mu_);
+    std::vector<int> per;
+    for (const auto& [name, t] : times_) {
+      if (t.running == Clock::time_point()) continue;
+      size_t s = size_t(std::max(0.0, Ms(t.running - t0) / 1000));
+      if (per.size() <= s) per.resize(s + 1);
+      ++per[s];
+    }
+    std::string out;
+    for (int n : per) out += fmt::format(" {}", n);
+    return out;
+  }
   Summary Get() {
     std::lock_guard lock(mu_);
     Summary s;
@@ -100,7 +114,8 @@ class PodTimes {
 
 class Bench {
  public:
-  Bench(const std::string& dir, int nodes, double time_scale) : dir_(dir) {
+  Bench(const std::string& dir, int nodes, double time_scale, const std::string& kubelet_workers)
+      : dir_(dir) {
     cluster::ClusterOptions options;
     options.dir = dir + "/cluster";
     options.bin_dir = BinaryBeside("");
@@ -109,6 +124,7 @@ class Bench {
     group.nodes = nodes;
     options.kubelets = {group};
     options.time_scale = time_scale;
+    if (!kubelet_workers.empty()) options.extra_args["kubelet"] = {"--workers=" + kubelet_workers};
     options.ready_timeout = std::chrono::seconds(120);
     const auto t0 = Clock::now();
     auto started = cluster::Cluster::Start(options);
@@ -145,6 +161,16 @@ class Bench {
     for (const auto& p : list->items) n += p->status().phase() == "Running";
     return int(list->items.size()) == n ? n : -1;
   }
+  // CPU seconds each component used since the last call, and its RSS now.
+  std::string UsageSince() {
+    std::string out;
+    for (const std::string& name : cluster_->components()) {
+      cluster::Usage u = cluster_->usage(name);
+      out += fmt::format(" {} {:.1f}s/{:.0f}MB", name, u.cpu_seconds - cpu_[name], u.rss_mb);
+      cpu_[name] = u.cpu_seconds;
+    }
+    return out;
+  }
   int Pods(const std::string& selector) {
     client::ListOptions options;
     options.label_selector = selector;
@@ -155,6 +181,7 @@ class Bench {
  private:
   std::string dir_;
   int manifests_ = 0;
+  std::map<std::string, double> cpu_;
   std::unique_ptr<cluster::Cluster> cluster_;
 };
 
@@ -193,10 +220,13 @@ void WarmUp(Bench& bench) {
 Row Scale(Bench& bench, int pods) {
   bench.Apply(Deployment("scale", 0, "nginx:1.25", "scale"));
   PodTimes times(bench.cs(), "bench=scale");
+  bench.UsageSince();
   const auto t0 = Clock::now();
   bench.Kubectl(fmt::format("scale deployment scale --replicas={}", pods));
   WaitOrDie([&] { return times.Get().running >= pods; }, 300,
             fmt::format("not {} pods Running after 300 s", pods));
+  fmt::print(stderr, "cpu:{}\nRunning per second:{}\n", bench.UsageSince(),
+             times.RunningPerSecond(t0));
   auto s = times.Get();
   Row row{fmt::format("scale 0->{}", pods), pods, Ms(s.created - t0) / 1000,
           Ms(s.bound - t0) / 1000, Ms(s.ran - t0) / 1000};
@@ -233,11 +263,14 @@ Row RollingUpdate(Bench& bench, int pods, int deployments) {
             "the rolling update's pods never all ran");
   WaitOrDie([&] { return RolledOut(bench.cs(), deployments); }, 120, "first rollout unfinished");
   PodTimes times(bench.cs(), "bench=roll");
+  bench.UsageSince();
   const auto t0 = Clock::now();
   bench.Kubectl("set image deployments -l bench=roll main=nginx:1.26");
   WaitOrDie([&] { return RolledOut(bench.cs(), deployments) && bench.Pods("bench=roll") == total; },
             600, "the rolling update never completed");
   const double done_s = Ms(Clock::now() - t0) / 1000;
+  fmt::print(stderr, "cpu:{}\nRunning per second:{}\n", bench.UsageSince(),
+             times.RunningPerSecond(t0));
   auto s = times.Get();
   return {fmt::format("rolling update {}x{}", deployments, pods / deployments), total,
           Ms(s.created - t0) / 1000, Ms(s.bound - t0) / 1000, done_s};
@@ -250,7 +283,7 @@ int Main(int argc, char** argv) {
   const int deployments = int(FlagNum(argc, argv, "deployments", quick ? 2 : 10));
   const double time_scale = FlagNum(argc, argv, "time-scale", 1.0);
   TempDir dir;
-  Bench bench(dir.path(), nodes, time_scale);
+  Bench bench(dir.path(), nodes, time_scale, Flag(argc, argv, "kubelet-workers", ""));
   WarmUp(bench);
   std::vector<Row> rows{Scale(bench, pods)};
   fmt::print(stderr, "{}: {:.2f} s\n", rows[0].phase, rows[0].running_s);
