@@ -5,6 +5,7 @@
 #include <set>
 
 #include "controller-manager/controller.h"
+#include "controller-manager/daemonset/daemonset_controller.h"
 #include "controller-manager/deployment/deployment_controller.h"
 #include "controller-manager/garbagecollector/garbagecollector.h"
 #include "controller-manager/job/job_controller.h"
@@ -19,6 +20,7 @@ namespace pk::controllers {
 
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
+      {"daemonset", {NewDaemonSetController}},
       {"deployment", {NewDeploymentController}},
       {"garbagecollector", {NewGarbageCollector}},
       {"job", {NewJobController}},

@@ -1,0 +1,311 @@
+// RollingUpdate and the ControllerRevision history (update.go).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "apimachinery/codec.h"
+#include "apimachinery/time.h"
+#include "controller-manager/daemonset/daemonset_internal.h"
+#include "controller-manager/deployment/deployment_util.h"
+#include "controller-manager/replicaset/pod_utils.h"
+
+namespace pk::controllers::daemonset {
+namespace {
+
+constexpr char kMergePatch[] = "application/merge-patch+json";
+
+Timestamp WallNow(const client::Clock& clock) {
+  auto since = clock.WallNow().time_since_epoch();
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
+  return {seconds.count(),
+          static_cast<int32_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(since - seconds).count())};
+}
+
+std::string HashOf(const k8s::meta::v1::ObjectMeta& meta) {
+  auto it = meta.labels().find(kRevisionHashLabel);
+  return it == meta.labels().end() ? "" : it->second;
+}
+
+// findUpdatedPodsOnNode: the node's one new and one old pod (not being deleted); false when
+// it has more than one of either, which the manage loop prunes first.
+bool FindUpdatedPodsOnNode(const DaemonSet& ds, const std::vector<PodPtr>& pods,
+                           const std::string& hash, PodPtr* new_pod, PodPtr* old_pod) {
+  auto generation = GetTemplateGeneration(ds);
+  std::optional<int64_t> gen = generation.ok() ? *generation : std::nullopt;
+  for (const PodPtr& pod : pods) {
+    if (pod->metadata().has_deletion_timestamp()) continue;
+    PodPtr& slot = IsPodUpdated(*pod, hash, gen) ? *new_pod : *old_pod;
+    if (slot != nullptr) return false;
+    slot = pod;
+  }
+  return true;
+}
+
+nlohmann::json Parsed(const std::string& raw) {
+  return nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
+}
+
+}  // namespace
+
+std::string GetPatch(const DaemonSet& ds) {
+  // nlohmann::json keeps object keys sorted, as Go's map[string]interface{} marshals them.
+  nlohmann::json tmpl = Parsed(json::Encode(ds.spec().template_()));
+  tmpl["$patch"] = "replace";
+  nlohmann::json patch = {{"spec", {{"template", tmpl}}}};
+  std::string out;
+  json::AppendValue(&out, nlohmann::ordered_json::parse(patch.dump()));
+  return out;
+}
+
+bool Match(const DaemonSet& ds, const ControllerRevision& revision) {
+  nlohmann::json stored = Parsed(revision.data().raw());
+  return !stored.is_discarded() && stored == Parsed(GetPatch(ds));
+}
+
+Status DaemonSetsController::RollingUpdate(const DaemonSet& ds, const std::vector<NodePtr>& nodes,
+                                           const std::string& hash) {
+  auto by_node = NodesToDaemonPods(ds);
+  if (!by_node.ok()) {
+    return Status::InternalError(
+        fmt::format("couldn't get node to daemon pod mapping for daemon set \"{}\": {}",
+                    ds.metadata().name(), by_node.status().message()));
+  }
+  // updatedDesiredNodeCounts: every node that should run a pod is in the map.
+  int32_t desired = 0;
+  for (const NodePtr& node : nodes) {
+    if (!NodeShouldRunDaemonPod(*node, ds).should_run) continue;
+    ++desired;
+    (*by_node)[node->metadata().name()];
+  }
+  int32_t max_unavailable = UnavailableCount(ds, desired);
+  int32_t max_surge = SurgeCount(ds, desired);
+  // An impossible configuration (both zero) accepts one unavailable pod.
+  if (desired > 0 && max_unavailable == 0 && max_surge == 0) max_unavailable = 1;
+  if (max_surge > 0) {
+    return SurgingRollingUpdate(ds, std::move(*by_node), max_surge, desired, hash);
+  }
+  // Not surging: delete just enough old pods to stay within maxUnavailable; the manage loop
+  // creates their replacements.
+  Timestamp now = WallNow(clock_);
+  int32_t min_ready = ds.spec().min_ready_seconds();
+  int32_t unavailable = 0;
+  std::vector<std::string> replace, candidates;
+  for (const auto& [node, pods] : *by_node) {
+    PodPtr new_pod, old_pod;
+    if (!FindUpdatedPodsOnNode(ds, pods, hash, &new_pod, &old_pod)) {
+      ++unavailable;  // the manage loop cleans this node up first
+      continue;
+    }
+    if ((old_pod == nullptr) == (new_pod == nullptr)) {
+      ++unavailable;  // the manage loop creates or deletes here
+    } else if (new_pod != nullptr) {
+      if (!replicaset::IsPodAvailable(*new_pod, min_ready, now)) ++unavailable;
+    } else if (!replicaset::IsPodAvailable(*old_pod, min_ready, now)) {
+      replace.push_back(old_pod->metadata().name());  // unavailable anyway: replace it
+    } else if (unavailable < max_unavailable) {
+      candidates.push_back(old_pod->metadata().name());
+    }
+  }
+  int32_t remaining = std::clamp<int32_t>(max_unavailable - unavailable, 0,
+                                          static_cast<int32_t>(candidates.size()));
+  replace.insert(replace.end(), candidates.begin(), candidates.begin() + remaining);
+  return SyncNodes(ds, std::move(replace), {}, hash);
+}
+
+// Surging: a new pod is created beside an old one that is unavailable, and beside up to
+// maxSurge available old ones; an old pod goes once its node's new pod is available.
+Status DaemonSetsController::SurgingRollingUpdate(const DaemonSet& ds, NodeToPods by_node,
+                                                  int32_t max_surge, int32_t desired,
+                                                  const std::string& hash) {
+  Timestamp now = WallNow(clock_);
+  int32_t min_ready = ds.spec().min_ready_seconds();
+  std::vector<std::string> old_to_delete, should_not_run, candidates, allowed;
+  int32_t surge = 0, available = 0;
+  auto should_run = [&](const std::string& node) {
+    auto n = nodes_.GetLister().Get("", node);
+    return n.ok() && NodeShouldRunDaemonPod(**n, ds).should_run;
+  };
+  for (const auto& [node, pods] : by_node) {
+    PodPtr new_pod, old_pod;
+    if (!FindUpdatedPodsOnNode(ds, pods, hash, &new_pod, &old_pod)) {
+      ++surge;  // the manage loop cleans this node up first
+      continue;
+    }
+    const PodPtr& counted = old_pod != nullptr ? old_pod : new_pod;
+    if (counted != nullptr && replicaset::IsPodAvailable(*counted, min_ready, now)) ++available;
+    if (old_pod == nullptr) continue;  // the manage loop handles this node
+    if (new_pod == nullptr) {
+      if (!replicaset::IsPodAvailable(*old_pod, min_ready, now)) {
+        if (!should_run(node)) {
+          old_to_delete.push_back(old_pod->metadata().name());
+        } else {
+          allowed.push_back(node);
+        }
+      } else if (!should_run(node)) {
+        should_not_run.push_back(old_pod->metadata().name());
+      } else if (surge < max_surge) {
+        candidates.push_back(node);
+      }
+      continue;
+    }
+    // Already surged onto this node.
+    if (!replicaset::IsPodAvailable(*new_pod, min_ready, now)) {
+      ++surge;
+      continue;
+    }
+    old_to_delete.push_back(old_pod->metadata().name());
+  }
+  // Pods on nodes that no longer fit go only once enough pods elsewhere are available.
+  if (int32_t deletable = available - desired; deletable > 0) {
+    deletable = std::min<int32_t>(deletable, static_cast<int32_t>(should_not_run.size()));
+    old_to_delete.insert(old_to_delete.end(), should_not_run.begin(),
+                         should_not_run.begin() + deletable);
+  }
+  int32_t remaining =
+      std::clamp<int32_t>(max_surge - surge, 0, static_cast<int32_t>(candidates.size()));
+  allowed.insert(allowed.end(), candidates.begin(), candidates.begin() + remaining);
+  return SyncNodes(ds, std::move(old_to_delete), std::move(allowed), hash);
+}
+
+std::vector<RevisionPtr> DaemonSetsController::ControlledHistories(const DaemonSet& ds) {
+  std::vector<RevisionPtr> out;
+  for (const RevisionPtr& r :
+       revisions_.GetLister().ByNamespace(ds.metadata().namespace_()).List()) {
+    const auto* ref = replicaset::GetControllerOf(r->metadata());
+    if (ref != nullptr && ref->uid() == ds.metadata().uid()) out.push_back(r);
+  }
+  return out;
+}
+
+Result<std::pair<RevisionPtr, std::vector<RevisionPtr>>> DaemonSetsController::ConstructHistory(
+    const DaemonSet& ds) {
+  auto client = clientset_.Resource<ControllerRevision>(ds.metadata().namespace_());
+  std::vector<RevisionPtr> current, old;
+  for (RevisionPtr history : ControlledHistories(ds)) {
+    // The unique label, if missing, is the revision's name (no hash collision to mind).
+    if (!history->metadata().labels().contains(kRevisionHashLabel)) {
+      ControllerRevision labelled = *history;
+      (*labelled.mutable_metadata()->mutable_labels())[kRevisionHashLabel] =
+          history->metadata().name();
+      auto updated = client.Update(labelled);
+      if (!updated.ok()) return updated.take_status();
+      history = *updated;
+    }
+    (Match(ds, *history) ? current : old).push_back(history);
+  }
+  int64_t max_old = 0;
+  for (const RevisionPtr& r : old) max_old = std::max(max_old, r->revision());
+  int64_t revision = max_old + 1;
+  if (current.empty()) {
+    auto made = Snapshot(ds, revision);
+    if (!made.ok()) return made.take_status();
+    return std::make_pair(*made, old);
+  }
+  auto cur = DedupCurrentHistories(ds, current);
+  if (!cur.ok()) return cur.take_status();
+  if ((*cur)->revision() < revision) {
+    ControllerRevision renumbered = **cur;
+    renumbered.set_revision(revision);
+    auto updated = client.Update(renumbered);
+    if (!updated.ok()) return updated.take_status();
+    return std::make_pair(*updated, old);
+  }
+  return std::make_pair(*cur, old);
+}
+
+Result<RevisionPtr> DaemonSetsController::Snapshot(const DaemonSet& ds, int64_t revision) {
+  std::optional<int32_t> collisions;
+  if (ds.status().has_collision_count()) collisions = ds.status().collision_count();
+  std::string hash = deployment::ComputeHash(ds.spec().template_(), collisions);
+  const std::string& ns = ds.metadata().namespace_();
+  ControllerRevision history;
+  auto* meta = history.mutable_metadata();
+  meta->set_name(ds.metadata().name() + "-" + hash);
+  meta->set_namespace_(ns);
+  *meta->mutable_labels() = ds.spec().template_().metadata().labels();
+  (*meta->mutable_labels())[kRevisionHashLabel] = hash;
+  *meta->mutable_annotations() = ds.metadata().annotations();
+  *meta->add_owner_references() =
+      replicaset::NewControllerRef(ds.metadata(), "apps/v1", "DaemonSet");
+  history.mutable_data()->set_raw(GetPatch(ds));
+  history.set_revision(revision);
+  auto client = clientset_.Resource<ControllerRevision>(ns);
+  auto created = client.Create(history);
+  if (created.ok() || !client::IsAlreadyExists(created.status())) return created;
+  auto existing = client.Get(meta->name());
+  if (!existing.ok()) return existing.take_status();
+  if (Match(ds, **existing)) return *existing;
+  // A different template hashed to this name: bump collisionCount and try again later.
+  auto dss = clientset_.Resource<DaemonSet>(ns);
+  auto fresh = dss.Get(ds.metadata().name());
+  if (!fresh.ok()) return fresh.take_status();
+  DaemonSet bumped = **fresh;
+  bumped.mutable_status()->set_collision_count(bumped.status().collision_count() + 1);
+  auto written = dss.UpdateStatus(bumped);
+  if (!written.ok()) return written.take_status();
+  return created.take_status();
+}
+
+Result<RevisionPtr> DaemonSetsController::DedupCurrentHistories(
+    const DaemonSet& ds, const std::vector<RevisionPtr>& current) {
+  if (current.size() == 1) return current.front();
+  RevisionPtr keep;
+  for (const RevisionPtr& r : current) {
+    if (keep == nullptr || r->revision() >= keep->revision()) keep = r;
+  }
+  const std::string& ns = ds.metadata().namespace_();
+  std::string keep_hash = HashOf(keep->metadata());
+  for (const RevisionPtr& r : current) {
+    if (r == keep) continue;
+    // Relabel the pods to the kept revision before the duplicate goes.
+    auto pods = NodesToDaemonPods(ds);
+    if (!pods.ok()) return pods.take_status();
+    for (const auto& [node, list] : *pods) {
+      for (const PodPtr& pod : list) {
+        if (HashOf(pod->metadata()) == keep_hash) continue;
+        nlohmann::json patch = {{"metadata", {{"labels", {{kRevisionHashLabel, keep_hash}}}}}};
+        auto patched = clientset_.Pods(ns).Patch(pod->metadata().name(), kMergePatch, patch.dump());
+        if (!patched.ok()) return patched.take_status();
+      }
+    }
+    auto deleted = clientset_.Resource<ControllerRevision>(ns).Delete(r->metadata().name());
+    if (!deleted.ok() && !client::IsNotFound(deleted.status())) return deleted.take_status();
+  }
+  return keep;
+}
+
+Status DaemonSetsController::CleanupHistory(const DaemonSet& ds, std::vector<RevisionPtr> old) {
+  auto by_node = NodesToDaemonPods(ds);
+  if (!by_node.ok()) {
+    return Status::InternalError(
+        fmt::format("couldn't get node to daemon pod mapping for daemon set \"{}\": {}",
+                    ds.metadata().name(), by_node.status().message()));
+  }
+  int64_t to_kill = static_cast<int64_t>(old.size()) - ds.spec().revision_history_limit();
+  if (!ds.spec().has_revision_history_limit()) to_kill = static_cast<int64_t>(old.size()) - 10;
+  if (to_kill <= 0) return {};
+  std::set<std::string> live_hashes;
+  for (const auto& [node, pods] : *by_node) {
+    for (const PodPtr& pod : pods) {
+      if (std::string h = HashOf(pod->metadata()); !h.empty()) live_hashes.insert(h);
+    }
+  }
+  // Oldest first; revisions that live pods still run stay.
+  std::sort(old.begin(), old.end(), [](const RevisionPtr& a, const RevisionPtr& b) {
+    return a->revision() < b->revision();
+  });
+  auto client = clientset_.Resource<ControllerRevision>(ds.metadata().namespace_());
+  for (const RevisionPtr& r : old) {
+    if (to_kill <= 0) break;
+    if (live_hashes.count(HashOf(r->metadata()))) continue;
+    auto deleted = client.Delete(r->metadata().name());
+    if (!deleted.ok() && !client::IsNotFound(deleted.status())) return deleted.take_status();
+    --to_kill;
+  }
+  return {};
+}
+
+}  // namespace pk::controllers::daemonset
