@@ -472,6 +472,40 @@ TEST_CASE("RollingUpdate replaces pods at most maxUnavailable at a time") {
   CHECK(c.OwnedPods(*ds)[0]->metadata().labels().at("pod-template-generation") == "2");
 }
 
+TEST_CASE("RollingUpdate with maxSurge starts the new pod before the old one goes") {
+  Cluster c;
+  for (const char* n : {"n1", "n2"}) c.AddNode(MakeNode(n));
+  c.StartControllers();
+  DaemonSet want = MakeDaemonSet("agent");
+  auto* rolling = want.mutable_spec()->mutable_update_strategy()->mutable_rolling_update();
+  rolling->mutable_max_surge()->set_int_val(1);
+  rolling->mutable_max_unavailable()->set_int_val(0);
+  auto ds = c.Create(want);
+  REQUIRE(Eventually([&] { return c.TargetNodes(*ds) == Nodes{"n1", "n2"}; }));
+  c.SetAllReady(*ds);
+  REQUIRE(Eventually([&] { return c.Get("agent")->status().number_available() == 2; }));
+
+  c.Patch("agent",
+          R"({"spec":{"template":{"spec":{"containers":[{"name":"c","image":"busybox:2"}]}}}})");
+  // One node gets a second, new pod; its old pod stays while the new one is not available.
+  REQUIRE(Eventually([&] { return c.OwnedPods(*ds).size() == 3; }));
+  auto by_node = c.PodsByNode(*ds);
+  CHECK(by_node.size() == 2);
+  CHECK(Eventually([&] { return c.Get("agent")->status().observed_generation() == 2; }));
+  CHECK(c.OwnedPods(*ds).size() == 3);
+
+  // New pods become ready: each old pod goes after its replacement is available.
+  CHECK(Eventually([&] {
+    c.SetAllReady(*ds);
+    auto pods = c.OwnedPods(*ds);
+    return pods.size() == 2 && std::all_of(pods.begin(), pods.end(), [](const Ptr<Pod>& p) {
+             return p->spec().containers(0).image() == "busybox:2";
+           });
+  }));
+  CHECK(c.TargetNodes(*ds) == Nodes{"n1", "n2"});
+  CHECK(Eventually([&] { return c.Get("agent")->status().updated_number_scheduled() == 2; }));
+}
+
 TEST_CASE("OnDelete leaves old pods until they are deleted") {
   Cluster c;
   c.AddNode(MakeNode("n1"));
