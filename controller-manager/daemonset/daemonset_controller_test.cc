@@ -545,5 +545,48 @@ TEST_CASE("the pods of a deleted DaemonSet are not recreated") {
   CHECK_FALSE(Eventually([&] { return !no_pods(); }, std::chrono::milliseconds(500)));
 }
 
+TEST_CASE("a DaemonSet made again after an orphaning delete adopts its pods and revision") {
+  Cluster c;
+  c.AddNode(MakeNode("n1"));
+  c.AddNode(MakeNode("n2"));
+  c.StartControllers({"daemonset", "garbagecollector"});
+  auto first = c.Create(MakeDaemonSet("agent"));
+  REQUIRE(Eventually([&] { return c.TargetNodes(*first) == Nodes{"n1", "n2"}; }));
+  REQUIRE(Eventually([&] { return c.Revisions().size() == 1; }));
+  auto names = [&](const DaemonSet& ds) {
+    std::set<std::string> out;
+    for (const auto& p : c.OwnedPods(ds)) out.insert(p->metadata().name());
+    return out;
+  };
+  std::set<std::string> pods = names(*first);
+  std::string revision = c.Revisions()[0]->metadata().name();
+
+  client::DeleteOptions orphan;
+  orphan.propagation_policy = "Orphan";
+  REQUIRE(c.DaemonSets().Delete("agent", orphan).ok());
+  REQUIRE(Eventually([&] {
+    auto list = c.Pods().List();
+    if (!list.ok() || list->items.size() != 2) return false;
+    for (const auto& p : list->items) {
+      if (p->metadata().owner_references_size() != 0) return false;
+    }
+    return !c.DaemonSets().Get("agent").ok();
+  }));
+
+  auto second = c.Create(MakeDaemonSet("agent"));
+  CHECK(Eventually([&] { return names(*second) == pods; }));
+  CHECK(Eventually([&] {
+    auto revisions = c.Revisions();
+    if (revisions.size() != 1 || revisions[0]->metadata().name() != revision) return false;
+    const auto& refs = revisions[0]->metadata().owner_references();
+    return refs.size() == 1 && refs[0].uid() == second->metadata().uid() && refs[0].controller();
+  }));
+  CHECK(Eventually([&] {
+    const auto& s = c.Get("agent")->status();
+    return s.current_number_scheduled() == 2 && s.updated_number_scheduled() == 2;
+  }));
+  CHECK(c.EventMessages("agent", "SuccessfulCreate").size() == 2);  // the first DaemonSet's
+}
+
 }  // namespace
 }  // namespace pk::controllers

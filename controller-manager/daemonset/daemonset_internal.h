@@ -83,6 +83,9 @@ class DaemonSetsController : public Controller {
                          const std::vector<RevisionPtr>& old);
 
   // --- manage.cc ---
+  // RecheckDeletionTimestamp: a fresh read before the first adoption; Conflict when the
+  // DaemonSet was replaced or is being deleted.
+  Status RecheckDeletionTimestamp(const DaemonSet& ds);
   // getNodesToDaemonPods: claims the DaemonSet's pods (adopting and releasing), grouped by
   // target node; terminal pods being deleted are left out.
   Result<NodeToPods> NodesToDaemonPods(const DaemonSet& ds);
@@ -115,8 +118,11 @@ class DaemonSetsController : public Controller {
   Result<RevisionPtr> DedupCurrentHistories(const DaemonSet& ds,
                                             const std::vector<RevisionPtr>& current);
   Status CleanupHistory(const DaemonSet& ds, std::vector<RevisionPtr> old);
-  // The ControllerRevisions the DaemonSet controls (by controllerRef UID).
-  std::vector<RevisionPtr> ControlledHistories(const DaemonSet& ds);
+  // controlledHistories (ClaimControllerRevisions): the ControllerRevisions the DaemonSet
+  // controls, adopting matching orphans and releasing owned ones that stopped matching.
+  Result<std::vector<RevisionPtr>> ControlledHistories(const DaemonSet& ds);
+  // Adopts or releases `revision` with a strategic merge patch of its ownerReferences.
+  Status PatchRevisionOwner(const DaemonSet& ds, const ControllerRevision& revision, bool adopt);
 
   const client::Clientset& clientset_;
   const client::Clock& clock_;

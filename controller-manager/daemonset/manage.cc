@@ -36,29 +36,29 @@ std::string BackoffKey(const DaemonSet& ds, const std::string& node) {
 
 }  // namespace
 
+Status DaemonSetsController::RecheckDeletionTimestamp(const DaemonSet& ds) {
+  auto fresh = clientset_.Resource<DaemonSet>(ds.metadata().namespace_()).Get(ds.metadata().name());
+  if (!fresh.ok()) return fresh.take_status();
+  const auto& meta = (*fresh)->metadata();
+  if (meta.uid() != ds.metadata().uid()) {
+    return Status::Conflict(
+        {"apps", "daemonsets"}, ds.metadata().name(),
+        fmt::format("original DaemonSet {}/{} is gone: got uid {}, wanted {}", meta.namespace_(),
+                    meta.name(), meta.uid(), ds.metadata().uid()));
+  }
+  if (meta.has_deletion_timestamp()) {
+    return Status::Conflict(
+        {"apps", "daemonsets"}, ds.metadata().name(),
+        fmt::format("{}/{} has just been deleted at {}", meta.namespace_(), meta.name(),
+                    FormatRfc3339(meta.deletion_timestamp().seconds())));
+  }
+  return {};
+}
+
 Result<NodeToPods> DaemonSetsController::NodesToDaemonPods(const DaemonSet& ds) {
   auto selector = LabelSelector::FromProto(ds.spec().selector());
   if (!selector.ok()) return selector.take_status();
-  // RecheckDeletionTimestamp: a fresh read before the first adoption.
-  auto can_adopt = [this, &ds]() -> Status {
-    auto fresh =
-        clientset_.Resource<DaemonSet>(ds.metadata().namespace_()).Get(ds.metadata().name());
-    if (!fresh.ok()) return fresh.take_status();
-    const auto& meta = (*fresh)->metadata();
-    if (meta.uid() != ds.metadata().uid()) {
-      return Status::Conflict(
-          {"apps", "daemonsets"}, ds.metadata().name(),
-          fmt::format("original DaemonSet {}/{} is gone: got uid {}, wanted {}", meta.namespace_(),
-                      meta.name(), meta.uid(), ds.metadata().uid()));
-    }
-    if (meta.has_deletion_timestamp()) {
-      return Status::Conflict(
-          {"apps", "daemonsets"}, ds.metadata().name(),
-          fmt::format("{}/{} has just been deleted at {}", meta.namespace_(), meta.name(),
-                      FormatRfc3339(meta.deletion_timestamp().seconds())));
-    }
-    return {};
-  };
+  auto can_adopt = [this, &ds] { return RecheckDeletionTimestamp(ds); };
   replicaset::ClaimContext context{&control_,   &ds.metadata(), "apps/v1",
                                    "DaemonSet", *selector,      can_adopt};
   auto pods = pods_.GetLister().ByNamespace(ds.metadata().namespace_()).List();

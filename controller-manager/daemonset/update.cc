@@ -6,6 +6,7 @@
 #include <set>
 
 #include "apimachinery/codec.h"
+#include "apimachinery/selectors.h"
 #include "apimachinery/time.h"
 #include "controller-manager/daemonset/daemonset_internal.h"
 #include "controller-manager/deployment/deployment_util.h"
@@ -170,21 +171,62 @@ Status DaemonSetsController::SurgingRollingUpdate(const DaemonSet& ds, NodeToPod
   return SyncNodes(ds, std::move(old_to_delete), std::move(allowed), hash);
 }
 
-std::vector<RevisionPtr> DaemonSetsController::ControlledHistories(const DaemonSet& ds) {
+Result<std::vector<RevisionPtr>> DaemonSetsController::ControlledHistories(const DaemonSet& ds) {
+  auto selector = LabelSelector::FromProto(ds.spec().selector());
+  if (!selector.ok()) return selector.take_status();
+  bool deleting = ds.metadata().has_deletion_timestamp();
+  std::optional<Status> can_adopt;  // asked once, before the first adoption
   std::vector<RevisionPtr> out;
   for (const RevisionPtr& r :
        revisions_.GetLister().ByNamespace(ds.metadata().namespace_()).List()) {
-    const auto* ref = replicaset::GetControllerOf(r->metadata());
-    if (ref != nullptr && ref->uid() == ds.metadata().uid()) out.push_back(r);
+    bool match = selector->MatchesMap(r->metadata().labels());
+    if (const auto* ref = replicaset::GetControllerOf(r->metadata()); ref != nullptr) {
+      if (ref->uid() != ds.metadata().uid()) continue;  // someone else's
+      if (match) {
+        out.push_back(r);
+      } else if (!deleting) {
+        if (Status s = PatchRevisionOwner(ds, *r, false); !s.ok()) return s;
+      }
+      continue;
+    }
+    if (deleting || !match || r->metadata().has_deletion_timestamp()) continue;
+    if (!can_adopt) can_adopt = RecheckDeletionTimestamp(ds);
+    if (!can_adopt->ok()) return *can_adopt;
+    Status s = PatchRevisionOwner(ds, *r, true);
+    if (client::IsNotFound(s)) continue;
+    if (!s.ok()) return s;
+    out.push_back(r);
   }
   return out;
+}
+
+Status DaemonSetsController::PatchRevisionOwner(const DaemonSet& ds,
+                                                const ControllerRevision& revision, bool adopt) {
+  nlohmann::json ref = {{"$patch", "delete"}, {"uid", ds.metadata().uid()}};
+  if (adopt) {
+    ref = {{"apiVersion", "apps/v1"},    {"kind", "DaemonSet"}, {"name", ds.metadata().name()},
+           {"uid", ds.metadata().uid()}, {"controller", true},  {"blockOwnerDeletion", true}};
+  }
+  // The revision's UID makes the patch fail if it was replaced by another of the same name.
+  nlohmann::json patch = {
+      {"metadata", {{"ownerReferences", {ref}}, {"uid", revision.metadata().uid()}}}};
+  auto patched = clientset_.Resource<ControllerRevision>(revision.metadata().namespace_())
+                     .Patch(revision.metadata().name(), "application/strategic-merge-patch+json",
+                            patch.dump());
+  if (!adopt && !patched.ok() &&
+      (client::IsNotFound(patched.status()) || client::IsInvalid(patched.status()))) {
+    return {};  // gone, or no longer ours: nothing to release
+  }
+  return patched.ok() ? Status() : patched.take_status();
 }
 
 Result<std::pair<RevisionPtr, std::vector<RevisionPtr>>> DaemonSetsController::ConstructHistory(
     const DaemonSet& ds) {
   auto client = clientset_.Resource<ControllerRevision>(ds.metadata().namespace_());
+  auto controlled = ControlledHistories(ds);
+  if (!controlled.ok()) return controlled.take_status();
   std::vector<RevisionPtr> current, old;
-  for (RevisionPtr history : ControlledHistories(ds)) {
+  for (RevisionPtr history : *controlled) {
     // The unique label, if missing, is the revision's name (no hash collision to mind).
     if (!history->metadata().labels().contains(kRevisionHashLabel)) {
       ControllerRevision labelled = *history;
