@@ -317,7 +317,7 @@ TEST_CASE("one pod per eligible node, with owner, labels, tolerations, node affi
   }
   CHECK(Eventually([&] { return c.EventMessages("agent", "SuccessfulCreate") == created; }));
   CHECK(Eventually([&] {
-    const auto& s = c.Get("agent")->status();
+    const auto s = c.Get("agent")->status();
     return s.desired_number_scheduled() == 2 && s.current_number_scheduled() == 2 &&
            s.number_misscheduled() == 0 && s.number_ready() == 0 && s.number_available() == 0 &&
            s.number_unavailable() == 2 && s.updated_number_scheduled() == 2 &&
@@ -364,7 +364,7 @@ TEST_CASE("pods follow the nodes: added, relabelled, tainted, deleted") {
   REQUIRE(c.cs.Nodes().Delete("n1").ok());
   CHECK(Eventually([&] { return c.TargetNodes(*ds) == Nodes{"n3"}; }));
   CHECK(Eventually([&] {
-    const auto& s = c.Get("agent")->status();
+    const auto s = c.Get("agent")->status();
     return s.desired_number_scheduled() == 1 && s.current_number_scheduled() == 1 &&
            s.number_misscheduled() == 0;
   }));
@@ -379,7 +379,7 @@ TEST_CASE("status counts ready and available pods; extra pods on a node are dele
   REQUIRE(Eventually([&] { return c.TargetNodes(*ds) == Nodes{"n1", "n2"}; }));
   c.SetAllReady(*ds);
   CHECK(Eventually([&] {
-    const auto& s = c.Get("agent")->status();
+    const auto s = c.Get("agent")->status();
     return s.number_ready() == 2 && s.number_available() == 2 && s.number_unavailable() == 0 &&
            s.current_number_scheduled() == 2;
   }));
@@ -406,6 +406,26 @@ TEST_CASE("status counts ready and available pods; extra pods on a node are dele
   CHECK(client::IsNotFound(c.Pods().Get(gone).status()));
   CHECK(Eventually([&] {
     return c.EventMessages("agent", "SuccessfulDelete").count("Deleted pod: " + gone) == 1;
+  }));
+}
+
+TEST_CASE("minReadySeconds: a ready pod counts as available only after it") {
+  Cluster c;
+  c.AddNode(MakeNode("n1"));
+  c.StartControllers();
+  DaemonSet want = MakeDaemonSet("agent");
+  want.mutable_spec()->set_min_ready_seconds(2);
+  auto ds = c.Create(want);
+  REQUIRE(Eventually([&] { return c.TargetNodes(*ds) == Nodes{"n1"}; }));
+  c.SetAllReady(*ds);
+  REQUIRE(Eventually([&] { return c.Get("agent")->status().number_ready() == 1; }));
+  const auto early = c.Get("agent")->status();
+  CHECK(early.number_available() == 0);
+  CHECK(early.number_unavailable() == 1);
+  // No pod event comes when the pod becomes available: the controller looks again itself.
+  CHECK(Eventually([&] {
+    const auto s = c.Get("agent")->status();
+    return s.number_available() == 1 && s.number_unavailable() == 0;
   }));
 }
 
@@ -448,7 +468,7 @@ TEST_CASE("RollingUpdate replaces pods at most maxUnavailable at a time") {
   // One old pod replaced; the new one is not ready, so the other two old pods stay.
   REQUIRE(Eventually([&] { return image_count("busybox:2") == 1; }));
   CHECK(Eventually([&] {
-    const auto& s = c.Get("agent")->status();
+    const auto s = c.Get("agent")->status();
     return s.updated_number_scheduled() == 1 && s.observed_generation() == 2;
   }));
   CHECK(image_count("busybox:1") == 2);
@@ -460,7 +480,7 @@ TEST_CASE("RollingUpdate replaces pods at most maxUnavailable at a time") {
     return image_count("busybox:2") == 3 && c.Get("agent")->status().number_available() == 3;
   }));
   CHECK(Eventually([&] {
-    const auto& s = c.Get("agent")->status();
+    const auto s = c.Get("agent")->status();
     return s.updated_number_scheduled() == 3 && s.desired_number_scheduled() == 3 &&
            s.number_unavailable() == 0;
   }));
@@ -582,7 +602,7 @@ TEST_CASE("a DaemonSet made again after an orphaning delete adopts its pods and 
     return refs.size() == 1 && refs[0].uid() == second->metadata().uid() && refs[0].controller();
   }));
   CHECK(Eventually([&] {
-    const auto& s = c.Get("agent")->status();
+    const auto s = c.Get("agent")->status();
     return s.current_number_scheduled() == 2 && s.updated_number_scheduled() == 2;
   }));
   CHECK(c.EventMessages("agent", "SuccessfulCreate").size() == 2);  // the first DaemonSet's
