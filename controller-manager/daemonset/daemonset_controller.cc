@@ -27,6 +27,19 @@ bool SameMap(const google::protobuf::Map<std::string, std::string>& a,
   return true;
 }
 
+// shouldIgnoreNodeUpdate: of what may change on a node, only labels and taints decide
+// placement.
+bool ShouldIgnoreNodeUpdate(const Node& old, const Node& cur) {
+  if (!SameMap(old.metadata().labels(), cur.metadata().labels())) return false;
+  if (old.spec().taints_size() != cur.spec().taints_size()) return false;
+  for (int i = 0; i < old.spec().taints_size(); ++i) {
+    if (old.spec().taints(i).SerializeAsString() != cur.spec().taints(i).SerializeAsString()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool IsReady(const Pod& pod) {
   for (const auto& c : pod.status().conditions()) {
     if (c.type() == "Ready") return c.status() == "True";
@@ -120,11 +133,12 @@ void DaemonSetsController::RegisterHandlers() {
           },
   });
   revisions_.AddEventHandler({
-      .on_add = [this](const RevisionPtr& r, bool) { OnRevision(*r); },
-      .on_update = [this](const RevisionPtr&, const RevisionPtr& cur) { OnRevision(*cur); },
+      .on_add = [this](const RevisionPtr& r, bool) { AddRevision(*r); },
+      .on_update = [this](const RevisionPtr& old,
+                          const RevisionPtr& cur) { UpdateRevision(*old, *cur); },
       .on_delete =
           [this](const client::Deleted<ControllerRevision>& d) {
-            if (d.object != nullptr) OnRevision(*d.object);
+            if (d.object != nullptr) DeleteRevision(*d.object);
           },
   });
 }
@@ -145,7 +159,7 @@ void DaemonSetsController::AddPod(const Pod& pod) {
     return;
   }
   // An orphan: the DaemonSets that select it may adopt it.
-  for (const DSPtr& ds : DaemonSetsForPod(pod)) Enqueue(*ds);
+  for (const DSPtr& ds : DaemonSetsSelecting(pod.metadata())) Enqueue(*ds);
 }
 
 void DaemonSetsController::UpdatePod(const Pod& old, const Pod& cur) {
@@ -166,15 +180,15 @@ void DaemonSetsController::UpdatePod(const Pod& old, const Pod& cur) {
     DSPtr ds = ResolveControllerRef(cur.metadata().namespace_(), *cur_ref);
     if (ds == nullptr) return;
     Enqueue(*ds);
-    // Availability comes minReadySeconds after readiness: look again then.
+    // Availability comes minReadySeconds after readiness: look again then (+1 s of skew).
     int32_t min_ready = ds->spec().min_ready_seconds();
     if (!IsReady(old) && IsReady(cur) && min_ready > 0) {
-      worker_.EnqueueAfter(KeyOf(ds->metadata()), std::chrono::seconds(min_ready));
+      worker_.EnqueueAfter(KeyOf(ds->metadata()), std::chrono::seconds(min_ready + 1));
     }
     return;
   }
   if (ref_changed || !SameMap(old.metadata().labels(), cur.metadata().labels())) {
-    for (const DSPtr& ds : DaemonSetsForPod(cur)) Enqueue(*ds);
+    for (const DSPtr& ds : DaemonSetsSelecting(cur.metadata())) Enqueue(*ds);
   }
 }
 
@@ -194,12 +208,7 @@ void DaemonSetsController::AddNode(const Node& node) {
 }
 
 void DaemonSetsController::UpdateNode(const Node& old, const Node& cur) {
-  // shouldIgnoreNodeUpdate: only labels, taints and the name decide placement.
-  if (SameMap(old.metadata().labels(), cur.metadata().labels()) &&
-      old.spec().taints_size() == cur.spec().taints_size() &&
-      old.spec().SerializeAsString() == cur.spec().SerializeAsString()) {
-    return;
-  }
+  if (ShouldIgnoreNodeUpdate(old, cur)) return;
   for (const DSPtr& ds : dss_.GetLister().List()) {
     NodePlacement before = NodeShouldRunDaemonPod(old, *ds);
     NodePlacement after = NodeShouldRunDaemonPod(cur, *ds);
@@ -210,9 +219,42 @@ void DaemonSetsController::UpdateNode(const Node& old, const Node& cur) {
   }
 }
 
-void DaemonSetsController::OnRevision(const ControllerRevision& revision) {
+// addHistory: an owned revision needs nothing; an orphan wakes the DaemonSets that may adopt
+// it.
+void DaemonSetsController::AddRevision(const ControllerRevision& revision) {
+  if (revision.metadata().has_deletion_timestamp()) {
+    DeleteRevision(revision);
+    return;
+  }
+  if (replicaset::GetControllerOf(revision.metadata()) != nullptr) return;
+  for (const DSPtr& ds : DaemonSetsSelecting(revision.metadata())) Enqueue(*ds);
+}
+
+// updateHistory: the old and new controllers, or for an orphan whose labels or controller
+// changed, the DaemonSets that may adopt it.
+void DaemonSetsController::UpdateRevision(const ControllerRevision& old,
+                                          const ControllerRevision& cur) {
+  if (old.metadata().resource_version() == cur.metadata().resource_version()) return;
+  const auto* cur_ref = replicaset::GetControllerOf(cur.metadata());
+  const auto* old_ref = replicaset::GetControllerOf(old.metadata());
+  bool ref_changed =
+      (cur_ref == nullptr) != (old_ref == nullptr) ||
+      (cur_ref != nullptr && cur_ref->SerializeAsString() != old_ref->SerializeAsString());
+  if (ref_changed && old_ref != nullptr) {
+    if (DSPtr ds = ResolveControllerRef(old.metadata().namespace_(), *old_ref)) Enqueue(*ds);
+  }
+  if (cur_ref != nullptr) {
+    if (DSPtr ds = ResolveControllerRef(cur.metadata().namespace_(), *cur_ref)) Enqueue(*ds);
+    return;
+  }
+  if (ref_changed || !SameMap(old.metadata().labels(), cur.metadata().labels())) {
+    for (const DSPtr& ds : DaemonSetsSelecting(cur.metadata())) Enqueue(*ds);
+  }
+}
+
+void DaemonSetsController::DeleteRevision(const ControllerRevision& revision) {
   const auto* ref = replicaset::GetControllerOf(revision.metadata());
-  if (ref == nullptr) return;
+  if (ref == nullptr) return;  // nobody minds an orphan's deletion
   if (DSPtr ds = ResolveControllerRef(revision.metadata().namespace_(), *ref)) Enqueue(*ds);
 }
 
@@ -224,13 +266,18 @@ DSPtr DaemonSetsController::ResolveControllerRef(const std::string& ns,
   return *ds;
 }
 
-std::vector<DSPtr> DaemonSetsController::DaemonSetsForPod(const Pod& pod) {
+std::vector<DSPtr> DaemonSetsController::DaemonSetsSelecting(
+    const k8s::meta::v1::ObjectMeta& meta) {
   std::vector<DSPtr> out;
-  for (const DSPtr& ds : dss_.GetLister().ByNamespace(pod.metadata().namespace_()).List()) {
+  for (const DSPtr& ds : dss_.GetLister().ByNamespace(meta.namespace_()).List()) {
     if (!ds->spec().has_selector()) continue;
     auto selector = LabelSelector::FromProto(ds->spec().selector());
     if (!selector.ok() || selector->Empty()) continue;
-    if (selector->MatchesMap(pod.metadata().labels())) out.push_back(ds);
+    if (selector->MatchesMap(meta.labels())) out.push_back(ds);
+  }
+  if (out.size() > 1) {
+    std::fprintf(stderr, "daemonset: user error! more than one daemon is selecting %s/%s\n",
+                 meta.namespace_().c_str(), meta.name().c_str());
   }
   return out;
 }

@@ -447,6 +447,19 @@ TEST_CASE("a failed daemon pod is deleted and replaced") {
            std::multiset<std::string>{fmt::format(
                "Found failed daemon pod default/{} on node n1, will try to kill it", failed)};
   }));
+  // A pod that succeeded is replaced too (a Normal Event).
+  std::string succeeded = c.PodsByNode(*ds)["n1"].at(0);
+  c.SetPhase(succeeded, "Succeeded");
+  CHECK(Eventually([&] {
+    auto pods = c.PodsByNode(*ds);
+    return pods["n1"].size() == 1 && pods["n1"][0] != succeeded;
+  }));
+  CHECK(Eventually([&] {
+    return c.EventMessages("agent", "SucceededDaemonPod") ==
+           std::multiset<std::string>{fmt::format(
+               "Found succeeded daemon pod default/{} on node n1, will try to delete it",
+               succeeded)};
+  }));
 }
 
 TEST_CASE("RollingUpdate replaces pods at most maxUnavailable at a time") {

@@ -69,11 +69,14 @@ class DaemonSetsController : public Controller {
   void DeletePod(const Pod& pod);
   void AddNode(const Node& node);
   void UpdateNode(const Node& old, const Node& cur);
-  void OnRevision(const ControllerRevision& revision);
+  void AddRevision(const ControllerRevision& revision);
+  void UpdateRevision(const ControllerRevision& old, const ControllerRevision& cur);
+  void DeleteRevision(const ControllerRevision& revision);
   // The DaemonSet a controllerRef in `ns` names, when the cache has it with that UID.
   DSPtr ResolveControllerRef(const std::string& ns, const k8s::meta::v1::OwnerReference& ref);
-  // The DaemonSets whose (non-empty) selector matches an orphan pod's labels.
-  std::vector<DSPtr> DaemonSetsForPod(const Pod& pod);
+  // The DaemonSets whose (non-empty) selector matches an orphan's labels (a pod's or a
+  // ControllerRevision's).
+  std::vector<DSPtr> DaemonSetsSelecting(const k8s::meta::v1::ObjectMeta& meta);
   // syncDaemonSet.
   Status Sync(const std::string& key);
   // updateDaemonSet: manage, then the rolling update once expectations are met, then the

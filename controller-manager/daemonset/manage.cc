@@ -132,6 +132,9 @@ void DaemonSetsController::PodsShouldBeOnNode(const Node& node, const NodeToPods
                        pod->metadata().namespace_(), pod->metadata().name(), name);
       remove->push_back(pod->metadata().name());
     } else if (pod->status().phase() == "Succeeded") {
+      recorder_.Eventf(ds, "Normal", "SucceededDaemonPod",
+                       "Found succeeded daemon pod {}/{} on node {}, will try to delete it",
+                       pod->metadata().namespace_(), pod->metadata().name(), name);
       remove->push_back(pod->metadata().name());
     } else {
       running.push_back(pod);
@@ -161,11 +164,8 @@ void DaemonSetsController::PodsShouldBeOnNode(const Node& node, const NodeToPods
     remove->push_back(pod->metadata().name());
   }
   if (oldest_new != nullptr && oldest_old != nullptr) {
-    int32_t min_ready = ds.spec().min_ready_seconds();
-    if (!replicaset::IsPodReady(*oldest_old)) {
-      remove->push_back(oldest_old->metadata().name());
-    } else if (replicaset::IsPodReady(*oldest_new) && min_ready > 0 &&
-               replicaset::IsPodAvailable(*oldest_new, min_ready, WallNow(clock_))) {
+    if (!replicaset::IsPodReady(*oldest_old) ||
+        replicaset::IsPodAvailable(*oldest_new, ds.spec().min_ready_seconds(), WallNow(clock_))) {
       remove->push_back(oldest_old->metadata().name());
     }
   }
@@ -177,9 +177,10 @@ Status DaemonSetsController::SyncNodes(const DaemonSet& ds, std::vector<std::str
   if (create.size() > kBurstReplicas) create.resize(kBurstReplicas);
   if (remove.size() > kBurstReplicas) remove.resize(kBurstReplicas);
   expectations_.Expect(key, static_cast<int>(create.size()), static_cast<int>(remove.size()));
+  // A template generation that does not parse counts as none: the hash decides.
   auto generation = GetTemplateGeneration(ds);
-  if (!generation.ok()) return generation.take_status();
-  auto tmpl = CreatePodTemplate(ds.spec().template_(), *generation, hash);
+  auto tmpl =
+      CreatePodTemplate(ds.spec().template_(), generation.ok() ? *generation : std::nullopt, hash);
   Status first_error = CreateBatch(ds, key, tmpl, create);
   std::vector<std::future<Status>> deletes;
   for (const std::string& pod : remove) {
