@@ -1,7 +1,7 @@
 // The DaemonSet controller's class, shared by its files as Kubernetes splits them:
 // daemonset_controller.cc (event handlers, the sync entry point), manage.cc (pods per node,
-// creations and deletions, status) and update.cc (RollingUpdate and the ControllerRevision
-// history).
+// creations and deletions, status), update.cc (RollingUpdate) and history.cc (the
+// ControllerRevision history).
 #pragma once
 
 #include <map>
@@ -115,6 +115,8 @@ class DaemonSetsController : public Controller {
                        const std::string& hash);
   Status SurgingRollingUpdate(const DaemonSet& ds, NodeToPods by_node, int32_t max_surge,
                               int32_t desired, const std::string& hash);
+
+  // --- history.cc ---
   // constructHistory: the current revision (made or renumbered as needed) and the old ones.
   Result<std::pair<RevisionPtr, std::vector<RevisionPtr>>> ConstructHistory(const DaemonSet& ds);
   Result<RevisionPtr> Snapshot(const DaemonSet& ds, int64_t revision);
