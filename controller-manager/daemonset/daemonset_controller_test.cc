@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "apimachinery/time.h"
 #include "client/test_apiserver.h"
 #include "controller-manager/controller_manager.h"
+#include "controller-manager/daemonset/daemonset_internal.h"
 #include "controller-manager/daemonset/daemonset_util.h"
 #include "proto/apps/v1/apps.pb.h"
 #include "tests/testing.h"
@@ -153,6 +155,47 @@ TEST_CASE("the node affinity term names the node; GetTargetNodeName reads it bac
   pod.mutable_spec()->set_node_name("n2");
   CHECK(GetTargetNodeName(pod) == "n2");
   CHECK_FALSE(GetTargetNodeName(Pod()).has_value());
+}
+
+TEST_CASE("maxSurge and maxUnavailable scale to the desired nodes, rounding up") {
+  DaemonSet ds = MakeDaemonSet("ds");
+  ds.mutable_spec()->mutable_update_strategy()->set_type("RollingUpdate");
+  auto* rolling = ds.mutable_spec()->mutable_update_strategy()->mutable_rolling_update();
+  rolling->mutable_max_unavailable()->set_type(1);
+  rolling->mutable_max_unavailable()->set_str_val("10%");
+  rolling->mutable_max_surge()->set_int_val(0);
+  CHECK(daemonset::UnavailableCount(ds, 5) == 1);
+  CHECK(daemonset::UnavailableCount(ds, 25) == 3);
+  CHECK_FALSE(daemonset::AllowsSurge(ds));
+  rolling->mutable_max_surge()->set_type(1);
+  rolling->mutable_max_surge()->set_str_val("50%");
+  CHECK(daemonset::AllowsSurge(ds));
+  CHECK(daemonset::SurgeCount(ds, 3) == 2);
+  ds.mutable_spec()->mutable_update_strategy()->set_type("OnDelete");
+  CHECK(daemonset::UnavailableCount(ds, 5) == 0);
+  CHECK(daemonset::SurgeCount(ds, 5) == 0);
+}
+
+TEST_CASE("a ControllerRevision matches the template it was made from, whatever its key order") {
+  DaemonSet ds = MakeDaemonSet("ds");
+  std::string patch = daemonset::GetPatch(ds);
+  CHECK(patch.find(R"("$patch":"replace")") != std::string::npos);
+  CHECK(patch.rfind(R"({"spec":{"template":{)", 0) == 0);
+  ControllerRevision revision;
+  revision.mutable_data()->set_raw(patch);
+  CHECK(daemonset::Match(ds, revision));
+  // The same document re-encoded with other key order and spacing.
+  auto reordered = nlohmann::ordered_json::parse(patch);
+  auto& tmpl = reordered["spec"]["template"];
+  nlohmann::ordered_json flipped;
+  for (auto it = tmpl.rbegin(); it != tmpl.rend(); ++it) flipped[it.key()] = it.value();
+  tmpl = flipped;
+  revision.mutable_data()->set_raw(reordered.dump(2));
+  CHECK(daemonset::Match(ds, revision));
+  ds.mutable_spec()->mutable_template_()->mutable_spec()->mutable_containers(0)->set_image("x");
+  CHECK_FALSE(daemonset::Match(ds, revision));
+  revision.mutable_data()->set_raw("not json");
+  CHECK_FALSE(daemonset::Match(ds, revision));
 }
 
 // ---------------------------------------------------------------------------------------------
