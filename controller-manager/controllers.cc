@@ -5,6 +5,7 @@
 #include <set>
 
 #include "controller-manager/controller.h"
+#include "controller-manager/daemonset/daemonset_controller.h"
 #include "controller-manager/deployment/deployment_controller.h"
 #include "controller-manager/endpoints/endpoints_controller.h"
 #include "controller-manager/garbagecollector/garbagecollector.h"
@@ -21,6 +22,7 @@ namespace pk::controllers {
 
 const std::map<std::string, ControllerInfo>& KnownControllers() {
   static const auto* known = new std::map<std::string, ControllerInfo>{
+      {"daemonset", {NewDaemonSetController}},
       {"deployment", {NewDeploymentController}},
       {"endpoints", {NewEndpointsController}},
       {"garbagecollector", {NewGarbageCollector}},

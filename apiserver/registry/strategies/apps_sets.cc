@@ -1,5 +1,9 @@
 // StatefulSet and DaemonSet strategies (pkg/apis/apps/v1/defaults.go,
 // pkg/apis/apps/validation, pkg/registry/apps/{statefulset,daemonset}/strategy.go), v1.32.
+#include <algorithm>
+#include <charconv>
+#include <string>
+
 #include "apiserver/registry/strategies/internal.h"
 #include "proto/apps/v1/apps.pb.h"
 
@@ -96,8 +100,41 @@ class StatefulSetStrategyImpl : public SpecStatusStrategy {
   }
 };
 
+// apps/v1 keeps the internal spec.templateGeneration in an annotation: 1 at creation (or
+// the creator's value when it is a larger number), carried over on update and raised by one
+// when the pod template changes (daemonSetStrategy PrepareForCreate/PrepareForUpdate and the
+// v1 conversion). The DaemonSet controller labels its pods with it.
+constexpr char kTemplateGeneration[] = "deprecated.daemonset.template.generation";
+
+int64_t TemplateGenerationOf(const apps::DaemonSet& ds) {
+  auto it = ds.metadata().annotations().find(kTemplateGeneration);
+  if (it == ds.metadata().annotations().end()) return 0;
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  return ec == std::errc() && end == it->second.data() + it->second.size() ? value : 0;
+}
+
+void SetTemplateGeneration(apps::DaemonSet* ds, int64_t generation) {
+  (*ds->mutable_metadata()->mutable_annotations())[kTemplateGeneration] =
+      std::to_string(generation);
+}
+
 class DaemonSetStrategyImpl : public SpecStatusStrategy {
  public:
+  void PrepareForCreate(Message* object) const override {
+    SpecStatusStrategy::PrepareForCreate(object);
+    auto& ds = As<apps::DaemonSet>(object);
+    SetTemplateGeneration(&ds, std::max<int64_t>(TemplateGenerationOf(ds), 1));
+  }
+
+  void PrepareForUpdate(Message* object, const Message& old) const override {
+    SpecStatusStrategy::PrepareForUpdate(object, old);
+    auto& ds = As<apps::DaemonSet>(object);
+    const auto& before = As<apps::DaemonSet>(old);
+    bool changed = !SameMessage(ds.spec().template_(), before.spec().template_());
+    SetTemplateGeneration(&ds, TemplateGenerationOf(before) + (changed ? 1 : 0));
+  }
+
   void Default(Message* object) const override {
     apps::DaemonSetSpec* spec = As<apps::DaemonSet>(object).mutable_spec();
     auto* update = spec->mutable_update_strategy();

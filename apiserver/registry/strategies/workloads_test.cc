@@ -116,6 +116,24 @@ TEST_CASE("statefulset and daemonset defaults") {
   CHECK(ds.spec().revision_history_limit() == 10);
 }
 
+TEST_CASE("daemonset template generation annotation: 1 at creation, +1 per template change") {
+  const Strategy& strategy = testing::StrategyOf("apps", "daemonsets");
+  constexpr char kKey[] = "deprecated.daemonset.template.generation";
+  DaemonSet ds = FromJson<DaemonSet>(R"({"spec":{"template":{"spec":{"containers":[]}}}})");
+  strategy.PrepareForCreate(&ds);
+  CHECK(ds.metadata().annotations().at(kKey) == "1");
+  DaemonSet same = ds;
+  same.mutable_spec()->set_min_ready_seconds(5);
+  (*same.mutable_metadata()->mutable_annotations())[kKey] = "7";  // clients may not set it
+  strategy.PrepareForUpdate(&same, ds);
+  CHECK(same.metadata().annotations().at(kKey) == "1");
+  DaemonSet changed = same;
+  changed.mutable_spec()->mutable_template_()->mutable_spec()->set_host_network(true);
+  changed.mutable_metadata()->mutable_annotations()->clear();
+  strategy.PrepareForUpdate(&changed, same);
+  CHECK(changed.metadata().annotations().at(kKey) == "2");
+}
+
 TEST_CASE("statefulset updates may change only some spec fields") {
   StatefulSet old = FromJson<StatefulSet>(kDeployment);
   StatefulSet now = old;
