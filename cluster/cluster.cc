@@ -219,6 +219,11 @@ bool Cluster::Running(const std::string& name) {
   return it != processes_.end() && it->second->Running();
 }
 
+Usage Cluster::usage(const std::string& name) const {
+  auto it = processes_.find(name);
+  return it == processes_.end() ? Usage{} : it->second->usage();
+}
+
 Status Cluster::WaitNodesReady(int count) {
   if (count < 0) count = NodeCount();
   int ready = 0;

@@ -68,6 +68,7 @@ class Cluster {
   void Kill(const std::string& name, int signal = 9);  // SIGKILL by default (a crash)
   void Stop(const std::string& name);                  // SIGTERM, SIGKILL after 5 s
   bool Running(const std::string& name);
+  Usage usage(const std::string& name) const;  // zeros when it does not run
   // Adds a node group to the running cluster: starts its fake-cri and kubelet and waits until
   // all nodes are Ready.
   Status AddKubelets(KubeletGroup group);

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 extern char** environ;
@@ -87,6 +89,22 @@ bool Process::Running() {
   if (waitpid(pid_, nullptr, WNOHANG) == 0) return true;
   pid_ = -1;
   return false;
+}
+
+Usage Process::usage() const {
+  Usage out;
+  std::ifstream in(fmt::format("/proc/{}/stat", pid_));
+  std::string stat;
+  if (pid_ <= 0 || !std::getline(in, stat)) return out;
+  // Fields after the command name (which may hold spaces) in parentheses: state is field 3,
+  // utime 14, stime 15, rss (pages) 24.
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::vector<std::string> f{std::istream_iterator<std::string>(fields), {}};
+  if (f.size() < 22) return out;
+  const double tick = double(sysconf(_SC_CLK_TCK));
+  out.cpu_seconds = (std::stod(f[11]) + std::stod(f[12])) / tick;
+  out.rss_mb = std::stod(f[21]) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+  return out;
 }
 
 std::string LogTail(const std::filesystem::path& log, int lines) {

@@ -22,6 +22,12 @@ struct ProcessOptions {
   unsigned cpu_from = 0, cpu_to = 0;
 };
 
+// What a running process has used: CPU time (user + system) and resident memory.
+struct Usage {
+  double cpu_seconds = 0;
+  double rss_mb = 0;
+};
+
 class Process {
  public:
   // Starts the process (posix_spawn: the child runs none of the parent's code, gets default
@@ -39,6 +45,8 @@ class Process {
   void Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
   // Whether it still runs (reaps it when it has exited).
   bool Running();
+  // From /proc/PID/stat; zeros when the process is gone.
+  Usage usage() const;
 
  private:
   Process(pid_t pid, std::filesystem::path log) : pid_(pid), log_(std::move(log)) {}
