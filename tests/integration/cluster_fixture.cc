@@ -72,4 +72,51 @@ std::string ClusterFixture::Diagnose() const {
          Kubectl("get events -A --sort-by=.lastTimestamp | tail -30") + cluster_->Diagnose();
 }
 
+cluster::KubeletGroup Nodes(const std::string& name, int count, std::vector<std::string> labels) {
+  cluster::KubeletGroup group;
+  group.name = name;
+  group.nodes = count;
+  group.labels = std::move(labels);
+  return group;
+}
+
+PodLog::PodLog(const client::Clientset& clientset, const std::string& ns) {
+  auto watch = clientset.Pods(ns).Watch();
+  REQUIRE(watch.ok());
+  watch_ = std::move(watch).value();
+  thread_ = std::thread([this] { Loop(); });
+}
+
+PodLog::~PodLog() {
+  stop_ = true;
+  thread_.join();
+}
+
+void PodLog::Loop() {
+  while (!stop_) {
+    auto event = watch_->Next(std::chrono::milliseconds(50));
+    if (!event || !event->object) continue;
+    const std::string& name = event->object->metadata().name();
+    std::lock_guard lock(mu_);
+    if (event->type == client::EventType::kAdded) lines_.push_back("added " + name);
+    if (event->type == client::EventType::kDeleted) {
+      lines_.push_back("deleted " + name);
+      ready_.erase(name);
+    } else if (PodReady(*event->object) && ready_.insert(name).second) {
+      lines_.push_back("ready " + name);
+    }
+  }
+}
+
+std::vector<std::string> PodLog::lines() {
+  std::lock_guard lock(mu_);
+  return lines_;
+}
+
+int PodLog::IndexOf(const std::string& line) {
+  std::lock_guard lock(mu_);
+  auto it = std::find(lines_.begin(), lines_.end(), line);
+  return it == lines_.end() ? -1 : int(it - lines_.begin());
+}
+
 }  // namespace pk::testing

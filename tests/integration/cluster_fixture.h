@@ -5,7 +5,11 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client/clientset.h"
@@ -49,5 +53,29 @@ class ClusterFixture {
 };
 
 bool PodReady(const k8s::core::v1::Pod& pod);
+
+// A kubelet of `count` nodes: "NAME" for one, hollow NAME-0... for more.
+cluster::KubeletGroup Nodes(const std::string& name, int count,
+                            std::vector<std::string> labels = {});
+
+// The pod events of a namespace in the order a watch saw them: "added NAME", "ready NAME"
+// (the first time it is Running and Ready), "deleted NAME".
+class PodLog {
+ public:
+  PodLog(const client::Clientset& clientset, const std::string& ns = "default");
+  ~PodLog();
+  std::vector<std::string> lines();
+  // Index of `line` in lines(), or -1.
+  int IndexOf(const std::string& line);
+
+ private:
+  void Loop();
+  std::unique_ptr<client::TypedWatch<k8s::core::v1::Pod>> watch_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+  std::set<std::string> ready_;
+};
 
 }  // namespace pk::testing

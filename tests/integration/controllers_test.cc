@@ -36,13 +36,6 @@ spec:
                      name, replicas, image, strategy);
 }
 
-cluster::KubeletGroup Nodes(const std::string& name, int count) {
-  cluster::KubeletGroup group;
-  group.name = name;
-  group.nodes = count;
-  return group;
-}
-
 std::set<std::string> Names(const std::vector<client::Ptr<Pod>>& pods) {
   std::set<std::string> out;
   for (const auto& p : pods) out.insert(p->metadata().name());
@@ -64,7 +57,12 @@ class ReadyWatcher {
     stop_ = true;
     thread_.join();
   }
-  void Arm() {
+  // Starts tracking the minimum once the watch itself has seen `ready` ready pods.
+  void Arm(int ready) {
+    REQUIRE(Eventually([&] {
+      std::lock_guard lock(mu_);
+      return Count() == ready;
+    }));
     std::lock_guard lock(mu_);
     armed_ = true;
     min_ = Count();
@@ -136,8 +134,7 @@ TEST_CASE("a rolling update never goes below maxUnavailable, and rollout undo re
   c.Apply(Deployment("web", 6, "nginx:1.25", strategy));
   REQUIRE(c.WaitReadyPods("app=web", 6));
   ReadyWatcher watcher(c.clientset(), "app=web");
-  REQUIRE(Eventually([&] { return c.ReadyPods("app=web") == 6; }));
-  watcher.Arm();
+  watcher.Arm(6);
 
   CHECK(c.Kubectl("set image deployment/web main=nginx:1.26").find("image updated") !=
         std::string::npos);
