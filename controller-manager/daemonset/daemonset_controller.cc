@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "apimachinery/selectors.h"
+#include "controller-manager/controller_utils.h"
 #include "controller-manager/daemonset/daemonset_internal.h"
 
 namespace pk::controllers {
@@ -17,20 +18,10 @@ client::Clock::Duration Scaled(client::Clock::Duration d, double time_scale) {
   return std::chrono::duration_cast<client::Clock::Duration>(d * time_scale);
 }
 
-bool SameMap(const google::protobuf::Map<std::string, std::string>& a,
-             const google::protobuf::Map<std::string, std::string>& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || it->second != v) return false;
-  }
-  return true;
-}
-
 // shouldIgnoreNodeUpdate: of what may change on a node, only labels and taints decide
 // placement.
 bool ShouldIgnoreNodeUpdate(const Node& old, const Node& cur) {
-  if (!SameMap(old.metadata().labels(), cur.metadata().labels())) return false;
+  if (!SameStringMap(old.metadata().labels(), cur.metadata().labels())) return false;
   if (old.spec().taints_size() != cur.spec().taints_size()) return false;
   for (int i = 0; i < old.spec().taints_size(); ++i) {
     if (old.spec().taints(i).SerializeAsString() != cur.spec().taints(i).SerializeAsString()) {
@@ -187,7 +178,7 @@ void DaemonSetsController::UpdatePod(const Pod& old, const Pod& cur) {
     }
     return;
   }
-  if (ref_changed || !SameMap(old.metadata().labels(), cur.metadata().labels())) {
+  if (ref_changed || !SameStringMap(old.metadata().labels(), cur.metadata().labels())) {
     for (const DSPtr& ds : DaemonSetsSelecting(cur.metadata())) Enqueue(*ds);
   }
 }
@@ -247,7 +238,7 @@ void DaemonSetsController::UpdateRevision(const ControllerRevision& old,
     if (DSPtr ds = ResolveControllerRef(cur.metadata().namespace_(), *cur_ref)) Enqueue(*ds);
     return;
   }
-  if (ref_changed || !SameMap(old.metadata().labels(), cur.metadata().labels())) {
+  if (ref_changed || !SameStringMap(old.metadata().labels(), cur.metadata().labels())) {
     for (const DSPtr& ds : DaemonSetsSelecting(cur.metadata())) Enqueue(*ds);
   }
 }

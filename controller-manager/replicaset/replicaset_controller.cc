@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <set>
 
+#include "controller-manager/controller_utils.h"
 #include "controller-manager/queue_worker.h"
 #include "controller-manager/replicaset/claim_pods.h"
 #include "controller-manager/replicaset/expectations.h"
@@ -42,30 +43,6 @@ client::Clock::Duration ExpectationsTTL(double time_scale) {
   auto ttl =
       std::chrono::duration_cast<client::Clock::Duration>(std::chrono::minutes(5) * time_scale);
   return std::max<client::Clock::Duration>(ttl, std::chrono::seconds(1));
-}
-
-// metav1.LabelSelectorAsSelector: a missing selector selects nothing.
-Result<LabelSelector> SelectorOf(const ReplicaSet& rs) {
-  if (!rs.spec().has_selector()) return LabelSelector::Nothing();
-  return LabelSelector::FromProto(rs.spec().selector());
-}
-
-bool SameLabels(const Pod& a, const Pod& b) {
-  const auto& la = a.metadata().labels();
-  const auto& lb = b.metadata().labels();
-  if (la.size() != lb.size()) return false;
-  for (const auto& [k, v] : la) {
-    auto it = lb.find(k);
-    if (it == lb.end() || it->second != v) return false;
-  }
-  return true;
-}
-
-bool SameControllerRef(const Pod& a, const Pod& b) {
-  const auto* ra = replicaset::GetControllerOf(a.metadata());
-  const auto* rb = replicaset::GetControllerOf(b.metadata());
-  if (ra == nullptr || rb == nullptr) return ra == rb;
-  return ra->SerializeAsString() == rb->SerializeAsString();
 }
 
 class ReplicaSetController : public Controller {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "client/errors.h"
+#include "controller-manager/controller_utils.h"
 #include "controller-manager/replicaset/manage_replicas.h"
 
 namespace pk::controllers::statefulset {
@@ -17,11 +18,6 @@ Timestamp WallNow(const client::Clock& clock) {
   return {seconds.count(),
           static_cast<int32_t>(
               std::chrono::duration_cast<std::chrono::nanoseconds>(since - seconds).count())};
-}
-
-Result<LabelSelector> SelectorOf(const StatefulSet& set) {
-  if (!set.spec().has_selector()) return LabelSelector::Nothing();
-  return LabelSelector::FromProto(set.spec().selector());
 }
 
 // updateStatus: the counts over every list of pods (placeholders for missing ordinals count

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "controller-manager/controller_utils.h"
 #include "controller-manager/queue_worker.h"
 #include "controller-manager/replicaset/claim_pods.h"
 #include "controller-manager/replicaset/pod_control.h"
@@ -24,30 +25,6 @@ constexpr char kComponent[] = "statefulset-controller";
 
 std::string KeyOf(const k8s::meta::v1::ObjectMeta& meta) {
   return meta.namespace_() + "/" + meta.name();
-}
-
-// metav1.LabelSelectorAsSelector: a missing selector selects nothing.
-Result<LabelSelector> SelectorOf(const StatefulSet& set) {
-  if (!set.spec().has_selector()) return LabelSelector::Nothing();
-  return LabelSelector::FromProto(set.spec().selector());
-}
-
-bool SameLabels(const Pod& a, const Pod& b) {
-  const auto& la = a.metadata().labels();
-  const auto& lb = b.metadata().labels();
-  if (la.size() != lb.size()) return false;
-  for (const auto& [k, v] : la) {
-    auto it = lb.find(k);
-    if (it == lb.end() || it->second != v) return false;
-  }
-  return true;
-}
-
-bool SameControllerRef(const Pod& a, const Pod& b) {
-  const auto* ra = replicaset::GetControllerOf(a.metadata());
-  const auto* rb = replicaset::GetControllerOf(b.metadata());
-  if (ra == nullptr || rb == nullptr) return ra == rb;
-  return ra->SerializeAsString() == rb->SerializeAsString();
 }
 
 class StatefulSetController : public Controller {

@@ -1,0 +1,27 @@
+#include "controller-manager/controller_utils.h"
+
+#include "controller-manager/replicaset/pod_control.h"
+
+namespace pk::controllers {
+
+bool SameStringMap(const StringMap& a, const StringMap& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+bool SameLabels(const k8s::core::v1::Pod& a, const k8s::core::v1::Pod& b) {
+  return SameStringMap(a.metadata().labels(), b.metadata().labels());
+}
+
+bool SameControllerRef(const k8s::core::v1::Pod& a, const k8s::core::v1::Pod& b) {
+  const auto* ra = replicaset::GetControllerOf(a.metadata());
+  const auto* rb = replicaset::GetControllerOf(b.metadata());
+  if (ra == nullptr || rb == nullptr) return ra == rb;
+  return ra->SerializeAsString() == rb->SerializeAsString();
+}
+
+}  // namespace pk::controllers
