@@ -67,6 +67,13 @@ spec:
   for (const auto& pod : c.Pods("app=agent")) {
     CHECK(pod->spec().containers(0).image() == "nginx:1.26");
   }
+  CHECK(c.Kubectl("rollout undo daemonset/agent").find("rolled back") != std::string::npos);
+  status = c.Kubectl("rollout status daemonset/agent --timeout=90s");
+  CHECK_MESSAGE(status.find("successfully rolled out") != std::string::npos, status, c.Diagnose());
+  REQUIRE(on({"ssd-1", "hdd", "late"}));
+  for (const auto& pod : c.Pods("app=agent")) {
+    CHECK(pod->spec().containers(0).image() == "nginx:1.25");
+  }
   std::string ds = c.Kubectl("get daemonset agent");
   CHECK_MESSAGE(ds.find("agent   3         3         3       3            3") != std::string::npos,
                 ds);
@@ -97,9 +104,9 @@ spec:
       containers: [{name: main, image: "nginx:1.25"}]
 )");
   std::string status = c.Kubectl("rollout status statefulset/web --timeout=90s");
-  const bool complete = status.find("roll out complete") != std::string::npos ||
-                        status.find("rolling update complete") != std::string::npos;
-  CHECK_MESSAGE(complete, status, c.Diagnose());
+  // kubectl's wording for the default strategy (RollingUpdate, partition 0), as on Kubernetes.
+  CHECK_MESSAGE(status.find("partitioned roll out complete: 3 new pods") != std::string::npos,
+                status, c.Diagnose());
   REQUIRE(c.WaitReadyPods("app=web", 3));
   // Each ordinal is created only once the one before it is Ready.
   for (int i = 1; i < 3; ++i) {
@@ -113,12 +120,41 @@ spec:
   CHECK((*web1)->spec().hostname() == "web-1");
   CHECK((*web1)->spec().subdomain() == "web");
 
+  // A rolling update replaces the pods from the highest ordinal down, then undo restores.
+  PodLog update_log(c.clientset());
+  CHECK(c.Kubectl("set image statefulset/web main=nginx:1.26").find("image updated") !=
+        std::string::npos);
+  status = c.Kubectl("rollout status statefulset/web --timeout=90s");
+  CHECK_MESSAGE(status.find("partitioned roll out complete: 3 new pods") != std::string::npos,
+                status, c.Diagnose());
+  REQUIRE(c.WaitReadyPods("app=web", 3));
+  for (const auto& pod : c.Pods("app=web")) {
+    CHECK(pod->spec().containers(0).image() == "nginx:1.26");
+  }
+  CHECK(Eventually([&] { return update_log.IndexOf("deleted web-0") >= 0; }));
+  for (int i = 2; i > 0; --i) {
+    int newer = update_log.IndexOf(fmt::format("deleted web-{}", i));
+    int older = update_log.IndexOf(fmt::format("deleted web-{}", i - 1));
+    CHECK_MESSAGE(newer >= 0, JoinLines(update_log.lines()));
+    CHECK_MESSAGE(newer < older, JoinLines(update_log.lines()));
+  }
+  CHECK(c.Kubectl("rollout undo statefulset/web").find("rolled back") != std::string::npos);
+  status = c.Kubectl("rollout status statefulset/web --timeout=90s");
+  CHECK_MESSAGE(status.find("partitioned roll out complete: 3 new pods") != std::string::npos,
+                status, c.Diagnose());
+  REQUIRE(c.WaitReadyPods("app=web", 3));
+  for (const auto& pod : c.Pods("app=web")) {
+    CHECK(pod->spec().containers(0).image() == "nginx:1.25");
+  }
+
+  PodLog scale_log(c.clientset());
   CHECK(c.Kubectl("scale statefulset web --replicas=1").find("scaled") != std::string::npos);
   REQUIRE(c.WaitReadyPods("app=web", 1));
   CHECK(c.Pods("app=web").front()->metadata().name() == "web-0");
-  int deleted2 = log.IndexOf("deleted web-2"), deleted1 = log.IndexOf("deleted web-1");
-  CHECK_MESSAGE(deleted2 >= 0, JoinLines(log.lines()));
-  CHECK_MESSAGE(deleted2 < deleted1, JoinLines(log.lines()));
+  CHECK(Eventually([&] { return scale_log.IndexOf("deleted web-1") >= 0; }));
+  int deleted2 = scale_log.IndexOf("deleted web-2"), deleted1 = scale_log.IndexOf("deleted web-1");
+  CHECK_MESSAGE(deleted2 >= 0, JoinLines(scale_log.lines()));
+  CHECK_MESSAGE(deleted2 < deleted1, JoinLines(scale_log.lines()));
   std::string events = c.Kubectl("get events --field-selector reason=SuccessfulDelete");
   CHECK(events.find("delete Pod web-2 in StatefulSet web successful") != std::string::npos);
 }
