@@ -10,6 +10,7 @@
 #include "apimachinery/codec.h"
 #include "apimachinery/time.h"
 #include "client/errors.h"
+#include "kubelet/pod_actions.h"
 #include "kubelet/pod_status.h"
 
 namespace pk::kubelet {
@@ -222,8 +223,10 @@ Status PodManager::Sync(const std::string& key) {
   Status synced;
   if (phase != "Succeeded" && phase != "Failed") {
     TakeProbeResults(uid, &sync);
+    // A sync with nothing to do leaves the runtime as listed: no second listing then.
+    const bool acts = ComputePodActions(pod, runtime, sync).TouchesRuntime();
     synced = SyncPod(pod, runtime, &sync, ctx);
-    runtime = RuntimeOf(uid);
+    if (acts) runtime = RuntimeOf(uid);
   }
   prober_->Update(pod, runtime);
   TakeProbeResults(uid, &sync);
