@@ -128,6 +128,10 @@ bool LabelSelector::Matches(const ValueLookup& labels) const {
   });
 }
 
+bool LabelSelector::Holds(const Requirement& r, std::optional<std::string_view> value) {
+  return RequirementMatches(r, value);
+}
+
 bool LabelSelector::Matches(const std::map<std::string, std::string>& labels) const {
   return MatchesMap(labels);
 }

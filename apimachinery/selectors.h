@@ -44,14 +44,21 @@ class LabelSelector {
   bool Matches(const ValueLookup& labels) const;
   bool Matches(const std::map<std::string, std::string>& labels) const;
   // For any map type with find()/end() and string-like values (protobuf Map included).
+  // Looks each requirement's key up directly: no std::function and no key copy per label,
+  // as informers' listers and the scheduler call it for every object they scan.
   template <class MapT>
   bool MatchesMap(const MapT& labels) const {
-    return Matches([&labels](std::string_view key) -> std::optional<std::string_view> {
-      auto it = labels.find(std::string(key));
-      if (it == labels.end()) return std::nullopt;
-      return std::string_view(it->second);
-    });
+    if (nothing_) return false;
+    for (const Requirement& r : requirements_) {
+      auto it = labels.find(r.key);
+      std::optional<std::string_view> value;
+      if (it != labels.end()) value = std::string_view(it->second);
+      if (!Holds(r, value)) return false;
+    }
+    return true;
   }
+  // Requirement.Matches: whether `value` (nullopt: the label is absent) satisfies `r`.
+  static bool Holds(const Requirement& r, std::optional<std::string_view> value);
 
   bool Empty() const { return !nothing_ && requirements_.empty(); }
   // The value the selector requires `key` to equal, if it has such a requirement (for indexes).

@@ -9,7 +9,8 @@
 // Both images are pulled by a warm-up pod first (tagged images are IfNotPresent, as in
 // Kubernetes' density tests). Ends with `scale 0->N: X s`.
 // Usage: controllers_bench [--nodes=100] [--pods=1000] [--deployments=10] [--quick=true]
-//        [--time-scale=1] [--kubelet-workers=N]
+//        [--time-scale=1] [--kubelet-workers=N] [--phases=scale,roll]
+// --phases=scale runs phase 1 only (for profiling the scale path).
 #include <fmt/format.h>
 
 #include <atomic>
@@ -221,6 +222,7 @@ Row Scale(Bench& bench, int pods) {
   bench.Apply(Deployment("scale", 0, "nginx:1.25", "scale"));
   PodTimes times(bench.cs(), "bench=scale");
   bench.UsageSince();
+  fmt::print(stderr, "scaling to {} pods\n", pods);  // a profiler's cue
   const auto t0 = Clock::now();
   bench.Kubectl(fmt::format("scale deployment scale --replicas={}", pods));
   WaitOrDie([&] { return times.Get().running >= pods; }, 300,
@@ -282,12 +284,15 @@ int Main(int argc, char** argv) {
   const int pods = int(FlagNum(argc, argv, "pods", quick ? 100 : 1000));
   const int deployments = int(FlagNum(argc, argv, "deployments", quick ? 2 : 10));
   const double time_scale = FlagNum(argc, argv, "time-scale", 1.0);
+  const std::string phases = Flag(argc, argv, "phases", "scale,roll");
   TempDir dir;
   Bench bench(dir.path(), nodes, time_scale, Flag(argc, argv, "kubelet-workers", ""));
   WarmUp(bench);
   std::vector<Row> rows{Scale(bench, pods)};
   fmt::print(stderr, "{}: {:.2f} s\n", rows[0].phase, rows[0].running_s);
-  rows.push_back(RollingUpdate(bench, pods, deployments));
+  if (phases.find("roll") != std::string::npos) {
+    rows.push_back(RollingUpdate(bench, pods, deployments));
+  }
 
   fmt::print(
       "{} hollow nodes, time scale {}; seconds from the kubectl command until the last pod was\n"

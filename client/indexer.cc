@@ -26,13 +26,14 @@ void Indexer::AddIndex(const std::string& name, IndexFunc fn) {
   auto& index = indices_[name];
   index.clear();
   for (const auto& [key, object] : items_) {
-    for (const std::string& value : funcs_[name](*object)) index[value].insert(key);
+    for (const std::string& value : funcs_[name](*object)) index[value].emplace(key, object);
   }
 }
 
-void Indexer::IndexLocked(const std::string& key, const google::protobuf::Message& object) {
+void Indexer::IndexLocked(const std::string& key, const ObjectPtr& object) {
   for (const auto& [name, fn] : funcs_) {
-    for (const std::string& value : fn(object)) indices_[name][value].insert(key);
+    for (const std::string& value : fn(*object))
+      indices_[name][value].insert_or_assign(key, object);
   }
 }
 
@@ -54,7 +55,7 @@ ObjectPtr Indexer::Upsert(ObjectPtr object) {
   ObjectPtr& slot = items_[key];
   ObjectPtr old = std::move(slot);
   if (old != nullptr) UnindexLocked(key, *old);
-  IndexLocked(key, *object);
+  IndexLocked(key, object);
   slot = std::move(object);
   return old;
 }
@@ -76,7 +77,7 @@ std::map<std::string, ObjectPtr> Indexer::Replace(const std::vector<ObjectPtr>& 
   indices_.clear();
   for (const ObjectPtr& object : objects) {
     std::string key = KeyOf(*object);
-    IndexLocked(key, *object);
+    IndexLocked(key, object);
     items_[key] = object;
   }
   return old;
@@ -110,7 +111,8 @@ std::vector<ObjectPtr> Indexer::ByIndex(const std::string& name, const std::stri
   if (index == indices_.end()) return out;
   auto keys = index->second.find(value);
   if (keys == index->second.end()) return out;
-  for (const std::string& key : keys->second) out.push_back(items_.at(key));
+  out.reserve(keys->second.size());
+  for (const auto& [key, object] : keys->second) out.push_back(object);
   return out;
 }
 

@@ -48,14 +48,15 @@ class Indexer {
   size_t size() const;
 
  private:
-  void IndexLocked(const std::string& key, const google::protobuf::Message& object);
+  void IndexLocked(const std::string& key, const ObjectPtr& object);
   void UnindexLocked(const std::string& key, const google::protobuf::Message& object);
 
   mutable std::mutex mu_;
   std::map<std::string, ObjectPtr> items_;  // guarded by mu_
   std::map<std::string, IndexFunc> funcs_;  // guarded by mu_
-  // index name -> value -> keys; guarded by mu_.
-  std::map<std::string, std::map<std::string, std::set<std::string>>> indices_;
+  // index name -> value -> key -> the object (as in items_, so that ByIndex does not look
+  // every key up again); guarded by mu_.
+  std::map<std::string, std::map<std::string, std::map<std::string, ObjectPtr>>> indices_;
 };
 
 }  // namespace pk::client

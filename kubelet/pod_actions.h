@@ -20,6 +20,12 @@ struct PodActions {
   std::vector<int> start;         // indexes in spec.containers to start (again)
   std::vector<std::string> kill;  // ids of container instances to stop first
   bool init_failed = false;       // an init container failed under restartPolicy Never
+
+  // Whether carrying the actions out touches the runtime at all (false: the runtime's view
+  // before the sync is still its view after it).
+  bool TouchesRuntime() const {
+    return kill_pod || create_sandbox || next_init >= 0 || !start.empty() || !kill.empty();
+  }
 };
 
 PodActions ComputePodActions(const k8s::core::v1::Pod& pod, const PodRuntimeState& runtime,

@@ -10,6 +10,7 @@
 #include "apimachinery/codec.h"
 #include "apimachinery/time.h"
 #include "client/errors.h"
+#include "kubelet/pod_actions.h"
 #include "kubelet/pod_status.h"
 
 namespace pk::kubelet {
@@ -19,6 +20,35 @@ using k8s::core::v1::Pod;
 
 std::string KeyOf(const Pod& pod) {
   return pod.metadata().namespace_() + "/" + pod.metadata().name();
+}
+
+template <class MapT>
+bool SameMap(const MapT& a, const MapT& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+// Kubernetes' podsDifferSemantically: whether the spec, labels, annotations or deletion
+// changed; also true when the Ready condition may need the readiness gates again, or the
+// pod failed (an eviction), as HandlePodReconcile syncs those. Comparing serialized specs
+// may see a difference where there is none (map order): then the pod is synced, which is
+// always safe.
+bool NeedsSync(const Pod& old, const Pod& cur) {
+  const auto& a = old.metadata();
+  const auto& b = cur.metadata();
+  const bool same =
+      a.has_deletion_timestamp() == b.has_deletion_timestamp() &&
+      a.deletion_timestamp().SerializeAsString() == b.deletion_timestamp().SerializeAsString() &&
+      a.has_deletion_grace_period_seconds() == b.has_deletion_grace_period_seconds() &&
+      a.deletion_grace_period_seconds() == b.deletion_grace_period_seconds() &&
+      SameMap(a.labels(), b.labels()) && SameMap(a.annotations(), b.annotations()) &&
+      old.spec().SerializeAsString() == cur.spec().SerializeAsString();
+  if (!same) return true;
+  return !cur.spec().readiness_gates().empty() || cur.status().phase() == "Failed";
 }
 
 client::FactoryOptions FactoryOptionsFor(const PodManagerOptions& options) {
@@ -77,14 +107,20 @@ PodManager::PodManager(const client::Clientset& clientset, RuntimeClient* runtim
             if (mine(*p)) queue_.Add(KeyOf(*p));
           },
       .on_update =
-          [this, mine](const client::Ptr<Pod>&, const client::Ptr<Pod>& p) {
-            if (mine(*p)) queue_.Add(KeyOf(*p));
+          [this, mine](const client::Ptr<Pod>& old, const client::Ptr<Pod>& p) {
+            if (mine(*p) && (NeedsSync(*old, *p) || !IsOwnStatus(*p))) queue_.Add(KeyOf(*p));
           },
       .on_delete = [this](const client::Deleted<Pod>& d) { queue_.Add(d.key); },
   });
 }
 
 PodManager::~PodManager() { Stop(); }
+
+bool PodManager::IsOwnStatus(const Pod& pod) {
+  std::lock_guard lock(mu_);
+  auto it = reported_.find(pod.metadata().uid());
+  return it != reported_.end() && it->second == pod.status().SerializeAsString();
+}
 
 bool PodManager::IsMine(const Pod& pod) const {
   const auto& nodes = options_.nodes;
@@ -163,19 +199,23 @@ void PodManager::Relist() {
     (void)KillPod(nullptr, state, 0, ctx);
     RemoveDeadInstances(state, true, ctx);
   }
-  // Every pod of the API whose runtime picture changed since the last relist is synced; a
-  // pod the runtime lost entirely (a reboot) changes to "".
+  // Every pod of the API whose runtime picture changed since it was last seen (by a relist
+  // or a sync) is synced; a pod the runtime lost entirely (a reboot) changes to "".
   std::map<std::string, std::string> seen;
+  std::vector<std::string> changed;
+  std::unique_lock lock(mu_);
   for (const auto& pod : pods_.GetLister().List()) {
     if (!IsMine(*pod)) continue;
     const std::string& uid = pod->metadata().uid();
     auto state = pods->find(uid);
     std::string fingerprint = state == pods->end() ? "" : Fingerprint(state->second);
     auto last = last_seen_.find(uid);
-    if (last == last_seen_.end() || last->second != fingerprint) queue_.Add(KeyOf(*pod));
+    if (last == last_seen_.end() || last->second != fingerprint) changed.push_back(KeyOf(*pod));
     seen[uid] = std::move(fingerprint);
   }
   last_seen_ = std::move(seen);
+  lock.unlock();
+  for (const std::string& key : changed) queue_.Add(key);
 }
 
 SyncContext PodManager::ContextFor(const std::string& node) {
@@ -214,16 +254,22 @@ Status PodManager::Sync(const std::string& key) {
     prober_->Forget(uid);
     Status s = SyncTerminating(pod, ctx, &sync);
     std::lock_guard lock(mu_);
-    if (s.ok()) sync_.erase(uid);
+    if (s.ok()) {
+      sync_.erase(uid);
+      reported_.erase(uid);
+    }
     return s;
   }
   const std::string& phase = pod.status().phase();
   PodRuntimeState runtime = RuntimeOf(uid);
   Status synced;
+  bool acts = false;
   if (phase != "Succeeded" && phase != "Failed") {
     TakeProbeResults(uid, &sync);
+    // A sync with nothing to do leaves the runtime as listed: no second listing then.
+    acts = ComputePodActions(pod, runtime, sync).TouchesRuntime();
     synced = SyncPod(pod, runtime, &sync, ctx);
-    runtime = RuntimeOf(uid);
+    if (acts) runtime = RuntimeOf(uid);
   }
   prober_->Update(pod, runtime);
   TakeProbeResults(uid, &sync);
@@ -233,6 +279,10 @@ Status PodManager::Sync(const std::string& key) {
   if (HasBackoff(sync)) queue_.AddAfter(key, options_.relist_period);
   std::lock_guard lock(mu_);
   sync_[uid] = std::move(sync);
+  // A runtime picture this sync found nothing to do about is seen: a relist compares with
+  // it, so a change right after (a reboot before any relist saw the pod running) is still
+  // noticed. After actions, the relist's own view stays: what they led to is synced next.
+  if (!acts) last_seen_[uid] = Fingerprint(runtime);
   return reported;
 }
 
@@ -278,6 +328,10 @@ Status PodManager::ReportStatus(const Pod& pod, const PodRuntimeState& runtime,
   auto patched = clientset_.Pods(pod.metadata().namespace_())
                      .PatchStatus(pod.metadata().name(), "application/merge-patch+json", patch);
   if (!patched.ok() && !client::IsNotFound(patched.status())) return patched.take_status();
+  if (patched.ok()) {
+    std::lock_guard lock(mu_);
+    reported_[pod.metadata().uid()] = (*patched)->status().SerializeAsString();
+  }
   return Status::OK();
 }
 

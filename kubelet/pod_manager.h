@@ -56,6 +56,9 @@ class PodManager {
     PodSyncState sync;
   };
   bool IsMine(const k8s::core::v1::Pod& pod) const;  // bound to one of this process's nodes
+  // Whether the pod's status is the one this kubelet last wrote: an update that brings only
+  // that back needs no sync (Kubernetes' kubelet does not sync on its own status writes).
+  bool IsOwnStatus(const k8s::core::v1::Pod& pod);
   void Worker();
   void Relist();
   Status Sync(const std::string& key);
@@ -78,7 +81,8 @@ class PodManager {
 
   std::mutex mu_;
   std::map<std::string, PodSyncState> sync_;      // by pod uid; guarded by mu_
-  std::map<std::string, std::string> last_seen_;  // PLEG: runtime fingerprint by uid
+  std::map<std::string, std::string> reported_;   // by uid: last status written; guarded by mu_
+  std::map<std::string, std::string> last_seen_;  // runtime fingerprint by uid; guarded by mu_
   bool runtime_up_ = true;                        // PLEG thread only
 
   std::atomic<bool> stopping_{false};

@@ -170,14 +170,7 @@ Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(const std
     for (const auto& sb : sandboxes.items()) listed.insert(sb.id());
     std::erase_if(sandbox_ips_, [&](const auto& e) { return !listed.count(e.first); });
   }
-  std::map<std::string, ContainerInstance> seen;
-  if (!uid.empty() || !node_name.empty()) {  // a partial listing: keep what it did not cover
-    for (auto& [id, c] : known_) {
-      bool covered =
-          (uid.empty() || c.pod_uid == uid) && (node_name.empty() || c.node == node_name);
-      if (!covered) seen[id] = c;
-    }
-  }
+  std::map<std::string, ContainerInstance> seen;  // what this listing covers, as it is now
   for (const auto& c : containers.containers()) {
     std::string pod_uid = LabelOf(c.labels(), kPodUidLabel);
     std::string name = LabelOf(c.labels(), kContainerNameLabel);
@@ -194,7 +187,13 @@ Result<std::map<std::string, PodRuntimeState>> RuntimeClient::ListPods(const std
     }
     pods[pod_uid].containers.push_back(seen[c.id()]);
   }
-  known_ = std::move(seen);
+  // A partial listing keeps what it did not cover; edited in place, as a copy of every
+  // known container per pod sync would cost O(containers of the process).
+  std::erase_if(known_, [&](const auto& e) {
+    return (uid.empty() || e.second.pod_uid == uid) &&
+           (node_name.empty() || e.second.node == node_name);
+  });
+  for (auto& [id, c] : seen) known_.insert_or_assign(id, std::move(c));
   return pods;
 }
 

@@ -157,7 +157,6 @@ Status DeploymentController::Sync(const std::string& key) {
   }
   auto rss = ReplicaSetsFor(d);
   if (!rss.ok()) return rss.take_status();
-  PodMap pods = PodMapFor(d, *rss);
   if (d.metadata().has_deletion_timestamp()) return SyncStatusOnly(&d, *rss);
   PK_RETURN_IF_ERROR(CheckPausedConditions(&d));
   if (d.spec().paused()) return SyncScale(&d, *rss);
@@ -165,7 +164,9 @@ Status DeploymentController::Sync(const std::string& key) {
   if (!scaling.ok()) return scaling.take_status();
   if (*scaling) return SyncScale(&d, *rss);
   const std::string& type = d.spec().strategy().type();
-  if (type == "Recreate") return RolloutRecreate(&d, *rss, pods);
+  // Only Recreate reads the pods (getPodMapForDeployment is a pure read of the cache, so it
+  // is done here, not for every sync as Kubernetes does: each pod would cost every sync).
+  if (type == "Recreate") return RolloutRecreate(&d, *rss, PodMapFor(d, *rss));
   if (type == "RollingUpdate") return RolloutRolling(&d, *rss);
   return Status::BadRequest("unexpected deployment strategy type: " + type);
 }

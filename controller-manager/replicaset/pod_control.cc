@@ -22,6 +22,13 @@ const k8s::meta::v1::OwnerReference* GetControllerOf(const k8s::meta::v1::Object
   return nullptr;
 }
 
+std::string OrphanPodIndexKey(const std::string& ns) { return "_ORPHAN_POD/" + ns; }
+
+std::vector<std::string> PodControllerUIDIndexValues(const k8s::core::v1::Pod& pod) {
+  const auto* ref = GetControllerOf(pod.metadata());
+  return {ref != nullptr ? ref->uid() : OrphanPodIndexKey(pod.metadata().namespace_())};
+}
+
 k8s::core::v1::Pod PodFromTemplate(const k8s::core::v1::PodTemplateSpec& pod_template,
                                    const std::string& controller_name,
                                    const k8s::meta::v1::OwnerReference& controller_ref) {

@@ -10,6 +10,7 @@
 #include <google/protobuf/message.h>
 
 #include <string>
+#include <vector>
 
 #include "client/clientset.h"
 #include "client/event_recorder.h"
@@ -24,6 +25,12 @@ k8s::meta::v1::OwnerReference NewControllerRef(const k8s::meta::v1::ObjectMeta& 
 
 // The controller reference of an object (metav1.GetControllerOf), or nullptr.
 const k8s::meta::v1::OwnerReference* GetControllerOf(const k8s::meta::v1::ObjectMeta& meta);
+
+// Kubernetes' PodControllerUIDIndex (controller.AddPodControllerUIDIndexer): a pod is found
+// under its controller's UID, or, without a controller, under OrphanPodIndexKey(namespace).
+inline constexpr char kPodControllerUIDIndex[] = "podControllerUID";
+std::string OrphanPodIndexKey(const std::string& ns);
+std::vector<std::string> PodControllerUIDIndexValues(const k8s::core::v1::Pod& pod);
 
 // GetPodFromTemplate: the template's labels, annotations, finalizers and spec, the
 // controllerRef, and generateName "<controller name>-" (the apiserver adds the suffix).

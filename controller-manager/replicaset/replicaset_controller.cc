@@ -67,6 +67,7 @@ class ReplicaSetController : public Controller {
               if (d.object != nullptr) DeleteRS(*d.object);
             },
     });
+    pods_.AddIndexer(replicaset::kPodControllerUIDIndex, replicaset::PodControllerUIDIndexValues);
     pods_.AddEventHandler({
         .on_add = [this](const PodPtr& pod, bool) { AddPod(*pod); },
         .on_update = [this](const PodPtr& old, const PodPtr& cur) { UpdatePod(*old, *cur); },
@@ -201,11 +202,17 @@ class ReplicaSetController : public Controller {
                    selector.status().message().c_str());
       return {};
     }
-    // Every active pod of the namespace: those that no longer match but still name this
-    // ReplicaSet as their controller are released.
+    // FilterPodsByOwner: the active pods this ReplicaSet controls (those that no longer
+    // match are released) and the namespace's orphans (it may adopt them). Pods of other
+    // controllers are never claimed, so they are not looked at.
     std::vector<PodPtr> active;
-    for (const PodPtr& pod : pods_.GetLister().ByNamespace(ns).List()) {
-      if (replicaset::IsPodActive(*pod)) active.push_back(pod);
+    const auto lister = pods_.GetLister();
+    for (const std::string& value : {rs->metadata().uid(), replicaset::OrphanPodIndexKey(ns)}) {
+      for (const PodPtr& pod : lister.ByIndex(replicaset::kPodControllerUIDIndex, value)) {
+        if (pod->metadata().namespace_() == ns && replicaset::IsPodActive(*pod)) {
+          active.push_back(pod);
+        }
+      }
     }
     auto claim = replicaset::ClaimPods(ClaimContextFor(*rs, *selector), active);
     if (!claim.status.ok()) return claim.status;
