@@ -24,4 +24,12 @@ bool SameControllerRef(const k8s::core::v1::Pod& a, const k8s::core::v1::Pod& b)
   return ra->SerializeAsString() == rb->SerializeAsString();
 }
 
+Timestamp WallTimestamp(const client::Clock& clock) {
+  auto since = clock.WallNow().time_since_epoch();
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
+  return {seconds.count(),
+          static_cast<int32_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(since - seconds).count())};
+}
+
 }  // namespace pk::controllers

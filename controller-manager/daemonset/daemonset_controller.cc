@@ -251,10 +251,7 @@ void DaemonSetsController::DeleteRevision(const ControllerRevision& revision) {
 
 DSPtr DaemonSetsController::ResolveControllerRef(const std::string& ns,
                                                  const k8s::meta::v1::OwnerReference& ref) {
-  if (ref.kind() != "DaemonSet") return nullptr;
-  auto ds = dss_.GetLister().Get(ns, ref.name());
-  if (!ds.ok() || (*ds)->metadata().uid() != ref.uid()) return nullptr;
-  return *ds;
+  return controllers::ResolveControllerRef(dss_.GetLister(), "DaemonSet", ns, ref);
 }
 
 std::vector<DSPtr> DaemonSetsController::DaemonSetsSelecting(

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "apimachinery/time.h"
+#include "controller-manager/controller_utils.h"
 #include "controller-manager/daemonset/daemonset_internal.h"
 #include "controller-manager/replicaset/claim_pods.h"
 #include "controller-manager/replicaset/pod_utils.h"
@@ -19,14 +20,6 @@ std::string KeyOf(const k8s::meta::v1::ObjectMeta& meta) {
 
 bool IsTerminal(const Pod& pod) {
   return pod.status().phase() == "Failed" || pod.status().phase() == "Succeeded";
-}
-
-Timestamp WallNow(const client::Clock& clock) {
-  auto since = clock.WallNow().time_since_epoch();
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
-  return {seconds.count(),
-          static_cast<int32_t>(
-              std::chrono::duration_cast<std::chrono::nanoseconds>(since - seconds).count())};
 }
 
 // failedPodsBackoffKey.
@@ -165,7 +158,8 @@ void DaemonSetsController::PodsShouldBeOnNode(const Node& node, const NodeToPods
   }
   if (oldest_new != nullptr && oldest_old != nullptr) {
     if (!replicaset::IsPodReady(*oldest_old) ||
-        replicaset::IsPodAvailable(*oldest_new, ds.spec().min_ready_seconds(), WallNow(clock_))) {
+        replicaset::IsPodAvailable(*oldest_new, ds.spec().min_ready_seconds(),
+                                   WallTimestamp(clock_))) {
       remove->push_back(oldest_old->metadata().name());
     }
   }
@@ -247,7 +241,7 @@ Status DaemonSetsController::UpdateStatus(const DaemonSet& ds, const std::vector
   }
   auto generation = GetTemplateGeneration(ds);
   std::optional<int64_t> gen = generation.ok() ? *generation : std::nullopt;
-  Timestamp now = WallNow(clock_);
+  Timestamp now = WallTimestamp(clock_);
   int32_t desired = 0, current = 0, misscheduled = 0, ready = 0, available = 0, updated = 0;
   for (const NodePtr& node : nodes) {
     bool should_run = NodeShouldRunDaemonPod(*node, ds).should_run;

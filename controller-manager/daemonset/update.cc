@@ -5,19 +5,12 @@
 #include <algorithm>
 
 #include "apimachinery/time.h"
+#include "controller-manager/controller_utils.h"
 #include "controller-manager/daemonset/daemonset_internal.h"
 #include "controller-manager/replicaset/pod_utils.h"
 
 namespace pk::controllers::daemonset {
 namespace {
-
-Timestamp WallNow(const client::Clock& clock) {
-  auto since = clock.WallNow().time_since_epoch();
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
-  return {seconds.count(),
-          static_cast<int32_t>(
-              std::chrono::duration_cast<std::chrono::nanoseconds>(since - seconds).count())};
-}
 
 // findUpdatedPodsOnNode: the node's one new and one old pod (not being deleted); false when
 // it has more than one of either, which the manage loop prunes first.
@@ -60,7 +53,7 @@ Status DaemonSetsController::RollingUpdate(const DaemonSet& ds, const std::vecto
   }
   // Not surging: delete just enough old pods to stay within maxUnavailable; the manage loop
   // creates their replacements.
-  Timestamp now = WallNow(clock_);
+  Timestamp now = WallTimestamp(clock_);
   int32_t min_ready = ds.spec().min_ready_seconds();
   int32_t unavailable = 0;
   std::vector<std::string> replace, candidates;
@@ -91,7 +84,7 @@ Status DaemonSetsController::RollingUpdate(const DaemonSet& ds, const std::vecto
 Status DaemonSetsController::SurgingRollingUpdate(const DaemonSet& ds, NodeToPods by_node,
                                                   int32_t max_surge, int32_t desired,
                                                   const std::string& hash) {
-  Timestamp now = WallNow(clock_);
+  Timestamp now = WallTimestamp(clock_);
   int32_t min_ready = ds.spec().min_ready_seconds();
   std::vector<std::string> old_to_delete, should_not_run, candidates, allowed;
   int32_t surge = 0, available = 0;

@@ -29,14 +29,6 @@ std::string KeyOf(const k8s::meta::v1::ObjectMeta& meta) {
   return meta.namespace_() + "/" + meta.name();
 }
 
-Timestamp WallNow(const client::Clock& clock) {
-  auto since = clock.WallNow().time_since_epoch();
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
-  return {seconds.count(),
-          static_cast<int32_t>(
-              std::chrono::duration_cast<std::chrono::nanoseconds>(since - seconds).count())};
-}
-
 // Kubernetes' ExpectationsTimeout (5 minutes), scaled; never below a second, so that a
 // lapse cannot come before a slow watch shows what was done.
 client::Clock::Duration ExpectationsTTL(double time_scale) {
@@ -161,20 +153,12 @@ class ReplicaSetController : public Controller {
 
   // The ReplicaSet a controllerRef names, if it is one of ours with that UID.
   RSPtr ResolveControllerRef(const std::string& ns, const k8s::meta::v1::OwnerReference& ref) {
-    if (ref.kind() != "ReplicaSet") return nullptr;
-    auto rs = rss_.GetLister().Get(ns, ref.name());
-    if (!rs.ok() || (*rs)->metadata().uid() != ref.uid()) return nullptr;
-    return *rs;
+    return controllers::ResolveControllerRef(rss_.GetLister(), "ReplicaSet", ns, ref);
   }
 
   // The ReplicaSets whose (non-empty) selector matches the pod's labels.
   std::vector<RSPtr> PodReplicaSets(const Pod& pod) {
-    std::vector<RSPtr> out;
-    for (const RSPtr& rs : rss_.GetLister().ByNamespace(pod.metadata().namespace_()).List()) {
-      auto selector = SelectorOf(*rs);
-      if (!selector.ok() || selector->Empty()) continue;
-      if (selector->MatchesMap(pod.metadata().labels())) out.push_back(rs);
-    }
+    std::vector<RSPtr> out = ObjectsSelecting(rss_.GetLister(), pod);
     if (out.size() > 1) {
       std::fprintf(stderr, "replicaset: user error! more than one ReplicaSet is selecting pod %s\n",
                    replicaset::PodKey(pod).c_str());
@@ -216,7 +200,7 @@ class ReplicaSetController : public Controller {
     }
     auto claim = replicaset::ClaimPods(ClaimContextFor(*rs, *selector), active);
     if (!claim.status.ok()) return claim.status;
-    Timestamp now = WallNow(clock_);
+    Timestamp now = WallTimestamp(clock_);
     Status manage_error;
     if (needs_sync && !rs->metadata().has_deletion_timestamp()) {
       manage_error =

@@ -12,14 +12,6 @@
 namespace pk::controllers::statefulset {
 namespace {
 
-Timestamp WallNow(const client::Clock& clock) {
-  auto since = clock.WallNow().time_since_epoch();
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
-  return {seconds.count(),
-          static_cast<int32_t>(
-              std::chrono::duration_cast<std::chrono::nanoseconds>(since - seconds).count())};
-}
-
 // updateStatus: the counts over every list of pods (placeholders for missing ordinals count
 // for nothing).
 void CountReplicas(StatefulSetStatus* status, int32_t min_ready_seconds, Timestamp now,
@@ -164,7 +156,7 @@ std::pair<StatefulSetStatus, Status> StatefulSetControl::Reconcile(
   status.set_current_revision(revs.current->metadata().name());
   status.set_update_revision(revs.update->metadata().name());
   status.set_collision_count(revs.collision_count);
-  Timestamp now = WallNow(clock_);
+  Timestamp now = WallTimestamp(clock_);
   int32_t min_ready = set.spec().min_ready_seconds();
   CountReplicas(&status, min_ready, now, {pods});
 

@@ -116,20 +116,12 @@ class StatefulSetController : public Controller {
 
   // The StatefulSet a controllerRef names, if it is one of ours with that UID.
   SetPtr ResolveControllerRef(const std::string& ns, const k8s::meta::v1::OwnerReference& ref) {
-    if (ref.kind() != "StatefulSet") return nullptr;
-    auto set = sets_.GetLister().Get(ns, ref.name());
-    if (!set.ok() || (*set)->metadata().uid() != ref.uid()) return nullptr;
-    return *set;
+    return controllers::ResolveControllerRef(sets_.GetLister(), "StatefulSet", ns, ref);
   }
 
   // getStatefulSetsForPod: the sets whose (non-empty) selector matches the pod's labels.
   std::vector<SetPtr> PodStatefulSets(const Pod& pod) {
-    std::vector<SetPtr> out;
-    for (const SetPtr& set : sets_.GetLister().ByNamespace(pod.metadata().namespace_()).List()) {
-      auto selector = SelectorOf(*set);
-      if (!selector.ok() || selector->Empty()) continue;
-      if (selector->MatchesMap(pod.metadata().labels())) out.push_back(set);
-    }
+    std::vector<SetPtr> out = ObjectsSelecting(sets_.GetLister(), pod);
     if (out.size() > 1) {
       std::fprintf(stderr,
                    "statefulset: user error! more than one StatefulSet is selecting pod %s/%s\n",
