@@ -86,6 +86,14 @@ fs::path Cluster::log(const std::string& component) const {
 
 std::string Cluster::grpc_target() const { return "unix:" + (options_.dir / "api.sock").string(); }
 
+// Node groups take consecutive /24s of 10.244.0.0/14 from 10.244.1.0/24 on, each as many as
+// it has nodes, so that no two nodes of the cluster share pod IPs.
+std::string Cluster::FirstPodCidr(size_t group) const {
+  int range = 1;
+  for (size_t g = 0; g < group; ++g) range += options_.kubelets[g].nodes;
+  return fmt::format("10.{}.{}.0/24", 244 + range / 256, range % 256);
+}
+
 int Cluster::NodeCount() const {
   int n = 0;
   for (const auto& group : options_.kubelets) n += group.nodes;
@@ -121,7 +129,7 @@ std::vector<std::string> Cluster::ArgsOf(const std::string& component) const {
       add({"--apiserver=" + grpc_target(), "--cri-socket=" + (home / "cri.sock").string(),
            "--root-dir=" + (home / "kubelet").string(), "--node-name=" + group.name,
            fmt::format("--nodes={}", group.nodes), "--capacity=" + group.capacity,
-           fmt::format("--pod-cidr=10.244.{}.0/24", index + 1), Scale(options_.time_scale)});
+           "--pod-cidr=" + FirstPodCidr(index), Scale(options_.time_scale)});
       if (!group.labels.empty())
         add({fmt::format("--node-labels={}", fmt::join(group.labels, ","))});
       if (!group.taints.empty()) {

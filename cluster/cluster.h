@@ -89,6 +89,7 @@ class Cluster {
   std::vector<std::string> ArgsOf(const std::string& component) const;
   Status WaitStarted(const std::string& component);
   int NodeCount() const;
+  std::string FirstPodCidr(size_t group) const;
 
   ClusterOptions options_;
   int rest_port_ = 0;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 
+#include <cstdio>
+
 #include "client/clientset_adapters.h"
 #include "client/event_recorder.h"
 #include "kubelet/node_agent.h"
@@ -44,11 +46,18 @@ struct Kubelet::Impl {
 
 std::vector<NodeConfig> NodesOf(const KubeletOptions& options) {
   if (options.nodes <= 1) return {options.node};
+  // The first node's range: --pod-cidr 10.X.Y.0/24 (X >= 244) when given, else 10.244.0.0/24.
+  int first = 0, x = 0, y = 0;
+  if (std::sscanf(options.node.pod_cidr.c_str(), "10.%d.%d.0/24", &x, &y) == 2 && x >= 244 &&
+      y >= 0 && y < 256) {
+    first = (x - 244) * 256 + y;
+  }
   std::vector<NodeConfig> nodes;
   for (int i = 0; i < options.nodes; ++i) {
     NodeConfig n = options.node;
     n.name = fmt::format("{}-{}", options.node.name, i);
-    n.pod_cidr = fmt::format("10.{}.{}.0/24", 244 + i / 256, i % 256);
+    const int range = first + i;
+    n.pod_cidr = fmt::format("10.{}.{}.0/24", 244 + range / 256, range % 256);
     nodes.push_back(std::move(n));
   }
   return nodes;

@@ -39,8 +39,9 @@ class Kubelet {
   std::unique_ptr<Impl> impl_;
 };
 
-// The nodes a kubelet with `options` runs: one, or hollow NAME-i with podCIDR 10.244.i.0/24
-// (10.(244 + i / 256).(i % 256).0/24 beyond 256 nodes).
+// The nodes a kubelet with `options` runs: one, or hollow NAME-i with the i-th /24 from the
+// node's --pod-cidr 10.X.Y.0/24 (default 10.244.0.0/24), counting 10.244.255.0/24 ->
+// 10.245.0.0/24, so hollow kubelets given disjoint starts never share pod IPs.
 std::vector<NodeConfig> NodesOf(const KubeletOptions& options);
 
 }  // namespace pk::kubelet

@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
   app.add_option("--node-name", options.node.name, "This node's name (hollow: the prefix)")
       ->required();
   app.add_option("--node-ip", options.node.address, "The node's InternalIP");
-  app.add_option("--pod-cidr", options.node.pod_cidr, "Pod IPs come from this range");
+  app.add_option(
+      "--pod-cidr", options.node.pod_cidr,
+      "Pod IPs come from this range (hollow: the first node's; node i gets the i-th /24 after it)");
   app.add_option("--node-labels", labels, "KEY=VALUE labels of the node")->delimiter(',');
   app.add_option("--register-with-taints", taints, "KEY[=VALUE]:EFFECT taints")->delimiter(',');
   app.add_option("--capacity", capacity,

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "kubelet/kubelet.h"
+
 namespace pk::kubelet {
 namespace {
 
@@ -70,6 +72,29 @@ TEST_CASE("the node lease is held by the node and owned by it") {
   CHECK(lease.spec().lease_duration_seconds() == 40);
   CHECK(lease.spec().renew_time().seconds() == 7);
   CHECK(lease.metadata().owner_references(0).uid() == "u");
+}
+
+TEST_CASE("hollow nodes take consecutive pod ranges from --pod-cidr") {
+  KubeletOptions options;
+  options.node.name = "hollow";
+  options.nodes = 3;
+  auto nodes = NodesOf(options);
+  REQUIRE(nodes.size() == 3);
+  CHECK(nodes[0].name == "hollow-0");
+  CHECK(nodes[0].pod_cidr == "10.244.0.0/24");
+  CHECK(nodes[2].pod_cidr == "10.244.2.0/24");
+
+  options.node.pod_cidr = "10.244.254.0/24";  // a second hollow kubelet's start
+  nodes = NodesOf(options);
+  CHECK(nodes[0].pod_cidr == "10.244.254.0/24");
+  CHECK(nodes[2].pod_cidr == "10.245.0.0/24");
+
+  options.nodes = 1;  // one node: its own range as given
+  options.node.pod_cidr = "10.244.7.0/24";
+  nodes = NodesOf(options);
+  REQUIRE(nodes.size() == 1);
+  CHECK(nodes[0].name == "hollow");
+  CHECK(nodes[0].pod_cidr == "10.244.7.0/24");
 }
 
 }  // namespace

@@ -207,8 +207,12 @@ TEST_CASE("killing a hollow node's kubelet taints its nodes and its pods move el
   c.Apply(Deployment("web", 8, "nginx:1.25"));
   REQUIRE(c.WaitReadyPods("app=web", 8));
   int on_lost = 0;
-  for (const auto& pod : c.Pods("app=web"))
+  std::set<std::string> ips;  // two hollow kubelets, disjoint pod ranges
+  for (const auto& pod : c.Pods("app=web")) {
     on_lost += pod->spec().node_name().rfind("lost-", 0) == 0;
+    ips.insert(pod->status().pod_ip());
+  }
+  CHECK(ips.size() == 8);
   REQUIRE_MESSAGE(on_lost > 0, "the scheduler put no pod on the nodes to lose");
 
   c.cluster().Kill("kubelet-lost");
