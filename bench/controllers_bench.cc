@@ -172,6 +172,13 @@ class Bench {
     }
     return out;
   }
+  // The store's revision now: every write anywhere adds one.
+  int64_t Revision() {
+    client::ListOptions options;
+    options.limit = 1;
+    auto list = cs().Pods("kube-system").List(options);
+    return list.ok() ? std::stoll(list->metadata.resource_version()) : 0;
+  }
   int Pods(const std::string& selector) {
     client::ListOptions options;
     options.label_selector = selector;
@@ -223,12 +230,14 @@ Row Scale(Bench& bench, int pods) {
   PodTimes times(bench.cs(), "bench=scale");
   bench.UsageSince();
   fmt::print(stderr, "scaling to {} pods\n", pods);  // a profiler's cue
+  const int64_t rev0 = bench.Revision();
   const auto t0 = Clock::now();
   bench.Kubectl(fmt::format("scale deployment scale --replicas={}", pods));
   WaitOrDie([&] { return times.Get().running >= pods; }, 300,
             fmt::format("not {} pods Running after 300 s", pods));
-  fmt::print(stderr, "cpu:{}\nRunning per second:{}\n", bench.UsageSince(),
-             times.RunningPerSecond(t0));
+  fmt::print(stderr, "cpu:{}\nRunning per second:{}\nstore writes per pod: {:.1f}\n",
+             bench.UsageSince(), times.RunningPerSecond(t0),
+             double(bench.Revision() - rev0) / pods);
   auto s = times.Get();
   Row row{fmt::format("scale 0->{}", pods), pods, Ms(s.created - t0) / 1000,
           Ms(s.bound - t0) / 1000, Ms(s.ran - t0) / 1000};
