@@ -9,6 +9,7 @@
 #include <functional>
 #include <thread>
 
+#include "cluster/pidfiles.h"
 #include "proto/core/v1/node.pb.h"
 
 namespace pk::cluster {
@@ -62,13 +63,28 @@ Result<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) {
     return Status::InternalError(
         fmt::format("creating {}: {}", options.dir.string(), ec.message()));
   std::unique_ptr<Cluster> cluster(new Cluster(std::move(options)));
+  // The documented order, with what does not depend on each other started together.
+  std::vector<std::vector<std::string>> waves(3);
   for (const std::string& name : cluster->components()) {
-    Status started = cluster->StartComponent(name);
+    const int rank = StartRank(name);
+    waves[rank == 0 ? 0 : rank == 1 ? 1 : 2].push_back(name);
+  }
+  for (const auto& wave : waves) {
+    Status started = cluster->StartTogether(wave);
     if (!started.ok()) return started;
   }
   Status ready = cluster->WaitNodesReady();
   if (!ready.ok()) return ready;
+  cluster->Progress(fmt::format("{} nodes Ready", cluster->NodeCount()));
   return cluster;
+}
+
+void Cluster::Progress(const std::string& step) const {
+  if (options_.progress) options_.progress(step);
+}
+
+void Cluster::Detach() {
+  for (auto& [name, process] : processes_) process->Release();
 }
 
 std::vector<std::string> Cluster::components() const {
@@ -142,13 +158,29 @@ std::vector<std::string> Cluster::ArgsOf(const std::string& component) const {
   return args;
 }
 
-Status Cluster::StartComponent(const std::string& name) {
+Status Cluster::StartComponent(const std::string& name) { return StartTogether({name}); }
+
+Status Cluster::StartTogether(const std::vector<std::string>& names) {
+  std::vector<std::string> spawned;
+  for (const std::string& name : names) {
+    if (Running(name)) continue;
+    Status status = Spawn(name);
+    if (!status.ok()) return status;
+    spawned.push_back(name);
+  }
+  for (const std::string& name : spawned) {
+    Status started = WaitStarted(name);
+    if (!started.ok()) return started;
+  }
+  return Status::OK();
+}
+
+Status Cluster::Spawn(const std::string& name) {
   auto names = components();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     return Status::BadRequest(
         fmt::format("no component \"{}\" (components: {})", name, fmt::join(names, ", ")));
   }
-  if (Running(name)) return Status::OK();
   const std::string kind = KindOf(name);
   // Remove what the wait below looks for, so it sees this start and not a previous one.
   std::error_code ec;
@@ -158,10 +190,13 @@ Status Cluster::StartComponent(const std::string& name) {
     fs::create_directories(options_.dir / "nodes" / name.substr(kind.size() + 1), ec);
     fs::remove(options_.dir / "nodes" / name.substr(kind.size() + 1) / "cri.sock", ec);
   }
-  auto process = Process::Spawn({ArgsOf(name), log(name)});
+  ProcessOptions spawn{ArgsOf(name), log(name)};
+  spawn.new_session = options_.detach;
+  auto process = Process::Spawn(std::move(spawn));
   if (!process.ok()) return process.take_status();
+  RecordPid(options_.dir, name, (*process)->pid());
   processes_[name] = std::move(process).value();
-  return WaitStarted(name);
+  return Status::OK();
 }
 
 Status Cluster::WaitStarted(const std::string& name) {
@@ -195,6 +230,9 @@ Status Cluster::WaitStarted(const std::string& name) {
         "    cluster: picokube\n    user: picokube\n    namespace: default\n"
         "current-context: picokube\nusers:\n- name: picokube\n  user: {{}}\n",
         rest_port_);
+    Progress(fmt::format("apiserver: REST on 127.0.0.1:{}, gRPC on {}", rest_port_, grpc_target()));
+  } else {
+    Progress(name + ": started");
   }
   return Status::OK();
 }

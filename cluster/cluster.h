@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,14 +50,20 @@ struct ClusterOptions {
   std::map<std::string, std::vector<std::string>> extra_args;
   int rest_port = 0;  // the apiserver's REST port (0: any free port, kept across restarts)
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(60);
+  // Components get sessions of their own (they outlive the launcher after Detach()).
+  bool detach = false;
+  // Told each step of Start() as it completes ("apiserver: REST on 127.0.0.1:PORT").
+  std::function<void(const std::string& step)> progress;
 };
 
 class Cluster {
  public:
-  // Starts every component in order and waits until each node is Ready. On failure the
-  // message names the component and ends with the tail of its log.
+  // Starts every component in order and waits until each node is Ready: the apiserver, then
+  // the fake-cris together, then the kubelets, scheduler and controller-manager together.
+  // Each component's pid goes to DIR/pids/NAME.pid (see pidfiles.h). On failure the message
+  // names the component and ends with the tail of its log.
   static Result<std::unique_ptr<Cluster>> Start(ClusterOptions options);
-  ~Cluster();  // stops every component, newest first
+  ~Cluster();  // stops every component, newest first (none after Detach())
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
@@ -83,12 +90,18 @@ class Cluster {
   std::string grpc_target() const;  // "unix:DIR/api.sock"
   // Each stopped or dead component with the tail of its log; "" when all run.
   std::string Diagnose();
+  // Leaves every component running on its own; their pid files stay the way to stop them.
+  void Detach();
 
  private:
   explicit Cluster(ClusterOptions options);
   std::vector<std::string> ArgsOf(const std::string& component) const;
+  Status Spawn(const std::string& component);
   Status WaitStarted(const std::string& component);
+  // Spawns `names` together, then waits until each has started.
+  Status StartTogether(const std::vector<std::string>& names);
   int NodeCount() const;
+  void Progress(const std::string& step) const;
   std::string FirstPodCidr(size_t group) const;
 
   ClusterOptions options_;

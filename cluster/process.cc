@@ -39,7 +39,9 @@ Result<std::unique_ptr<Process>> Process::Spawn(ProcessOptions options) {
   sigemptyset(&none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  if (options.new_session) flags |= POSIX_SPAWN_SETSID;
+  posix_spawnattr_setflags(&attr, flags);
   pid_t pid = -1;
   int rc = posix_spawn(&pid, argv[0], &files, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
@@ -91,11 +93,13 @@ bool Process::Running() {
   return false;
 }
 
-Usage Process::usage() const {
+Usage Process::usage() const { return UsageOf(pid_); }
+
+Usage UsageOf(pid_t pid) {
   Usage out;
-  std::ifstream in(fmt::format("/proc/{}/stat", pid_));
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
   std::string stat;
-  if (pid_ <= 0 || !std::getline(in, stat)) return out;
+  if (pid <= 0 || !std::getline(in, stat)) return out;
   // Fields after the command name (which may hold spaces) in parentheses: state is field 3,
   // utime 14, stime 15, rss (pages) 24.
   std::istringstream fields(stat.substr(stat.rfind(')') + 2));

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "apimachinery/status.h"
@@ -20,6 +21,9 @@ struct ProcessOptions {
   std::filesystem::path log;      // stdout and stderr, appended
   // CPUs the process may run on ([cpu_from, cpu_to)); empty range: any.
   unsigned cpu_from = 0, cpu_to = 0;
+  // A session of its own (setsid): the terminal's Ctrl-C and hang-up do not reach it, so it
+  // outlives the launcher (scripts/up).
+  bool new_session = false;
 };
 
 // What a running process has used: CPU time (user + system) and resident memory.
@@ -47,12 +51,17 @@ class Process {
   bool Running();
   // From /proc/PID/stat; zeros when the process is gone.
   Usage usage() const;
+  // Lets it run on without this object: the destructor no longer stops it. Returns its pid.
+  pid_t Release() { return std::exchange(pid_, -1); }
 
  private:
   Process(pid_t pid, std::filesystem::path log) : pid_(pid), log_(std::move(log)) {}
   pid_t pid_ = -1;
   std::filesystem::path log_;
 };
+
+// CPU and memory of any process by pid, from /proc/PID/stat (zeros when there is none).
+Usage UsageOf(pid_t pid);
 
 // The last `lines` lines of a log file ("" when it cannot be read).
 std::string LogTail(const std::filesystem::path& log, int lines = 20);

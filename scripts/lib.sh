@@ -4,6 +4,9 @@
 
 pk_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+# The binaries a cluster runs; picokube launches the others.
+pk_components="picokube apiserver scheduler controller-manager kubelet fake-cri"
+
 # pk_running NAME DIR: true when DIR's process NAME is alive.
 pk_running() {
   local pidfile="$2/pids/$1.pid"

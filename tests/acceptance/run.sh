@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one script of ../shared/acceptance against a cluster started with scripts/up, then
 # stops it. Skipped (exit 77) when the shared folder is absent: a fresh clone passes alone.
-# Usage: tests/acceptance/run.sh kubectl-api.sh | python-client.py
+# Usage: tests/acceptance/run.sh kubectl-api.sh | python-client.py | pod-flow.sh
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 shared="$root/../shared/acceptance"
@@ -19,12 +19,14 @@ if ! bash -n "$dir/acceptance/lib.sh" 2>/dev/null; then
   bash -n "$dir/acceptance/lib.sh" && echo "NOTE: ran $1 with lib.sh's unparseable apostrophe removed"
 fi
 script="$dir/acceptance/$1"
-"$root/scripts/up" --no-build --data-dir "$dir" >"$dir/up.log" 2>&1 || { cat "$dir/up.log"; exit 1; }
+nodes=2; [ "$1" = pod-flow.sh ] && nodes=3  # the issue's cluster for the documented flow
+"$root/scripts/up" --no-build --data-dir "$dir" --nodes $nodes >"$dir/up.log" 2>&1 ||
+  { cat "$dir/up.log"; exit 1; }
 export KUBECONFIG="$dir/kubeconfig"
 case "$1" in
   *.py) /usr/bin/python3 "$script" ;;
   *) bash "$script" ;;
 esac
 rc=$?
-[ $rc -eq 0 ] || { echo "--- apiserver log (tail)"; tail -40 "$dir/logs/apiserver.log"; }
+[ $rc -eq 0 ] || { "$root/scripts/up" --status --data-dir "$dir"; echo "--- apiserver log (tail)"; tail -40 "$dir/logs/apiserver.log"; }
 exit $rc

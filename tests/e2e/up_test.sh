@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole cluster from one command: scripts/up starts every component detached, nodes go
+# Ready, a pod runs; a killed component shows in `scripts/up --status` with its log; up again on
+# the same directory restarts the cluster on its stored state (same port, nodes, pods);
+# scripts/down stops exactly that cluster's processes; above --hollow-above one hollow kubelet.
+. "$(dirname "$0")/lib.sh"
+root=${PK_SOURCE_DIR:?}
+export PK_BUILD_DIR=$(dirname "${PK_BIN_DIR:?}")
+D="$E2E_DIR/c"
+trap '"$root/scripts/down" --data-dir "$D" >/dev/null 2>&1; "$root/scripts/down" --data-dir "$E2E_DIR/h" >/dev/null 2>&1; e2e_cleanup' EXIT
+up() { timeout 120 "$root/scripts/up" --no-build "$@"; }
+status() { "$root/scripts/up" --status --data-dir "$D"; }
+export KUBECONFIG="$D/kubeconfig"
+
+expect "up prints each step"   'up: 3 nodes Ready \([0-9]+ ms\)' up --data-dir "$D" --nodes 3
+expect "up wrote a kubeconfig" "server: http://127.0.0.1:" cat "$D/kubeconfig"
+expect_eq "three nodes Ready"  "node-0=True node-1=True node-2=True " \
+  k get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}'
+expect "a pod runs"            "condition met" bash -c "kubectl --cache-dir '$E2E_DIR/cache' run web --image=nginx >/dev/null && kubectl --cache-dir '$E2E_DIR/cache' wait --for=condition=Ready pod/web --timeout=60s"
+expect "status: all running"   'controller-manager +[0-9]+ +Running' status
+port=$(sed -n 's/^port //p' "$D/up.conf")
+
+kill -9 "$(cat "$D/pids/scheduler.pid")"
+sleep 0.2
+expect_fail "status: a dead component" 'scheduler +[0-9]+ +NotRunning' status
+expect_fail "status: the end of its log" '^--- scheduler is not running; the end of .*scheduler.log' status
+
+expect "up again on the same dir" 'up: 3 nodes Ready' up --data-dir "$D"
+expect_eq "same REST port"     "$port" sed -n 's/^port //p' "$D/up.conf"
+expect "the pod is back"       "condition met" k wait --for=condition=Ready pod/web --timeout=60s
+expect "status: all running again" 'scheduler +[0-9]+ +Running' status
+
+pids=$(cat "$D"/pids/*.pid)
+expect "down stops every component" 'down: stopped apiserver' "$root/scripts/down" --data-dir "$D"
+# Alive and not a zombie (an orphan's zombie waits for an init that may not reap it).
+alive=""; for p in $pids; do [ -e /proc/$p ] && ! grep -q ') Z' /proc/$p/stat && alive+=" $p"; done
+expect_eq "no process of the cluster is left" "" echo "$alive"
+expect_fail "status after down"  'no cluster in' status
+
+H="$E2E_DIR/h"
+expect "hollow above the threshold" 'up: 7 nodes Ready' up --data-dir "$H" --nodes 7 --hollow-above 5
+expect_eq "one kubelet simulates the seven nodes" "kubelet-node" bash -c "ls '$H/pids' | sed -n 's/^\(kubelet.*\)\.pid$/\1/p'"
+expect_eq "seven nodes" "7" bash -c "kubectl --cache-dir '$E2E_DIR/cache' --kubeconfig '$H/kubeconfig' get nodes --no-headers | grep -c ' Ready '"
+summary
