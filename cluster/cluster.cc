@@ -140,7 +140,7 @@ std::vector<std::string> Cluster::ArgsOf(const std::string& component) const {
     const fs::path home = dir / "nodes" / group.name;
     if (kind == "fake-cri") {
       add({"--socket=" + (home / "cri.sock").string(), "--state-dir=" + (home / "cri").string(),
-           Scale(options_.time_scale)});
+           "--apiserver=" + grpc_target(), Scale(options_.time_scale)});
     } else {
       add({"--apiserver=" + grpc_target(), "--cri-socket=" + (home / "cri.sock").string(),
            "--root-dir=" + (home / "kubelet").string(), "--node-name=" + group.name,

@@ -5,6 +5,7 @@
 
 #include "apimachinery/stop_signals.h"
 #include "fake-cri/fake_cri.h"
+#include "trace/install.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fake-cri: a simulated container runtime serving CRI v1 on a unix socket"};
@@ -14,9 +15,17 @@ int main(int argc, char** argv) {
   app.add_option("--time-scale", options.time_scale, "multiplies every simulated duration");
   app.add_option("--seed", options.seed, "seed of the generated ids");
   app.add_option("--state-dir", options.state_dir, "directory for logs without a pod log dir");
+  std::string apiserver;
+  bool trace_pods = true;
+  app.add_option(
+      "--apiserver", apiserver,
+      "gRPC address of the apiserver, for pod-flow trace spans (unix:PATH or HOST:PORT)");
+  app.add_option("--trace", trace_pods, "Send pod-flow trace spans to --apiserver")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   pk::StopSignals stop;  // before any thread starts
+  pk::trace::GlobalRecorder recorder(apiserver, "fake-cri", "", trace_pods);
 
   auto cri = pk::fakecri::FakeCri::Start(options);
   if (!cri.ok()) {

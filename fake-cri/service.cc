@@ -1,6 +1,7 @@
 // Status mapping, shutdown of calls in flight, ImageService and AdminService.
 #include "fake-cri/service.h"
 
+#include "fake-cri/trace_calls.h"
 #include "proto/cri/v1/admin.grpc.pb.h"
 #include "proto/cri/v1/api.grpc.pb.h"
 
@@ -67,8 +68,11 @@ class ImageService final : public cri::ImageService::CallbackService {
   ServerUnaryReactor* PullImage(CallbackServerContext* ctx, const cri::PullImageRequest* in,
                                 cri::PullImageResponse* out) override {
     return c_.Unary(ctx, "PullImage", [this, in, out](auto call) {
-      rt_.PullImage(*in, [call, out](Result<std::string> id) {
+      const int64_t start = trace::NowUnixNano();
+      rt_.PullImage(*in, [call, out, start, pod = TracedPod::Of(in->sandbox_config()),
+                          image = in->image().image()](Result<std::string> id) {
         if (id.ok()) out->set_image_ref(*id);
+        TraceCall(pod, "PullImage", start, image + (id.ok() ? "" : ": " + id.status().message()));
         call->Finish(id.status());
       });
     });

@@ -1,6 +1,7 @@
 // RuntimeService: each call is a thin translation to the Runtime, on the callback API so a
 // call waiting on simulated time (StopContainer, ExecSync) holds no thread.
 #include "fake-cri/service_streams.h"
+#include "fake-cri/trace_calls.h"
 #include "proto/cri/v1/api.grpc.pb.h"
 
 namespace pk::fakecri {
@@ -47,8 +48,11 @@ class RuntimeService final : public cri::RuntimeService::CallbackService {
   ServerUnaryReactor* RunPodSandbox(CallbackServerContext* ctx, const cri::RunPodSandboxRequest* in,
                                     cri::RunPodSandboxResponse* out) override {
     return c_.Unary(ctx, "RunPodSandbox", [this, in, out](auto call) {
+      const int64_t start = trace::NowUnixNano();
       Result<std::string> id = rt_.RunPodSandbox(in->config(), in->runtime_handler());
       if (id.ok()) out->set_pod_sandbox_id(*id);
+      TraceCall(TracedPod::Of(in->config()), "RunPodSandbox", start,
+                id.ok() ? "sandbox " + id->substr(0, 13) : id.status().message());
       call->Finish(id.status());
     });
   }
@@ -92,8 +96,12 @@ class RuntimeService final : public cri::RuntimeService::CallbackService {
                                       const cri::CreateContainerRequest* in,
                                       cri::CreateContainerResponse* out) override {
     return c_.Unary(ctx, "CreateContainer", [this, in, out](auto call) {
+      const int64_t start = trace::NowUnixNano();
       Result<std::string> id = rt_.CreateContainer(in->pod_sandbox_id(), in->config());
       if (id.ok()) out->set_container_id(*id);
+      TraceCall(TracedPod::Of(in->sandbox_config()), "CreateContainer", start,
+                in->config().metadata().name() +
+                    (id.ok() ? ": container " + id->substr(0, 13) : ": " + id.status().message()));
       call->Finish(id.status());
     });
   }
@@ -102,7 +110,17 @@ class RuntimeService final : public cri::RuntimeService::CallbackService {
                                      const cri::StartContainerRequest* in,
                                      cri::StartContainerResponse*) override {
     return c_.Unary(ctx, "StartContainer", [this, in](auto call) {
-      call->Finish(rt_.StartContainer(in->container_id()));
+      const int64_t start = trace::NowUnixNano();
+      pk::Status started = rt_.StartContainer(in->container_id());
+      if (trace::Global().enabled()) {
+        auto status = rt_.ContainerStatus(in->container_id());
+        if (status.ok()) {
+          TraceCall(
+              TracedPod::OfLabels(status->labels()), "StartContainer", start,
+              status->metadata().name() + (started.ok() ? ": running" : ": " + started.message()));
+        }
+      }
+      call->Finish(started);
     });
   }
 

@@ -9,6 +9,7 @@
 #include "apimachinery/slow_motion.h"
 #include "apimachinery/stop_signals.h"
 #include "kubelet/kubelet.h"
+#include "trace/install.h"
 
 namespace {
 
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
   app.add_option("--nodes", options.nodes, "Hollow mode: simulate this many nodes");
   app.add_option("--time-scale", options.time_scale, "Multiplies every kubelet timing");
   app.add_option("--workers", options.workers, "Pods synced at once");
+  bool trace_pods = true;
+  app.add_option("--trace", trace_pods, "Send pod-flow trace spans to the apiserver")
+      ->capture_default_str();
   double slow_motion = 0;
   app.add_option("--slow-motion", slow_motion,
                  "Seconds each hop of a pod's flow waits, for teaching (0: off)");
@@ -78,6 +82,8 @@ int main(int argc, char** argv) {
     options.node.taints.push_back(*taint);
   }
   pk::StopSignals stop;  // before any thread starts
+  // After StopSignals: its thread must start with the stop signals blocked.
+  pk::trace::GlobalRecorder recorder(options.apiserver, "kubelet", options.token, trace_pods);
   auto kubelet = pk::kubelet::Kubelet::Start(options);
   if (!kubelet.ok()) {
     std::fprintf(stderr, "kubelet: %s\n", kubelet.status().message().c_str());

@@ -13,6 +13,7 @@
 #include "client/errors.h"
 #include "kubelet/pod_actions.h"
 #include "kubelet/pod_status.h"
+#include "trace/trace.h"
 
 namespace pk::kubelet {
 namespace {
@@ -105,17 +106,27 @@ PodManager::PodManager(const client::Clientset& clientset, RuntimeClient* runtim
   pods_.AddEventHandler({
       .on_add =
           [this, mine](const client::Ptr<Pod>& p, bool) {
-            if (mine(*p)) queue_.Add(KeyOf(*p));
+            if (!mine(*p)) return;
+            TraceSeen(*p);
+            queue_.Add(KeyOf(*p));
           },
       .on_update =
           [this, mine](const client::Ptr<Pod>& old, const client::Ptr<Pod>& p) {
-            if (mine(*p) && (NeedsSync(*old, *p) || !IsOwnStatus(*p))) queue_.Add(KeyOf(*p));
+            if (!mine(*p)) return;
+            if (!mine(*old)) TraceSeen(*p);
+            if (NeedsSync(*old, *p) || !IsOwnStatus(*p)) queue_.Add(KeyOf(*p));
           },
       .on_delete = [this](const client::Deleted<Pod>& d) { queue_.Add(d.key); },
   });
 }
 
 PodManager::~PodManager() { Stop(); }
+
+// The pod-flow trace: the kubelet learns that a pod is bound to one of its nodes.
+void PodManager::TraceSeen(const Pod& pod) {
+  trace::Global().Event(trace::PodRef::Of(pod), "pod seen",
+                        "bound to " + pod.spec().node_name() + ": queued for a sync");
+}
 
 bool PodManager::IsOwnStatus(const Pod& pod) {
   std::lock_guard lock(mu_);
@@ -328,6 +339,8 @@ Status PodManager::ReportStatus(const Pod& pod, const PodRuntimeState& runtime,
   std::string patch = nlohmann::json{{"status", now}}.dump();
   slowmotion::Pause("kubelet: patch the status of " + pod.metadata().name() + " (phase " +
                     status.phase() + ")");
+  trace::ScopedSpan span(trace::PodRef::Of(pod), "status write");
+  span.set_detail("PATCH pods/" + pod.metadata().name() + "/status: phase " + status.phase());
   auto patched = clientset_.Pods(pod.metadata().namespace_())
                      .PatchStatus(pod.metadata().name(), "application/merge-patch+json", patch);
   if (!patched.ok() && !client::IsNotFound(patched.status())) return patched.take_status();

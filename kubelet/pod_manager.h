@@ -61,6 +61,7 @@ class PodManager {
   bool IsOwnStatus(const k8s::core::v1::Pod& pod);
   void Worker();
   void Relist();
+  void TraceSeen(const k8s::core::v1::Pod& pod);
   Status Sync(const std::string& key);
   Status SyncTerminating(const k8s::core::v1::Pod& pod, const SyncContext& ctx, PodSyncState* sync);
   Status ReportStatus(const k8s::core::v1::Pod& pod, const PodRuntimeState& runtime,

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "apimachinery/slow_motion.h"
 #include "apimachinery/time.h"
 #include "kubelet/pod_actions.h"
+#include "trace/trace.h"
 
 namespace pk::kubelet {
 namespace {
@@ -64,6 +66,8 @@ bool EnsureImage(const Pod& pod, const Target& t, const SandboxSpec& sandbox, Po
   std::string policy = t.container->image_pull_policy();
   if (!ShouldPull(policy, present->has_value())) {
     if (present->has_value()) {
+      trace::Global().Event(trace::PodRef::Of(pod), "image pull",
+                            image + ": already present on machine");
       Event(ctx, pod, t, "Normal", "Pulled",
             fmt::format("Container image \"{}\" already present on machine", image));
       return true;
@@ -91,7 +95,10 @@ bool EnsureImage(const Pod& pod, const Target& t, const SandboxSpec& sandbox, Po
   Event(ctx, pod, t, "Normal", "Pulling", fmt::format("Pulling image \"{}\"", image));
   slowmotion::Pause("kubelet: PullImage " + image);
   auto started = ctx.clock->Now();
+  trace::ScopedSpan span(trace::PodRef::Of(pod), "image pull");
+  span.set_detail("PullImage " + image);
   auto pulled = ctx.runtime->PullImage(image, sandbox);
+  if (!pulled.ok()) span.set_detail("PullImage " + image + ": " + pulled.status().message());
   if (!pulled.ok()) {
     ctx.pull_backoff->Next(key, now);
     Event(ctx, pod, t, "Warning", "Failed",
@@ -138,7 +145,10 @@ Status StartOne(const Pod& pod, const Target& t, const std::string& sandbox_id,
   if (!EnsureImage(pod, t, sandbox, sync, ctx)) return Status::OK();  // waits, with back-off
   uint32_t attempt = latest == nullptr ? 0 : latest->attempt + 1;
   slowmotion::Pause("kubelet: CreateContainer " + name + " of " + PodDesc(pod));
+  std::optional<trace::ScopedSpan> span(std::in_place, trace::PodRef::Of(pod), "create");
+  span->set_detail("CreateContainer " + name);
   auto id = ctx.runtime->CreateContainer(sandbox_id, sandbox, *t.container, attempt);
+  span.reset();
   if (!id.ok()) {
     Event(ctx, pod, t, "Warning", "Failed", "Error: " + id.status().message());
     sync->waiting[name] = {"CreateContainerError", id.status().message()};
@@ -146,7 +156,10 @@ Status StartOne(const Pod& pod, const Target& t, const std::string& sandbox_id,
   }
   Event(ctx, pod, t, "Normal", "Created", "Created container: " + name);
   slowmotion::Pause("kubelet: StartContainer " + name + " of " + PodDesc(pod));
+  span.emplace(trace::PodRef::Of(pod), "start");
+  span->set_detail("StartContainer " + name);
   Status started = ctx.runtime->StartContainer(*id);
+  span.reset();
   if (!started.ok()) {
     Event(ctx, pod, t, "Warning", "Failed", "Error: " + started.message());
     sync->waiting[name] = {"RunContainerError", started.message()};
@@ -189,6 +202,8 @@ Status SyncPod(const Pod& pod, const PodRuntimeState& runtime, PodSyncState* syn
   uint32_t sandbox_attempt = runtime.sandbox_attempt;
   if (actions.create_sandbox) {
     slowmotion::Pause("kubelet: RunPodSandbox for " + PodDesc(pod));
+    trace::ScopedSpan span(trace::PodRef::Of(pod), "sandbox");
+    span.set_detail(fmt::format("RunPodSandbox (attempt {})", actions.sandbox_attempt));
     auto id = ctx.runtime->RunSandbox(SpecOf(pod, actions.sandbox_attempt, ctx));
     if (!id.ok()) {
       Event(ctx, pod, {nullptr, ""}, "Warning", "FailedCreatePodSandBox",

@@ -6,6 +6,7 @@
 #include "apimachinery/slow_motion.h"
 #include "client/errors.h"
 #include "scheduler/scheduler_impl.h"
+#include "trace/trace.h"
 
 namespace pk::scheduler {
 
@@ -48,8 +49,11 @@ void Scheduler::Impl::Bind(BindTask task) {
   const std::string uid = pod.metadata().uid();
   Framework& fw = *task.framework;
   slowmotion::Pause(fmt::format("scheduler: bind {} to {}", PodKey(pod), task.node));
+  trace::ScopedSpan span(trace::PodRef::Of(pod), "bind");
+  span.set_detail("POST pods/" + pod.metadata().name() + "/binding to " + task.node);
   PluginStatus s = fw.RunPreBindPlugins(*task.state, pod, task.node);
   if (s.ok()) s = fw.RunBindPlugins(*task.state, pod, task.node);
+  if (!s.ok()) span.set_detail("rejected: " + s.Message());
   {
     std::lock_guard lock(summaries_mu);
     summaries.erase(uid);

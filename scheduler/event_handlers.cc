@@ -4,6 +4,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include "scheduler/scheduler_impl.h"
+#include "trace/trace.h"
 
 namespace pk::scheduler {
 namespace {
@@ -121,6 +122,8 @@ void Scheduler::Impl::AddEventHandlers() {
               cache.AddPod(WithPriority(pod));
               queue->MoveAllToActiveOrBackoff(ClusterEvent::kAssignedPodAdd);
             } else if (Responsible(*pod) && !pod->metadata().has_deletion_timestamp()) {
+              trace::Global().Event(trace::PodRef::Of(*pod), "seen by informer",
+                                    "unscheduled: into the scheduling queue");
               queue->Add(WithPriority(pod));
             }
           },

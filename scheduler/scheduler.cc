@@ -10,6 +10,7 @@
 #include "scheduler/framework/fit_error.h"
 #include "scheduler/plugins/plugins.h"
 #include "scheduler/scheduler_impl.h"
+#include "trace/trace.h"
 
 namespace pk::scheduler {
 namespace {
@@ -187,8 +188,10 @@ void Scheduler::Impl::ScheduleOne(QueuedPodInfo queued) {
   ex.time = std::chrono::system_clock::now();
   int32_t pct =
       fw.percentage_of_nodes_to_score().value_or(options.config.percentage_of_nodes_to_score);
+  const int64_t cycle_start = trace::NowUnixNano();
   ScheduleResult result = algorithm.Schedule(fw, *state, *pod, pct, &ex);
   ex.Trim();
+  TraceCycle(*pod, queued, ex, cycle_start);
   if (result.node.empty()) {
     OnFailure(std::move(queued), fw, result, *state, &ex);
     ex.duration_us =
@@ -225,6 +228,31 @@ void Scheduler::Impl::ScheduleOne(QueuedPodInfo queued) {
   explanations.Put(std::move(ex));
   queue->DeleteNominatedPodIfExists(uid);
   Submit(BindTask{std::move(queued), std::move(assumed), result.node, &fw, std::move(state)});
+}
+
+// The pod-flow trace of one cycle: how long the pod waited in the queue, each node's filter
+// result, the scores, the chosen node (filtering and scoring are timed together).
+void Scheduler::Impl::TraceCycle(const Pod& pod, const QueuedPodInfo& queued, const Explanation& ex,
+                                 int64_t cycle_start) {
+  trace::Recorder& recorder = trace::Global();
+  if (!recorder.enabled()) return;
+  const auto ref = trace::PodRef::Of(pod);
+  const int64_t waited =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - queued.timestamp).count();
+  const int64_t now = trace::NowUnixNano();
+  const int64_t cycle = now - cycle_start;
+  recorder.Record(ref, "queue wait", now - waited, std::max<int64_t>(0, waited - cycle),
+                  fmt::format("attempt {}", queued.attempts));
+  std::string filtered = fmt::format("{} of {} nodes fit", ex.ScoredTotal(), ex.nodes_total);
+  for (const auto& [node, why] : ex.rejected) filtered += fmt::format("; {}: {}", node, why);
+  if (!ex.pre_filter.empty()) filtered += "; PreFilter " + ex.pre_filter;
+  recorder.Record(ref, "filter", cycle_start, cycle, std::move(filtered));
+  std::string scores;
+  for (size_t i = 0; i < ex.scored.size() && i < 5; ++i) {
+    scores += fmt::format("{}{} {}", i ? ", " : "", ex.scored[i].node, ex.scored[i].total);
+  }
+  recorder.Event(ref, "score", scores.empty() ? "no node to score" : scores);
+  recorder.Event(ref, "chosen node", ex.chosen.empty() ? ex.message : ex.chosen);
 }
 
 void Scheduler::Impl::OnFailure(QueuedPodInfo queued, Framework& fw, const ScheduleResult& result,

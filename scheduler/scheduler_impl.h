@@ -61,6 +61,8 @@ struct Scheduler::Impl : public Services {
   Status Init();
   void Run();  // the scheduling loop, until stopping
   void ScheduleOne(QueuedPodInfo queued);
+  void TraceCycle(const Pod& pod, const QueuedPodInfo& queued, const Explanation& ex,
+                  int64_t cycle_start);
   void OnFailure(QueuedPodInfo queued, Framework& fw, const ScheduleResult& result,
                  CycleState& state, Explanation* ex);
 

@@ -1,5 +1,9 @@
 #include "controller-manager/replicaset/pod_control.h"
 
+#include <fmt/format.h>
+
+#include "trace/trace.h"
+
 namespace pk::controllers::replicaset {
 
 k8s::meta::v1::OwnerReference NewControllerRef(const k8s::meta::v1::ObjectMeta& owner,
@@ -61,7 +65,14 @@ Status PodControl::CreatePod(const std::string& ns,
   pod.mutable_metadata()->set_namespace_(ns);
   if (pod.metadata().labels().empty())
     return Status::BadRequest("unable to create pods, no labels");
+  const int64_t start = trace::NowUnixNano();
   auto created = clientset_.Pods(ns).Create(pod);
+  if (created.ok()) {
+    trace::Global().Record(
+        trace::PodRef::Of(**created), "create pod", start, trace::NowUnixNano() - start,
+        fmt::format("{} {}/{} has fewer pods than it wants: created {}", controller_ref.kind(), ns,
+                    controller_ref.name(), (*created)->metadata().name()));
+  }
   if (!created.ok()) {
     if (!IsNamespaceTerminating(created.status())) {
       recorder_.Eventf(controller, "Warning", "FailedCreate", "Error creating: {}",
@@ -76,7 +87,14 @@ Status PodControl::CreatePod(const std::string& ns,
 
 Status PodControl::DeletePod(const std::string& ns, const std::string& name,
                              const google::protobuf::Message& controller) const {
+  const int64_t start = trace::NowUnixNano();
   auto deleted = clientset_.Pods(ns).Delete(name);
+  if (deleted.ok() && *deleted) {
+    trace::Global().Record(trace::PodRef::Of(**deleted), "delete pod", start,
+                           trace::NowUnixNano() - start,
+                           fmt::format("{} has more pods than it wants: deleted {}",
+                                       controller.GetDescriptor()->name(), name));
+  }
   if (!deleted.ok()) {
     if (client::IsNotFound(deleted.status())) return deleted.take_status();
     recorder_.Eventf(controller, "Warning", "FailedDelete", "Error deleting: {}",
