@@ -279,6 +279,14 @@ try:
         d, "return document.getElementById('trace-title').textContent") == "Pod flow: default/later"
         and (page_trace(d) is not None or not tracing), 30)
 
+    # Live again: a deleted pod leaves the list, and the chosen pod's pane says so.
+    r = kubectl("delete", "pod", "later", "--wait=false")
+    check("kubectl delete pod later", r.returncode == 0, r.stdout + r.stderr)
+    wait_for(driver, "a deleted pod leaves the list live",
+             lambda d: "default/later" not in rows(d, "pods-table"), 60)
+    wait_for(driver, "the chosen pod's pane says it is gone", lambda d: "not in the cluster" in js(
+        d, "return document.getElementById('pod-summary').textContent"), 5)
+
     # Script errors and blocked content (CSP); failed requests are the page's to report.
     errors = [e for e in driver.get_log("browser")
               if e.get("level") == "SEVERE" and e.get("source") != "network"]
