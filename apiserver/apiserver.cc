@@ -12,6 +12,9 @@
 #include "apiserver/grpc/resource_service.h"
 #include "apiserver/http/server.h"
 #include "apiserver/storage/store.h"
+#include "apiserver/tracing/tracing.h"
+#include "trace/service.h"
+#include "trace/store.h"
 
 namespace pk::apiserver {
 namespace {
@@ -27,6 +30,8 @@ class Process : public ApiServer {
   }
   ~Process() override { Stop(); }
 
+  // The pod-flow traces (null when off): outlives everything that records into it.
+  std::unique_ptr<trace::TraceStore> traces_;
   std::unique_ptr<storage::Store> store_;
   admission::Chain admission_;
   std::unique_ptr<ResourceHandler> resources_;
@@ -50,6 +55,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   auto store = storage::OpenRocksStore(options.data_dir + "/store", store_options);
   if (!store.ok()) return Status(store.status()).Prefix("opening the store");
   process->store_ = std::move(store).value();
+  if (options.trace_pods > 0) {
+    trace::TraceStoreOptions limits;
+    limits.max_pods = options.trace_pods;
+    process->traces_ = std::make_unique<trace::TraceStore>(limits);
+    process->store_ = tracing::NewTracedStore(std::move(process->store_));
+  }
   process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
@@ -59,8 +70,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   filters::ChainOptions chain;
   chain.max_requests_in_flight = options.max_requests_in_flight;
   chain.max_mutating_requests_in_flight = options.max_mutating_requests_in_flight;
+  chain.traces = process->traces_.get();
   process->chain_ = filters::BuildHandlerChain(
-      [resources](Request& request) { return resources->Serve(request); }, chain);
+      tracing::WithTraceEndpoint(
+          [resources](Request& request) { return resources->Serve(request); },
+          process->traces_.get(), process->store_.get()),
+      chain);
 
   http::ServerOptions http_options;
   http_options.address = options.bind_address;
@@ -73,8 +88,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   if (options.grpc_port >= 0 || !options.grpc_socket.empty()) {
     grpcface::ServerOptions grpc_options{options.bind_address, options.grpc_port,
                                          options.grpc_socket};
-    auto grpc =
-        grpcface::GrpcServer::Start(grpc_options, grpcface::NewResourceService(&process->chain_));
+    std::vector<std::unique_ptr<grpc::Service>> services;
+    services.push_back(grpcface::NewResourceService(&process->chain_));
+    if (process->traces_) services.push_back(trace::NewTraceService(process->traces_.get()));
+    auto grpc = grpcface::GrpcServer::Start(grpc_options, std::move(services));
     if (!grpc.ok()) return grpc.take_status();
     process->grpc_ = std::move(grpc).value();
   }

@@ -24,13 +24,17 @@ class Diagram {
 
   std::string Render() {
     std::vector<Hop> hops = Hops(spans_);
+    const Hop* longest = nullptr;
+    for (const Hop& h : hops) {
+      if (h.nanos && (longest == nullptr || *h.nanos > *longest->nanos)) longest = &h;
+    }
     for (size_t i = 0; i < spans_.size(); ++i) {
       for (const Hop& h : hops) {
-        if (h.to_span == i && !h.is_return) Arrow(h);
+        if (h.to_span == i && !h.is_return) Arrow(h, &h == longest);
       }
       SpanRow(spans_[i]);
       for (const Hop& h : hops) {
-        if (h.to_span == i && h.is_return) Arrow(h);
+        if (h.to_span == i && h.is_return) Arrow(h, false);
       }
     }
     return Document();
@@ -46,8 +50,8 @@ class Diagram {
   void SpanRow(const Span& s) {
     int x = X(s.component()), y = Y();
     std::string step = text::Clean(s.step());
-    std::string label =
-        text::Truncate(fmt::format("{} {} ms", step, FormatMillis(s.duration_nano())), 26);
+    std::string timed = fmt::format("{} {} ms", step, FormatMillis(s.duration_nano()));
+    std::string label = text::Truncate(s.duration_nano() == 0 ? step : timed, 26);
     body_ += fmt::format(
         "<g><title>{} {}: {}</title>"
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"t\">{}</text>"
@@ -61,14 +65,16 @@ class Diagram {
     ++rows_;
   }
 
-  void Arrow(const Hop& h) {
+  // The longest hop is drawn in red: where the pod waited most between processes.
+  void Arrow(const Hop& h, bool longest) {
     int from = X(h.from), to = X(h.to), y = Y() + kRow / 2 + 4;
     std::string label = h.nanos ? FormatMillis(*h.nanos) + " ms" : text::Clean(h.label);
+    const char* line_class = h.is_return ? "r" : (longest ? "m w" : "m");
     body_ += fmt::format(
         "<g><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"{}\" marker-end=\"url(#arrow)\"/>"
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"h\">{}</text></g>\n",
-        from, y, to + (to > from ? -2 : 2), y, h.is_return ? "r" : "m", (from + to) / 2, y - 4,
-        text::Xml(text::Truncate(label, 2 * kCol / 7)));
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"{}\">{}</text></g>\n",
+        from, y, to + (to > from ? -2 : 2), y, line_class, (from + to) / 2, y - 4,
+        longest ? "h w" : "h", text::Xml(text::Truncate(label, 2 * kCol / 7)));
     ++rows_;
   }
 
@@ -92,7 +98,8 @@ class Diagram {
         "<style>.b{{fill:#eef3fb;stroke:#345}} .n{{font-weight:bold}} "
         ".l{{stroke:#999;stroke-dasharray:4 3}} .a{{fill:#5b8def}} .m{{stroke:#222}} "
         ".r{{stroke:#222;stroke-dasharray:5 3}} .t{{fill:#555}} .d{{fill:#444}} "
-        ".h{{fill:#a33}}</style>\n"
+        ".h{{fill:#a33}} line.w{{stroke:#d00;stroke-width:2}} text.w{{fill:#d00;font-weight:bold}}"
+        "</style>\n"
         "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
         "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#222\"/>"
         "</marker></defs>\n"

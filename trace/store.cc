@@ -41,16 +41,18 @@ bool TraceStore::Insert(PodTrace& trace, const Span& span) {
   auto later = [](int64_t start, const Span& s) { return start < s.start_unix_nano(); };
   auto at = std::upper_bound(trace.spans.begin(), trace.spans.end(), span.start_unix_nano(), later);
   trace.spans.insert(at, span);
+  ++spans_;
   return true;
 }
 
 void TraceStore::EvictLocked() {
-  while (traces_.size() > options_.max_pods && !order_.empty()) {
+  while ((traces_.size() > options_.max_pods || spans_ > options_.max_spans) && !order_.empty()) {
     auto it = traces_.find(order_.front());
     order_.pop_front();
     if (it == traces_.end()) continue;
     auto name = uids_.find(std::make_pair(it->second.ns, it->second.name));
     if (name != uids_.end() && name->second == it->first) uids_.erase(name);
+    spans_ -= it->second.spans.size();
     traces_.erase(it);
   }
 }

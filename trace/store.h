@@ -1,8 +1,8 @@
 // The apiserver's side of the pod-flow trace: the spans of the most recent pods, in memory.
-// Bounded twice: at most `max_pods` pods (the pod first traced longest ago is evicted) and
-// `max_spans_per_pod` spans each (later spans are counted, not kept: the creation flow a
-// trace is for comes first, a long-lived pod's status writes would crowd it out).
-// Thread-safe.
+// Bounded: at most `max_pods` pods and `max_spans` spans in all (beyond either, the pod first
+// traced longest ago is evicted), and `max_spans_per_pod` spans each (later spans are counted,
+// not kept: the creation flow a trace is for comes first, a long-lived pod's status writes
+// would crowd it out). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,8 @@ namespace pk::trace {
 
 struct TraceStoreOptions {
   size_t max_pods = 5000;
-  size_t max_spans_per_pod = 512;
+  size_t max_spans = 200000;  // ~50 MB
+  size_t max_spans_per_pod = 256;
 };
 
 // One pod's trace: its identity (from the first span that named it) and its spans sorted by
@@ -58,6 +59,7 @@ class TraceStore {
   mutable std::mutex mu_;
   std::unordered_map<std::string, PodTrace> traces_;  // by uid; guarded by mu_
   std::deque<std::string> order_;                     // uids, first traced first
+  size_t spans_ = 0;                                  // kept, over all pods
   std::map<std::pair<std::string, std::string>, std::string, std::less<>> uids_;  // (ns, name)
 };
 

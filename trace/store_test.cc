@@ -19,10 +19,11 @@ Span MakeSpan(const std::string& uid, int64_t start, const std::string& step = "
   return s;
 }
 
-TraceStoreOptions Limits(size_t pods, size_t spans) {
+TraceStoreOptions Limits(size_t pods, size_t spans_per_pod, size_t spans = 1000) {
   TraceStoreOptions options;
   options.max_pods = pods;
-  options.max_spans_per_pod = spans;
+  options.max_spans_per_pod = spans_per_pod;
+  options.max_spans = spans;
   return options;
 }
 
@@ -72,6 +73,17 @@ TEST_CASE("a name finds the pod most recently traced under it (deleted pods too)
   REQUIRE(trace);
   CHECK(trace->ns == "default");
   CHECK(trace->name == "web");
+}
+
+TEST_CASE("beyond max_spans in all, the pods first traced are evicted") {
+  TraceStore store(Limits(10, 10, 5));
+  store.Add({MakeSpan("u1", 1), MakeSpan("u1", 2), MakeSpan("u1", 3)});
+  store.Add({MakeSpan("u2", 4), MakeSpan("u2", 5)});
+  CHECK(store.pods() == 2);
+  store.Add(MakeSpan("u3", 6));
+  CHECK(store.pods() == 2);
+  CHECK_FALSE(store.Get("u1"));
+  CHECK(store.Get("u3"));
 }
 
 TEST_CASE("a pod keeps at most max_spans_per_pod spans and counts the rest") {

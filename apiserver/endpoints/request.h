@@ -19,6 +19,10 @@
 #include "apiserver/endpoints/tunnel.h"
 #include "apiserver/storage/store.h"
 
+namespace pk::trace {
+class RequestTrace;
+}  // namespace pk::trace
+
 namespace pk::apiserver {
 
 // Who makes the request; filled by the authentication slot of the chain.
@@ -57,6 +61,9 @@ struct Request {
   // Non-long-running requests should finish by then (the timeout filter sets and checks it).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::vector<std::string> warnings;  // become `Warning: 299 - "..."` headers
+  // The pod-flow trace of a request that writes a pod (filters::WithTrace), else nullptr:
+  // filters and handlers may add spans (trace/request_trace.h).
+  trace::RequestTrace* trace = nullptr;
 
   // The gRPC face: the request's object already decoded (instead of `body`), and answers
   // wanted as typed objects (Response::object, list, watcher) instead of JSON.

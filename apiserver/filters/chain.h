@@ -10,6 +10,10 @@
 #include "apimachinery/status.h"
 #include "apiserver/endpoints/request.h"
 
+namespace pk::trace {
+class TraceStore;
+}  // namespace pk::trace
+
 namespace pk::apiserver::filters {
 
 using Handler = std::function<Response(Request&)>;
@@ -29,6 +33,8 @@ struct ChainOptions {
   Authenticator authenticator;  // unset: every request is "system:admin" (insecure serving)
   Authorizer authorizer;        // unset: everything is allowed
   AuditSink audit;              // unset: no audit log
+  // Where the pod-flow traces of pod writes go (filters/trace.cc); unset: none.
+  trace::TraceStore* traces = nullptr;
 };
 
 Handler BuildHandlerChain(Handler api, const ChainOptions& options);
@@ -36,6 +42,7 @@ Handler BuildHandlerChain(Handler api, const ChainOptions& options);
 // The filters, outermost first.
 Handler WithPanicRecovery(Handler next);
 Handler WithRequestInfo(Handler next);
+Handler WithTrace(Handler next, trace::TraceStore* traces);
 Handler WithMaxInFlight(Handler next, int max_read_only, int max_mutating);
 Handler WithTimeout(Handler next, std::chrono::seconds timeout);
 Handler WithAuthentication(Handler next, Authenticator authenticator);

@@ -219,6 +219,13 @@ std::unique_ptr<api::ResourceService::Service> NewResourceService(const filters:
 
 Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOptions& options,
                                                       std::unique_ptr<grpc::Service> service) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(std::move(service));
+  return Start(options, std::move(services));
+}
+
+Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    const ServerOptions& options, std::vector<std::unique_ptr<grpc::Service>> services) {
   std::unique_ptr<GrpcServer> server(new GrpcServer());
   grpc::ServerBuilder builder;
   if (options.port >= 0) {
@@ -232,8 +239,8 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOptions& optio
   // threads per burst of calls; a standing pool serves concurrent clients without churn.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 4);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 32);
-  builder.RegisterService(service.get());
-  server->service_ = std::move(service);
+  for (const auto& service : services) builder.RegisterService(service.get());
+  server->services_ = std::move(services);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || (options.port >= 0 && server->port_ == 0)) {
     return Status::InternalError(

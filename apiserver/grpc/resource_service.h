@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "apimachinery/status.h"
 #include "apiserver/filters/chain.h"
@@ -30,18 +31,20 @@ struct ServerOptions {
   std::string unix_socket;  // also listen on this unix socket when set
 };
 
-// A running gRPC server for one service.
+// A running gRPC server for one service, or several on one port.
 class GrpcServer {
  public:
   static Result<std::unique_ptr<GrpcServer>> Start(const ServerOptions& options,
                                                    std::unique_ptr<grpc::Service> service);
+  static Result<std::unique_ptr<GrpcServer>> Start(
+      const ServerOptions& options, std::vector<std::unique_ptr<grpc::Service>> services);
   ~GrpcServer();
   int port() const { return port_; }
   void Stop();
 
  private:
   GrpcServer() = default;
-  std::unique_ptr<grpc::Service> service_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

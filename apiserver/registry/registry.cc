@@ -5,6 +5,7 @@
 #include "apimachinery/object.h"
 #include "apimachinery/time.h"
 #include "apiserver/registry/names.h"
+#include "trace/request_trace.h"
 
 namespace pk::registry {
 namespace {
@@ -205,11 +206,13 @@ Status Registry::PrepareCreate(const WriteContext& ctx, Message* object) const {
 }
 
 Status Registry::ValidateCreate(const WriteContext& ctx, const Message& object) const {
+  trace::ScopedStep step("validation");  // the pod-flow trace; admission has its own steps
   const ObjectMeta& meta = *GetObjectMeta(object);
   Causes causes = ValidateObjectMeta(type_, meta);
   Causes more = strategy_.Validate(object);
   causes.insert(causes.end(), more.begin(), more.end());
   if (!causes.empty()) return Status::Invalid(type_.kind, meta.name(), std::move(causes));
+  step.End();
   admission::Attributes attributes = AttributesOf(admission::Operation::kCreate, ctx, meta.name(),
                                                   const_cast<Message*>(&object), nullptr);
   return admission_->Validate(attributes);
@@ -247,11 +250,13 @@ Result<MessagePtr> Registry::PrepareUpdate(const WriteContext& ctx, const std::s
       AttributesOf(admission::Operation::kUpdate, ctx, name, updated.get(), &current);
   PK_RETURN_IF_ERROR(admission_->Admit(attributes));
   if (!options.status_only) strategy_.PrepareForUpdate(updated.get(), current);
+  trace::ScopedStep step("validation");  // the pod-flow trace; admission has its own steps
   Causes causes = ValidateObjectMeta(type_, *meta);
   for (Causes more : {strategy_.Validate(*updated), strategy_.ValidateUpdate(*updated, current)}) {
     causes.insert(causes.end(), more.begin(), more.end());
   }
   if (!causes.empty()) return Status::Invalid(type_.kind, name, std::move(causes));
+  step.End();
   PK_RETURN_IF_ERROR(admission_->Validate(attributes));
   return updated;
 }
