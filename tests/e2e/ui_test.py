@@ -9,7 +9,7 @@ Needs PK_BIN_DIR and PK_SOURCE_DIR (set by ctest). Chromium, chromedriver and se
 Debian packages that scripts/setup installs; when they are missing this runs scripts/setup,
 and skips (exit 77) only if they still are not there. Every wait is bounded; the cluster
 and the browser are stopped whatever happens."""
-import http.client, json, os, shutil, signal, subprocess, sys, tempfile, threading, time
+import http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, time
 
 SOURCE = os.environ["PK_SOURCE_DIR"]
 BIN = os.environ["PK_BIN_DIR"]
@@ -189,6 +189,10 @@ def check_diagram(driver, port):
           (sorted(components), shown["lifelines"]))
     check(f"an arrow per hop (at least {len(want.get('hops', []))})",
           shown["arrows"] >= len(want.get("hops", [])) > 0, shown["arrows"])
+    facts = js(driver, "return document.getElementById('trace-facts').textContent")
+    counted = re.match(r"(\d+) steps, (\d+) hops", facts or "")
+    check("the pane counts the steps and hops", counted and int(counted[1]) >= len(spans)
+          and int(counted[2]) >= len(want.get("hops", [])), facts)
     missing = [s["step"] for s in spans if s["step"] not in shown["timeline"]]
     check("the text timeline has every step", not missing and spans, missing)
 
