@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "apimachinery/slow_motion.h"
 #include "apimachinery/stop_signals.h"
 #include "apiserver/apiserver.h"
 
@@ -29,7 +30,11 @@ int main(int argc, char** argv) {
                  "Mutating requests served at once; more get 429");
   app.add_option("--trace-pods", options.trace_pods,
                  "Pods whose flow traces are kept (/debug/picokube/traces/); 0: no tracing");
+  double slow_motion = 0;
+  app.add_option("--slow-motion", slow_motion,
+                 "Seconds each hop of a pod's flow waits, for teaching (0: off)");
   CLI11_PARSE(app, argc, argv);
+  pk::slowmotion::Set(slow_motion);
 
   pk::StopSignals stop;  // before any thread starts
 

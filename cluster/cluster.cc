@@ -153,6 +153,9 @@ std::vector<std::string> Cluster::ArgsOf(const std::string& component) const {
       }
     }
   }
+  if (options_.slow_motion > 0 && kind != "fake-cri") {
+    add({fmt::format("--slow-motion={}", options_.slow_motion)});
+  }
   auto extra = options_.extra_args.find(kind);
   if (extra != options_.extra_args.end()) add(extra->second);
   return args;

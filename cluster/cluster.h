@@ -45,6 +45,8 @@ struct ClusterOptions {
   // Multiplies the timings of the kubelets, fake-cris and controller-manager (0.05: 20 times
   // faster leases, grace periods, image pulls, back-offs).
   double time_scale = 1.0;
+  // Seconds each hop of a pod's flow waits in every component (apimachinery/slow_motion.h).
+  double slow_motion = 0;
   // More flags per component kind ("apiserver", "scheduler", "controller-manager", "kubelet",
   // "fake-cri"), e.g. {"controller-manager", {"--controllers=*,-nodelifecycle"}}.
   std::map<std::string, std::vector<std::string>> extra_args;

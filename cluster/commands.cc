@@ -83,6 +83,7 @@ int Up(UpOptions options) {
   cluster.kubelets = NodeGroups(remembered.nodes, options.hollow_above);
   cluster.rest_port = remembered.port;
   cluster.time_scale = options.time_scale;
+  cluster.slow_motion = options.slow_motion;
   cluster.detach = true;
   cluster.progress = [&](const std::string& step) { Say("up: {} ({} ms)\n", step, elapsed()); };
   auto started = Cluster::Start(cluster);

@@ -17,6 +17,7 @@ struct UpOptions {
   // below, each node has a kubelet and a fake-cri of its own.
   int hollow_above = 5;
   double time_scale = 1.0;
+  double slow_motion = 0;  // seconds each hop of a pod's flow waits (for teaching)
 };
 
 // Stops what still runs of a previous cluster in `dir`, starts every component, waits until

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
       ->add_option("--time-scale", up.time_scale,
                    "Multiplies kubelet, fake-cri and controller timings (0.1: 10x faster)")
       ->capture_default_str();
+  up_cmd->add_option("--slow-motion", up.slow_motion,
+                     "Seconds each hop of a pod's flow waits, to follow it step by step");
   CLI11_PARSE(app, argc, argv);
   signal(SIGPIPE, SIG_IGN);  // a reader that goes away must not kill a launch halfway
   if (*up_cmd) {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "apimachinery/slow_motion.h"
 #include "apimachinery/stop_signals.h"
 #include "controller-manager/controller_manager.h"
 
@@ -22,7 +23,11 @@ int main(int argc, char** argv) {
   app.add_option("--workers", options.workers, "Workers per controller");
   app.add_option("--time-scale", options.time_scale,
                  "Multiplies the controllers' timings (0.1: ten times faster)");
+  double slow_motion = 0;
+  app.add_option("--slow-motion", slow_motion,
+                 "Seconds each hop of a pod's flow waits, for teaching (0: off)");
   CLI11_PARSE(app, argc, argv);
+  pk::slowmotion::Set(slow_motion);
 
   pk::StopSignals stop;  // before any thread starts
   auto manager = pk::controllers::ControllerManager::Start(options);

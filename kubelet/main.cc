@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "apimachinery/quantity.h"
+#include "apimachinery/slow_motion.h"
 #include "apimachinery/stop_signals.h"
 #include "kubelet/kubelet.h"
 
@@ -53,7 +54,11 @@ int main(int argc, char** argv) {
   app.add_option("--nodes", options.nodes, "Hollow mode: simulate this many nodes");
   app.add_option("--time-scale", options.time_scale, "Multiplies every kubelet timing");
   app.add_option("--workers", options.workers, "Pods synced at once");
+  double slow_motion = 0;
+  app.add_option("--slow-motion", slow_motion,
+                 "Seconds each hop of a pod's flow waits, for teaching (0: off)");
   CLI11_PARSE(app, argc, argv);
+  pk::slowmotion::Set(slow_motion);
   if (!KeyValues(labels, "--node-labels", &options.node.labels)) return 2;
   if (!KeyValues(capacity, "--capacity", &options.node.capacity)) return 2;
   for (const auto& [name, value] : options.node.capacity) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apimachinery/codec.h"
+#include "apimachinery/slow_motion.h"
 #include "apimachinery/time.h"
 #include "client/errors.h"
 #include "kubelet/pod_actions.h"
@@ -325,6 +326,8 @@ Status PodManager::ReportStatus(const Pod& pod, const PodRuntimeState& runtime,
     if (!now.contains(it.key())) now[it.key()] = nullptr;
   }
   std::string patch = nlohmann::json{{"status", now}}.dump();
+  slowmotion::Pause("kubelet: patch the status of " + pod.metadata().name() + " (phase " +
+                    status.phase() + ")");
   auto patched = clientset_.Pods(pod.metadata().namespace_())
                      .PatchStatus(pod.metadata().name(), "application/merge-patch+json", patch);
   if (!patched.ok() && !client::IsNotFound(patched.status())) return patched.take_status();

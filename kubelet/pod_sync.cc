@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "apimachinery/slow_motion.h"
 #include "apimachinery/time.h"
 #include "kubelet/pod_actions.h"
 
@@ -88,6 +89,7 @@ bool EnsureImage(const Pod& pod, const Target& t, const SandboxSpec& sandbox, Po
     return false;
   }
   Event(ctx, pod, t, "Normal", "Pulling", fmt::format("Pulling image \"{}\"", image));
+  slowmotion::Pause("kubelet: PullImage " + image);
   auto started = ctx.clock->Now();
   auto pulled = ctx.runtime->PullImage(image, sandbox);
   if (!pulled.ok()) {
@@ -135,6 +137,7 @@ Status StartOne(const Pod& pod, const Target& t, const std::string& sandbox_id,
   SandboxSpec sandbox = SpecOf(pod, sandbox_attempt, ctx);
   if (!EnsureImage(pod, t, sandbox, sync, ctx)) return Status::OK();  // waits, with back-off
   uint32_t attempt = latest == nullptr ? 0 : latest->attempt + 1;
+  slowmotion::Pause("kubelet: CreateContainer " + name + " of " + PodDesc(pod));
   auto id = ctx.runtime->CreateContainer(sandbox_id, sandbox, *t.container, attempt);
   if (!id.ok()) {
     Event(ctx, pod, t, "Warning", "Failed", "Error: " + id.status().message());
@@ -142,6 +145,7 @@ Status StartOne(const Pod& pod, const Target& t, const std::string& sandbox_id,
     return id.take_status();
   }
   Event(ctx, pod, t, "Normal", "Created", "Created container: " + name);
+  slowmotion::Pause("kubelet: StartContainer " + name + " of " + PodDesc(pod));
   Status started = ctx.runtime->StartContainer(*id);
   if (!started.ok()) {
     Event(ctx, pod, t, "Warning", "Failed", "Error: " + started.message());
@@ -184,6 +188,7 @@ Status SyncPod(const Pod& pod, const PodRuntimeState& runtime, PodSyncState* syn
   std::string sandbox_id = runtime.sandbox_id;
   uint32_t sandbox_attempt = runtime.sandbox_attempt;
   if (actions.create_sandbox) {
+    slowmotion::Pause("kubelet: RunPodSandbox for " + PodDesc(pod));
     auto id = ctx.runtime->RunSandbox(SpecOf(pod, actions.sandbox_attempt, ctx));
     if (!id.ok()) {
       Event(ctx, pod, {nullptr, ""}, "Warning", "FailedCreatePodSandBox",

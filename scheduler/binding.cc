@@ -3,6 +3,7 @@
 // sends the pod back to the queue with back-off.
 #include <fmt/format.h>
 
+#include "apimachinery/slow_motion.h"
 #include "client/errors.h"
 #include "scheduler/scheduler_impl.h"
 
@@ -46,6 +47,7 @@ void Scheduler::Impl::Bind(BindTask task) {
   const Pod& pod = *task.assumed;
   const std::string uid = pod.metadata().uid();
   Framework& fw = *task.framework;
+  slowmotion::Pause(fmt::format("scheduler: bind {} to {}", PodKey(pod), task.node));
   PluginStatus s = fw.RunPreBindPlugins(*task.state, pod, task.node);
   if (s.ok()) s = fw.RunBindPlugins(*task.state, pod, task.node);
   {

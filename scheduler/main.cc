@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "apimachinery/slow_motion.h"
 #include "apimachinery/stop_signals.h"
 #include "scheduler/scheduler.h"
 
@@ -42,7 +43,11 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file, "Write the debug port here once listening");
   app.add_option("--bind-workers", options.bind_workers, "Bindings in flight at once");
   app.add_option("--seed", options.seed, "Seed for breaking ties between equal scores");
+  double slow_motion = 0;
+  app.add_option("--slow-motion", slow_motion,
+                 "Seconds each hop of a pod's flow waits, for teaching (0: off)");
   CLI11_PARSE(app, argc, argv);
+  pk::slowmotion::Set(slow_motion);
 
   if (!config_file.empty()) {
     std::ifstream in(config_file);

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <thread>
 
+#include "apimachinery/slow_motion.h"
+
 namespace pk::controllers::replicaset {
 namespace {
 
@@ -25,6 +27,8 @@ void ParallelFor(int n, const std::function<void(int)>& fn) {
 }
 
 Status CreateMissing(const ManageContext& c, const k8s::apps::v1::ReplicaSet& rs, int diff) {
+  slowmotion::Pause(
+      fmt::format("controller-manager: create {} pods for ReplicaSet {}", diff, c.key));
   c.expectations->ExpectCreations(c.key, diff);
   auto ref = NewControllerRef(rs.metadata(), "apps/v1", "ReplicaSet");
   auto [created, error] = SlowStartBatch(diff, kSlowStartInitialBatchSize, [&]() -> Status {

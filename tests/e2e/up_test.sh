@@ -7,7 +7,7 @@
 root=${PK_SOURCE_DIR:?}
 export PK_BUILD_DIR=$(dirname "${PK_BIN_DIR:?}")
 D="$E2E_DIR/c"
-trap '"$root/scripts/down" --data-dir "$D" >/dev/null 2>&1; "$root/scripts/down" --data-dir "$E2E_DIR/h" >/dev/null 2>&1; e2e_cleanup' EXIT
+trap 'for c in c h s; do "$root/scripts/down" --data-dir "$E2E_DIR/$c" >/dev/null 2>&1; done; e2e_cleanup' EXIT
 up() { timeout 120 "$root/scripts/up" --no-build "$@"; }
 status() { "$root/scripts/up" --status --data-dir "$D"; }
 export KUBECONFIG="$D/kubeconfig"
@@ -41,4 +41,20 @@ H="$E2E_DIR/h"
 expect "hollow above the threshold" 'up: 7 nodes Ready' up --data-dir "$H" --nodes 7 --hollow-above 5
 expect_eq "one kubelet simulates the seven nodes" "kubelet-node" bash -c "ls '$H/pids' | sed -n 's/^\(kubelet.*\)\.pid$/\1/p'"
 expect_eq "seven nodes" "7" bash -c "kubectl --cache-dir '$E2E_DIR/cache' --kubeconfig '$H/kubeconfig' get nodes --no-headers | grep -c ' Ready '"
+
+# Slow motion: every hop of the flow waits, each logged by the component that waits.
+S="$E2E_DIR/s"
+expect "up in slow motion"     'up: 1 nodes Ready' up --data-dir "$S" --nodes 1 --slow-motion 0.3
+ks() { k --kubeconfig "$S/kubeconfig" "$@"; }
+t0=$(date +%s%N)
+expect "a pod in slow motion"  "condition met" bash -c "kubectl --cache-dir '$E2E_DIR/cache' --kubeconfig '$S/kubeconfig' run slow --image=nginx >/dev/null && kubectl --cache-dir '$E2E_DIR/cache' --kubeconfig '$S/kubeconfig' wait --for=condition=Ready pod/slow --timeout=60s"
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ $took -ge 1800 ]; then pass "six hops of 0.3 s took at least 1.8 s ($took ms)"; else fail "six hops of 0.3 s took at least 1.8 s" "$took ms"; fi
+for hop in "apiserver: admit and store pod slow" "scheduler: bind default/slow to node-0" \
+    "kubelet: RunPodSandbox for slow_default" "kubelet: PullImage nginx" \
+    "kubelet: CreateContainer slow of slow_default" "kubelet: StartContainer slow of slow_default" \
+    "kubelet: patch the status of slow"; do
+  if grep -qF "slow motion: $hop" "$S"/logs/*.log; then pass "hop: $hop"; else fail "hop: $hop" "$(grep -h 'slow motion' "$S"/logs/*.log)"; fi
+done
+"$root/scripts/down" --data-dir "$S" >/dev/null
 summary

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "apimachinery/quantity.h"
+#include "apimachinery/slow_motion.h"
 #include "apiserver/registry/strategies/internal.h"
 
 namespace pk::registry {
@@ -44,6 +45,7 @@ class PodStrategyImpl : public Strategy {
 
   void PrepareForCreate(Message* object) const override {
     Pod& pod = As<Pod>(object);
+    slowmotion::Pause("apiserver: admit and store pod " + pod.metadata().name());
     pod.clear_status();
     pod.mutable_status()->set_phase("Pending");
     pod.mutable_status()->set_qos_class(PodQOSClass(pod.spec()));
