@@ -18,20 +18,6 @@ OUT = os.path.join(BUILD, "tests", "ui_test-output")
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 TOTAL_SECONDS = 280  # under ctest's TIMEOUT (300): the cleanup still runs
 
-
-def source_has(text, folder, besides):
-    for root, dirs, files in os.walk(os.path.join(SOURCE, folder)):
-        dirs[:] = [d for d in dirs if os.path.join(root, d) != os.path.join(SOURCE, besides)]
-        for name in files:
-            if name.endswith((".cc", ".h")) and text in open(os.path.join(root, name), errors="replace").read():
-                return True
-    return False
-
-
-# The pod-flow trace endpoint comes from another branch: until the tree has it, the diagram
-# checks are skipped (once it is there, they must pass).
-HAS_TRACE_ENDPOINT = source_has("/debug/picokube/traces/", "apiserver", "apiserver/ui")
-
 passed = failed = 0
 
 
@@ -262,12 +248,7 @@ try:
         wait_for(driver, "clicking sets the fragment #default/web",
                  lambda d: js(d, "return location.hash") == "#default/web", 5)
 
-    code, _, _ = http_get(port, "/debug/picokube/traces/default/web?format=json")
-    tracing = code != 404 or HAS_TRACE_ENDPOINT
-    if tracing:
-        check_diagram(driver, port)
-    else:
-        print("SKIP the diagram checks: this source tree has no trace endpoint yet", flush=True)
+    check_diagram(driver, port)
     check("the chosen row is marked", js(driver, """return document.querySelector(
         '#pods-table tr[data-key="default/web"]').classList.contains('chosen')"""))
 
@@ -281,7 +262,7 @@ try:
     driver.get(base + "/ui/#default/later")
     wait_for(driver, "a #NS/NAME link shows that pod's flow", lambda d: js(
         d, "return document.getElementById('trace-title').textContent") == "Pod flow: default/later"
-        and (page_trace(d) is not None or not tracing), 30)
+        and page_trace(d) is not None, 30)
 
     # Live again: a deleted pod leaves the list, and the chosen pod's pane says so.
     r = kubectl("delete", "pod", "later", "--wait=false")
