@@ -30,7 +30,8 @@ class Process : public ApiServer {
   }
   ~Process() override { Stop(); }
 
-  trace::TraceStore traces_;  // the pod-flow trace: outlives everything that records into it
+  // The pod-flow traces (null when off): outlives everything that records into it.
+  std::unique_ptr<trace::TraceStore> traces_;
   std::unique_ptr<storage::Store> store_;
   admission::Chain admission_;
   std::unique_ptr<ResourceHandler> resources_;
@@ -53,7 +54,13 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   if (options.watch_window_events > 0) store_options.window_events = options.watch_window_events;
   auto store = storage::OpenRocksStore(options.data_dir + "/store", store_options);
   if (!store.ok()) return Status(store.status()).Prefix("opening the store");
-  process->store_ = tracing::NewTracedStore(std::move(store).value());
+  process->store_ = std::move(store).value();
+  if (options.trace_pods > 0) {
+    trace::TraceStoreOptions limits;
+    limits.max_pods = options.trace_pods;
+    process->traces_ = std::make_unique<trace::TraceStore>(limits);
+    process->store_ = tracing::NewTracedStore(std::move(process->store_));
+  }
   process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
@@ -63,11 +70,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   filters::ChainOptions chain;
   chain.max_requests_in_flight = options.max_requests_in_flight;
   chain.max_mutating_requests_in_flight = options.max_mutating_requests_in_flight;
-  chain.traces = &process->traces_;
+  chain.traces = process->traces_.get();
   process->chain_ = filters::BuildHandlerChain(
       tracing::WithTraceEndpoint(
-          [resources](Request& request) { return resources->Serve(request); }, &process->traces_,
-          process->store_.get()),
+          [resources](Request& request) { return resources->Serve(request); },
+          process->traces_.get(), process->store_.get()),
       chain);
 
   http::ServerOptions http_options;
@@ -83,7 +90,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
                                          options.grpc_socket};
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(grpcface::NewResourceService(&process->chain_));
-    services.push_back(trace::NewTraceService(&process->traces_));  // components' spans
+    if (process->traces_) services.push_back(trace::NewTraceService(process->traces_.get()));
     auto grpc = grpcface::GrpcServer::Start(grpc_options, std::move(services));
     if (!grpc.ok()) return grpc.take_status();
     process->grpc_ = std::move(grpc).value();

@@ -24,6 +24,8 @@ struct Options {
   // Recent events the store keeps per resource for watches (StoreOptions::window_events);
   // 0 keeps the store's default. Tests shrink it to force 410 Expired on a lagging watch.
   size_t watch_window_events = 0;
+  // Pods whose flow traces (trace/) are kept in memory, most recent first; 0: no tracing.
+  size_t trace_pods = 5000;
 };
 
 class ApiServer {

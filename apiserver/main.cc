@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
                  "Read-only requests served at once; more get 429");
   app.add_option("--max-mutating-requests-inflight", options.max_mutating_requests_in_flight,
                  "Mutating requests served at once; more get 429");
+  app.add_option("--trace-pods", options.trace_pods,
+                 "Pods whose flow traces are kept (/debug/picokube/traces/); 0: no tracing");
   double slow_motion = 0;
   app.add_option("--slow-motion", slow_motion,
                  "Seconds each hop of a pod's flow waits, for teaching (0: off)");

@@ -100,8 +100,13 @@ void Recorder::SendBuffered() {
       context.AddMetadata("authorization", "Bearer " + options_.bearer_token);
     }
     picokube::trace::v1::RecordResponse response;
-    grpc::Status status = stub_->Record(&context, request, &response);
-    (status.ok() ? sent_ : failed_).fetch_add(n, std::memory_order_relaxed);
+    if (!stub_->Record(&context, request, &response).ok()) {
+      // The apiserver is unreachable: the rest would wait rpc_timeout each (a stop would take
+      // batches x rpc_timeout), so it is dropped with this batch.
+      failed_.fetch_add(n + batch.size(), std::memory_order_relaxed);
+      return;
+    }
+    sent_.fetch_add(n, std::memory_order_relaxed);
   }
 }
 

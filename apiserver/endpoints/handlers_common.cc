@@ -10,6 +10,7 @@
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/handlers.h"
 #include "apiserver/patch/patch.h"
+#include "trace/request_trace.h"
 
 namespace pk::apiserver::handlers {
 namespace {
@@ -131,6 +132,7 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
 
 Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
                                                               const ResourceType& type) {
+  trace::ScopedStep step("decode");  // a step of the pod-flow trace, when the request has one
   if (request.object) return CopyTypedObject(*request.object, type);
   std::string media = MediaTypeOf(request);
   if (media == "application/yaml") {
@@ -151,6 +153,7 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
 
 void TrackManagedFields(const Request& request, const ResourceType& type,
                         const google::protobuf::Message* old, google::protobuf::Message* updated) {
+  trace::ScopedStep step("managed fields");  // a step of the pod-flow trace, if any
   std::string manager = request.QueryOr("fieldManager", "");
   if (manager.empty()) {
     std::string agent = request.Header("user-agent");

@@ -5,6 +5,7 @@
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/handlers.h"
 #include "apiserver/endpoints/version.h"
+#include "apiserver/ui/ui.h"
 
 namespace pk::apiserver {
 namespace {
@@ -62,6 +63,7 @@ Response ResourceHandler::ServeNonResource(Request& request) const {
   const std::string& path = request.path;
   if (path == "/healthz" || path == "/livez" || path == "/readyz") return Text("ok");
   if (path == "/version") return JsonResponse(200, VersionJson(), {});
+  if (auto page = ui::Serve(request)) return *std::move(page);  // /ui/ (apiserver/ui/ui.h)
   if (request.method == "GET") {
     if (auto doc = discovery_->Serve(path, request.Header("accept"))) {
       Response r;

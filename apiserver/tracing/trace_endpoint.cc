@@ -84,6 +84,9 @@ std::function<Response(Request&)> WithTraceEndpoint(std::function<Response(Reque
     if (request.info.is_resource_request || !request.path.starts_with(kTracePathPrefix)) {
       return next(request);
     }
+    if (traces == nullptr) {
+      return NotFound("pod-flow tracing is off: start the apiserver with --trace-pods N (N > 0)");
+    }
     return Serve(request, *traces, *store);
   };
 }

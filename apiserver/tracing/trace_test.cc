@@ -54,9 +54,10 @@ HttpAnswer Http(uint16_t port, bhttp::verb verb, const std::string& target,
 }
 
 struct Server {
-  Server() {
+  explicit Server(size_t trace_pods = 5000) {
     Options options;
     options.data_dir = (dir.path() / "data").string();
+    options.trace_pods = trace_pods;
     auto started = ApiServer::Start(options);
     REQUIRE_MESSAGE(started.ok(), started.status().ToString());
     server = std::move(started).value();
@@ -81,7 +82,8 @@ std::vector<std::string> Steps(const json& trace) {
 }
 
 const std::vector<std::string> kCreateSteps = {"request received", "authentication",
-                                               "authorization",    "admission: NamespaceLifecycle",
+                                               "authorization",    "decode",
+                                               "managed fields",   "admission: NamespaceLifecycle",
                                                "validation",       "admission: NamespaceLifecycle",
                                                "store write",      "response"};
 
@@ -102,11 +104,11 @@ TEST_CASE("a pod created over REST: the apiserver's spans in order, by name, in 
   CHECK(spans[0]["detail"].get<std::string>().find("POST /api/v1/namespaces/default/pods via "
                                                    "REST") == 0);
   CHECK(spans[1]["detail"].get<std::string>().find("system:admin") != std::string::npos);
-  CHECK(spans[3]["detail"] == "mutating: ok");
-  CHECK(spans[5]["detail"] == "validating: ok");
+  CHECK(spans[5]["detail"] == "mutating: ok");
+  CHECK(spans[7]["detail"] == "validating: ok");
   std::string rv = json::parse(created.body)["metadata"]["resourceVersion"];
-  CHECK(spans[6]["detail"] == "create, revision " + rv);
-  CHECK(spans[7]["detail"] == "201");
+  CHECK(spans[8]["detail"] == "create, revision " + rv);
+  CHECK(spans[9]["detail"] == "201");
   for (size_t i = 1; i < spans.size(); ++i) {
     CHECK(spans[i]["startUnixNano"] >= spans[i - 1]["startUnixNano"]);
   }
@@ -197,6 +199,15 @@ TEST_CASE("errors are Kubernetes Status objects that say what to fix; reads are 
         400);
   REQUIRE(Http(port, bhttp::verb::get, "/api/v1/namespaces/default/pods/nginx").code == 200);
   CHECK(s.Trace("nginx")["spans"].size() == kCreateSteps.size());
+}
+
+TEST_CASE("with --trace-pods 0 nothing is traced and the page says how to turn it on") {
+  Server s(0);
+  uint16_t port = s.server->port();
+  REQUIRE(Http(port, bhttp::verb::post, "/api/v1/namespaces/default/pods", kPodJson).code == 201);
+  HttpAnswer off = Http(port, bhttp::verb::get, "/debug/picokube/traces/default/nginx");
+  CHECK(off.code == 404);
+  CHECK(off.body.find("--trace-pods") != std::string::npos);
 }
 
 }  // namespace

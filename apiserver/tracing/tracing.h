@@ -20,7 +20,7 @@ std::unique_ptr<storage::Store> NewTracedStore(std::unique_ptr<storage::Store> s
 // GET /debug/picokube/traces/NAMESPACE/POD[?format=json|text|svg][&uid=UID]: the pod's trace.
 // The name resolves to the live pod's UID through `store`, else to the UID last traced under
 // that name (a deleted pod). Errors are Kubernetes Status objects. Other paths go to `next`.
-// `traces` and `store` must outlive the handler.
+// `traces` (null: tracing is off, 404) and `store` must outlive the handler.
 std::function<Response(Request&)> WithTraceEndpoint(std::function<Response(Request&)> next,
                                                     const trace::TraceStore* traces,
                                                     storage::Store* store);
