@@ -7,7 +7,7 @@
 namespace pk::trace {
 namespace {
 
-// Consecutive spans of one process: [begin, end) of the sorted spans.
+// Consecutive spans of one process, within one request: [begin, end) of the sorted spans.
 struct Run {
   size_t begin;
   size_t end;
@@ -16,7 +16,8 @@ struct Run {
 std::vector<Run> Runs(const std::vector<Span>& spans) {
   std::vector<Run> runs;
   for (size_t i = 0; i < spans.size(); ++i) {
-    if (runs.empty() || spans[i].component() != spans[runs.back().begin].component()) {
+    if (runs.empty() || spans[i].component() != spans[runs.back().begin].component() ||
+        spans[i].step() == kRequestReceived) {
       runs.push_back({i, i + 1});
     } else {
       runs.back().end = i + 1;
@@ -37,8 +38,8 @@ int64_t HandoffNanos(const std::vector<Span>& spans, Run sender, int64_t at) {
 }
 
 std::string RequestLabel(const Span& first) {
-  return first.step() == "request received" && !first.detail().empty() ? first.detail()
-                                                                       : first.step();
+  bool request = first.step() == kRequestReceived && !first.detail().empty();
+  return request ? first.detail() : first.step();
 }
 
 }  // namespace
@@ -53,7 +54,7 @@ std::vector<Hop> Hops(const std::vector<Span>& spans) {
     const std::string* previous = k > 0 ? &spans[runs[k - 1].begin].component() : nullptr;
     if (!client.empty() && (previous == nullptr || *previous != client)) {
       hops.push_back({client, to, runs[k].begin, std::nullopt, false, RequestLabel(first)});
-    } else if (previous != nullptr) {
+    } else if (previous != nullptr && *previous != to) {
       int64_t nanos = HandoffNanos(spans, runs[k - 1], first.start_unix_nano());
       hops.push_back({*previous, to, runs[k].begin, nanos, false, ""});
     }

@@ -15,9 +15,9 @@
 namespace pk::trace {
 
 // The flow passing from one process to another. Consecutive spans of one process form a
-// run; each run is entered by a hop from the previous run's process -- or from the span's
-// client (a caller that records no spans, like kubectl) -- and a run serving a client's
-// request answers it with a return hop.
+// run (a "request received" span starts a new one); each run is entered by a hop from the
+// previous run's process -- or from the span's client (a caller that records no spans, like
+// kubectl) -- and a run serving a client's request answers it with a return hop.
 struct Hop {
   std::string from;
   std::string to;

@@ -78,7 +78,8 @@ class Diagram {
     ++rows_;
   }
 
-  int DetailX() const { return kLeft + static_cast<int>(lifelines_.size()) * kCol + 10; }
+  // Right of the last lifeline's step labels (which run past its column).
+  int DetailX() const { return kLeft + static_cast<int>(lifelines_.size()) * kCol + 90; }
 
   std::string Document() const {
     int width = DetailX() + kDetailW, height = Y() + 16;

@@ -95,6 +95,22 @@ TEST_CASE("hops: a client's request and its answer, handoffs between processes")
   CHECK(longest->to == "kubelet");
 }
 
+TEST_CASE("each request is its own run: two kubectl requests, two arrows and two answers") {
+  std::vector<Span> spans = {
+      S("apiserver", "request received", 0, 0, "POST pods", "kubectl"),
+      S("apiserver", "response", 1, 0.1, "201"),
+      S("apiserver", "request received", 5, 0, "PATCH pods/nginx", "kubectl"),
+      S("apiserver", "response", 6, 0.1, "200"),
+      S("apiserver", "request received", 9, 0, "PUT pods/nginx/status via gRPC"),
+  };
+  std::vector<Hop> hops = Hops(spans);
+  REQUIRE(hops.size() == 4);  // no apiserver -> apiserver hop for the gRPC request
+  CHECK(hops[2].from == "kubectl");
+  CHECK(hops[2].label == "PATCH pods/nginx");
+  CHECK(hops[3].is_return);
+  CHECK(hops[3].label == "200");
+}
+
 TEST_CASE("lifelines follow the flow order, clients included") {
   std::vector<std::string> expected = {"kubectl", "apiserver", "scheduler", "kubelet", "fake-cri"};
   CHECK(Lifelines(Flow()) == expected);

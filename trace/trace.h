@@ -43,6 +43,9 @@ inline constexpr std::string_view kScheduler = "scheduler";
 inline constexpr std::string_view kControllerManager = "controller-manager";
 inline constexpr std::string_view kKubelet = "kubelet";
 inline constexpr std::string_view kFakeCri = "fake-cri";
+// The first step of a served request (the apiserver's): it starts a new run of the diagram
+// even after a span of the same process -- each request is entered by its own hop.
+inline constexpr std::string_view kRequestReceived = "request received";
 
 // Wall-clock now in Unix nanoseconds (spans of different machines share only that clock).
 int64_t NowUnixNano();

@@ -59,7 +59,7 @@ struct Attach {
 Response Traced(const Handler& next, trace::TraceStore& traces, Request& request) {
   trace::RequestTrace spans(trace::kApiserver);
   int64_t start = trace::NowUnixNano();
-  spans.Add("request received", start, 0, Received(request)).set_client(ClientOf(request));
+  spans.Add(trace::kRequestReceived, start, 0, Received(request)).set_client(ClientOf(request));
   Response response;
   {
     Attach attach(request, &spans);
