@@ -156,6 +156,7 @@ void Runtime::Impl::Remove(const std::string& id) {
   if (c == nullptr) return;
   Finish(*c, 137, "Error", "killed: the container was removed");
   Publish(*c, cri::CONTAINER_DELETED_EVENT);
+  containers_by_pod.Remove(c->status.labels(), id);
   containers.erase(id);
 }
 
