@@ -2,7 +2,23 @@
 
 namespace pk::client {
 
+// A notification the handler has no function for is not queued: delivering it would only
+// wake the listener's thread to do nothing (the deployment controller, say, handles only pod
+// deletions).
+bool HandlerListener::Wants(const Notification& n) const {
+  switch (n.kind) {
+    case Notification::Kind::kAdd:
+      return handler_.on_add != nullptr;
+    case Notification::Kind::kUpdate:
+      return handler_.on_update != nullptr;
+    case Notification::Kind::kDelete:
+      return handler_.on_delete != nullptr;
+  }
+  return true;
+}
+
 void HandlerListener::Push(Notification n) {
+  if (!Wants(n)) return;
   std::lock_guard lock(mu_);
   if (stopped_) return;
   pending_.push_back(std::move(n));

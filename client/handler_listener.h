@@ -38,6 +38,7 @@ class HandlerListener : public std::enable_shared_from_this<HandlerListener> {
   void Stop();
 
  private:
+  bool Wants(const Notification& n) const;
   void Run();
   void Deliver(const Notification& n) const;
 

@@ -85,6 +85,7 @@ Result<std::string> Runtime::CreateContainer(const std::string& sandbox_id,
   s.set_image_ref(image->id());
   *s.mutable_labels() = config.labels();
   *s.mutable_annotations() = config.annotations();
+  impl_->containers_by_pod.Add(c.status.labels(), id);
   ContainerRecord& stored = impl_->containers[id] = std::move(c);
   stored.status.set_log_path(impl_->LogPath(stored));
   impl_->Publish(stored, cri::CONTAINER_CREATED_EVENT);
@@ -185,8 +186,10 @@ int Runtime::Reboot() {
   for (auto& [id, e] : impl.execs) impl.Defer([done = e.done, lost] { done(lost); });
   impl.pulls.clear();
   impl.containers.clear();
+  impl.containers_by_pod.Clear();
   impl.execs.clear();
   impl.sandboxes.clear();
+  impl.sandboxes_by_pod.Clear();
   impl.used_ips.clear();
   std::erase_if(impl.images, [&](const auto& kv) {
     Result<ImageRef> ref = ParseImageRef(kv.first);

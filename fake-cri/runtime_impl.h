@@ -17,6 +17,24 @@ namespace pk::fakecri {
 using Clock = client::Clock;
 using Nanos = std::chrono::nanoseconds;
 
+// Ids of sandboxes or containers by the value of one label, the kubelet's pod uid: a listing
+// filtered by it (the kubelet's per-pod look) visits that pod's objects, not the runtime's.
+class LabelIndex {
+ public:
+  using Labels = google::protobuf::Map<std::string, std::string>;
+  static constexpr const char* kLabel = "io.kubernetes.pod.uid";
+
+  void Add(const Labels& labels, const std::string& id);
+  void Remove(const Labels& labels, const std::string& id);
+  void Clear() { ids_.clear(); }
+  // The ids, in order, whose label has the value `selector` asks for; null when `selector`
+  // does not name the label (every id is then a candidate).
+  const std::set<std::string>* Candidates(const Labels& selector) const;
+
+ private:
+  std::map<std::string, std::set<std::string>> ids_;  // by label value
+};
+
 struct SandboxRecord {
   cri::PodSandboxStatus status;
   cri::PodSandboxConfig config;
@@ -121,8 +139,9 @@ struct Runtime::Impl {
   std::string default_cidr = "10.244.0.0/24";
   std::map<std::string, SandboxRecord> sandboxes;
   std::map<std::string, ContainerRecord> containers;
-  std::map<std::string, cri::Image> images;  // by canonical reference
-  std::map<std::string, PullRecord> pulls;   // in flight, by canonical reference
+  LabelIndex sandboxes_by_pod, containers_by_pod;  // kept with the two maps above
+  std::map<std::string, cri::Image> images;        // by canonical reference
+  std::map<std::string, PullRecord> pulls;         // in flight, by canonical reference
   std::vector<FailRule> fail_rules;
   std::map<std::string, std::set<uint32_t>> used_ips;  // by CIDR
   std::map<uint64_t, ExecRecord> execs;

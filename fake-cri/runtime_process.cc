@@ -2,6 +2,7 @@
 // and events.
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -155,6 +156,7 @@ void Runtime::Impl::Remove(const std::string& id) {
   if (c == nullptr) return;
   Finish(*c, 137, "Error", "killed: the container was removed");
   Publish(*c, cri::CONTAINER_DELETED_EVENT);
+  containers_by_pod.Remove(c->status.labels(), id);
   containers.erase(id);
 }
 
@@ -164,6 +166,24 @@ std::string Runtime::Impl::LogPath(const ContainerRecord& c) const {
   std::string rel = c.config.log_path().empty() ? c.status.id() + ".log" : c.config.log_path();
   return (std::filesystem::path(dir) / rel).string();
 }
+
+namespace {
+
+// Appends `text` to the file at `path`. The directory is made only when the file cannot be
+// opened for want of it (the first line of a container, usually), not for every line.
+void AppendLog(const std::string& path, const std::string& text) {
+  FILE* f = std::fopen(path.c_str(), "ae");
+  if (f == nullptr && errno == ENOENT) {
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
+    f = std::fopen(path.c_str(), "ae");
+  }
+  if (f == nullptr) return;
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+}
+
+}  // namespace
 
 // CRI log lines: "<RFC 3339 nano> <stream> F <line>"; text after the last newline waits.
 void Runtime::Impl::Log(ContainerRecord& c, int stream, const std::string& text) {
@@ -186,13 +206,7 @@ void Runtime::Impl::Log(ContainerRecord& c, int stream, const std::string& text)
     out += stamp + lines.substr(start, nl - start) + "\n";
     start = nl + 1;
   }
-  std::filesystem::path path = c.status.log_path();
-  std::error_code ignored;
-  std::filesystem::create_directories(path.parent_path(), ignored);
-  if (FILE* f = std::fopen(path.c_str(), "ae")) {
-    std::fwrite(out.data(), 1, out.size(), f);
-    std::fclose(f);
-  }
+  AppendLog(c.status.log_path(), out);
   c.log_bytes += out.size();
 }
 

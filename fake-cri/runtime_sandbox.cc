@@ -79,6 +79,7 @@ Result<std::string> Runtime::RunPodSandbox(const cri::PodSandboxConfig& config,
   *s.mutable_labels() = config.labels();
   *s.mutable_annotations() = config.annotations();
   s.set_runtime_handler(runtime_handler);
+  impl_->sandboxes_by_pod.Add(s.labels(), id);
   impl_->sandboxes[id] = std::move(sandbox);
   return id;
 }
@@ -106,6 +107,7 @@ Status Runtime::RemovePodSandbox(const std::string& id) {
   }
   for (const std::string& cid : members) impl_->Remove(cid);
   impl_->ReleaseIp(it->second);
+  impl_->sandboxes_by_pod.Remove(it->second.status.labels(), id);
   impl_->sandboxes.erase(it);
   return Status::OK();
 }
@@ -130,25 +132,66 @@ bool LabelsMatch(const Map& selector, const Map& labels) {
   return true;
 }
 
+// Calls f(id, record) for the records of `all`, in id order, whose labels match `selector`
+// (only those `index` offers when it can narrow the search).
+template <class Record, class F>
+void ForEachMatching(const std::map<std::string, Record>& all, const LabelIndex& index,
+                     const LabelIndex::Labels& selector, F f) {
+  auto visit = [&](const std::string& id, const Record& record) {
+    if (LabelsMatch(selector, record.status.labels())) f(id, record);
+  };
+  const std::set<std::string>* candidates = index.Candidates(selector);
+  if (candidates == nullptr) {
+    for (const auto& [id, record] : all) visit(id, record);
+    return;
+  }
+  for (const std::string& id : *candidates) {
+    auto it = all.find(id);
+    if (it != all.end()) visit(id, it->second);
+  }
+}
+
 }  // namespace
+
+void LabelIndex::Add(const Labels& labels, const std::string& id) {
+  auto it = labels.find(kLabel);
+  if (it != labels.end()) ids_[it->second].insert(id);
+}
+
+void LabelIndex::Remove(const Labels& labels, const std::string& id) {
+  auto it = labels.find(kLabel);
+  if (it == labels.end()) return;
+  auto ids = ids_.find(it->second);
+  if (ids == ids_.end()) return;
+  ids->second.erase(id);
+  if (ids->second.empty()) ids_.erase(ids);
+}
+
+const std::set<std::string>* LabelIndex::Candidates(const Labels& selector) const {
+  static const std::set<std::string> kNone;
+  auto it = selector.find(kLabel);
+  if (it == selector.end()) return nullptr;
+  auto ids = ids_.find(it->second);
+  return ids == ids_.end() ? &kNone : &ids->second;
+}
 
 std::vector<cri::PodSandbox> Runtime::ListPodSandbox(const cri::PodSandboxFilter& filter) {
   Impl::Locked lock(*impl_);
   std::vector<cri::PodSandbox> out;
-  for (const auto& [id, sandbox] : impl_->sandboxes) {
-    const cri::PodSandboxStatus& s = sandbox.status;
-    if (!filter.id().empty() && id.rfind(filter.id(), 0) != 0) continue;
-    if (filter.has_state() && filter.state().state() != s.state()) continue;
-    if (!LabelsMatch(filter.label_selector(), s.labels())) continue;
-    cri::PodSandbox& p = out.emplace_back();
-    p.set_id(id);
-    *p.mutable_metadata() = s.metadata();
-    p.set_state(s.state());
-    p.set_created_at(s.created_at());
-    *p.mutable_labels() = s.labels();
-    *p.mutable_annotations() = s.annotations();
-    p.set_runtime_handler(s.runtime_handler());
-  }
+  ForEachMatching(impl_->sandboxes, impl_->sandboxes_by_pod, filter.label_selector(),
+                  [&](const std::string& id, const SandboxRecord& sandbox) {
+                    const cri::PodSandboxStatus& s = sandbox.status;
+                    if (!filter.id().empty() && id.rfind(filter.id(), 0) != 0) return;
+                    if (filter.has_state() && filter.state().state() != s.state()) return;
+                    cri::PodSandbox& p = out.emplace_back();
+                    p.set_id(id);
+                    *p.mutable_metadata() = s.metadata();
+                    p.set_state(s.state());
+                    p.set_created_at(s.created_at());
+                    *p.mutable_labels() = s.labels();
+                    *p.mutable_annotations() = s.annotations();
+                    p.set_runtime_handler(s.runtime_handler());
+                  });
   return out;
 }
 
@@ -164,24 +207,25 @@ Status Runtime::UpdateRuntimeConfig(const std::string& pod_cidr) {
 std::vector<cri::Container> Runtime::ListContainers(const cri::ContainerFilter& filter) {
   Impl::Locked lock(*impl_);
   std::vector<cri::Container> out;
-  for (const auto& [id, c] : impl_->containers) {
-    const cri::ContainerStatus& s = c.status;
-    if (!filter.id().empty() && id.rfind(filter.id(), 0) != 0) continue;
-    if (filter.has_state() && filter.state().state() != s.state()) continue;
-    if (!filter.pod_sandbox_id().empty() && c.sandbox_id.rfind(filter.pod_sandbox_id(), 0) != 0)
-      continue;
-    if (!LabelsMatch(filter.label_selector(), s.labels())) continue;
-    cri::Container& out_c = out.emplace_back();
-    out_c.set_id(id);
-    out_c.set_pod_sandbox_id(c.sandbox_id);
-    *out_c.mutable_metadata() = s.metadata();
-    *out_c.mutable_image() = s.image();
-    out_c.set_image_ref(s.image_ref());
-    out_c.set_state(s.state());
-    out_c.set_created_at(s.created_at());
-    *out_c.mutable_labels() = s.labels();
-    *out_c.mutable_annotations() = s.annotations();
-  }
+  ForEachMatching(
+      impl_->containers, impl_->containers_by_pod, filter.label_selector(),
+      [&](const std::string& id, const ContainerRecord& c) {
+        const cri::ContainerStatus& s = c.status;
+        if (!filter.id().empty() && id.rfind(filter.id(), 0) != 0) return;
+        if (filter.has_state() && filter.state().state() != s.state()) return;
+        if (!filter.pod_sandbox_id().empty() && c.sandbox_id.rfind(filter.pod_sandbox_id(), 0) != 0)
+          return;
+        cri::Container& out_c = out.emplace_back();
+        out_c.set_id(id);
+        out_c.set_pod_sandbox_id(c.sandbox_id);
+        *out_c.mutable_metadata() = s.metadata();
+        *out_c.mutable_image() = s.image();
+        out_c.set_image_ref(s.image_ref());
+        out_c.set_state(s.state());
+        out_c.set_created_at(s.created_at());
+        *out_c.mutable_labels() = s.labels();
+        *out_c.mutable_annotations() = s.annotations();
+      });
   return out;
 }
 

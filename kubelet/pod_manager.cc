@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "apimachinery/codec.h"
 #include "apimachinery/slow_motion.h"
@@ -79,6 +78,53 @@ bool HasBackoff(const PodSyncState& sync) {
     }
   }
   return false;
+}
+
+// The keys of a compact JSON object as written (quoted and escaped), in order.
+std::vector<std::string_view> TopLevelKeys(std::string_view object) {
+  std::vector<std::string_view> keys;
+  int depth = 0;
+  bool expect_key = false;
+  for (size_t i = 0; i < object.size(); ++i) {
+    char c = object[i];
+    if (c == '"') {
+      size_t end = i + 1;
+      while (object[end] != '"') end += object[end] == '\\' ? 2 : 1;
+      if (depth == 1 && expect_key) keys.push_back(object.substr(i, end + 1 - i));
+      expect_key = false;
+      i = end;
+    } else if (c == '{') {
+      expect_key = ++depth == 1;
+    } else if (c == '[') {
+      ++depth;
+      expect_key = false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == ',') {
+      expect_key = depth == 1;
+    }
+  }
+  return keys;
+}
+
+// The merge patch {"status": NOW} for pods/status. A merge patch leaves out what it does not
+// name: a field the status no longer has (the podIP of a lost sandbox) is sent as null.
+std::string StatusPatch(const k8s::core::v1::PodStatus& before,
+                        const k8s::core::v1::PodStatus& now) {
+  std::string now_json = json::Encode(now);
+  const std::string before_json = json::Encode(before);
+  std::vector<std::string_view> now_keys = TopLevelKeys(now_json);
+  std::string patch = "{\"status\":";
+  patch.append(now_json, 0, now_json.size() - 1);  // without its closing brace
+  bool first = now_keys.empty();
+  for (std::string_view key : TopLevelKeys(before_json)) {
+    if (std::find(now_keys.begin(), now_keys.end(), key) != now_keys.end()) continue;
+    patch += first ? "" : ",";
+    patch.append(key).append(":null");
+    first = false;
+  }
+  patch += "}}";
+  return patch;
 }
 
 }  // namespace
@@ -329,20 +375,13 @@ Status PodManager::ReportStatus(const Pod& pod, const PodRuntimeState& runtime,
   if (google::protobuf::util::MessageDifferencer::Equals(status, pod.status())) {
     return Status::OK();
   }
-  // A merge patch leaves out what it does not name: a field the status no longer has (the
-  // podIP of a lost sandbox) is sent as null.
-  auto now = nlohmann::json::parse(json::Encode(status));
-  const auto before = nlohmann::json::parse(json::Encode(pod.status()));
-  for (auto it = before.begin(); it != before.end(); ++it) {
-    if (!now.contains(it.key())) now[it.key()] = nullptr;
-  }
-  std::string patch = nlohmann::json{{"status", now}}.dump();
   slowmotion::Pause("kubelet: patch the status of " + pod.metadata().name() + " (phase " +
                     status.phase() + ")");
   trace::ScopedSpan span(trace::PodRef::Of(pod), "status write");
   span.set_detail("PATCH pods/" + pod.metadata().name() + "/status: phase " + status.phase());
   auto patched = clientset_.Pods(pod.metadata().namespace_())
-                     .PatchStatus(pod.metadata().name(), "application/merge-patch+json", patch);
+                     .PatchStatus(pod.metadata().name(), "application/merge-patch+json",
+                                  StatusPatch(pod.status(), status));
   if (!patched.ok() && !client::IsNotFound(patched.status())) return patched.take_status();
   if (patched.ok()) {
     std::lock_guard lock(mu_);

@@ -53,11 +53,13 @@ ReplicaSetStatus CalculateStatus(const ReplicaSet& rs, const std::vector<PodPtr>
                                  const Status& manage_error, Timestamp now) {
   ReplicaSetStatus status = rs.status();
   int32_t fully_labeled = 0, ready = 0, available = 0;
+  const int32_t min_ready = rs.spec().min_ready_seconds();
   for (const PodPtr& pod : pods) {
     if (HasAllLabels(*pod, rs.spec().template_().metadata().labels())) ++fully_labeled;
     if (IsPodReady(*pod)) {
       ++ready;
-      if (IsPodAvailable(*pod, rs.spec().min_ready_seconds(), now)) ++available;
+      // A ready pod with no minReadySeconds is available: its conditions are not read again.
+      if (min_ready == 0 || IsPodAvailable(*pod, min_ready, now)) ++available;
     }
   }
   bool has_failure = FindCondition(status, kReplicaFailure) >= 0;
