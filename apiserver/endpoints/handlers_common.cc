@@ -9,6 +9,7 @@
 #include "apimachinery/yaml.h"
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/handlers.h"
+#include "apiserver/endpoints/managed_fields.h"
 #include "apiserver/patch/patch.h"
 #include "trace/request_trace.h"
 
@@ -160,15 +161,8 @@ void TrackManagedFields(const Request& request, const ResourceType& type,
     manager = agent.substr(0, agent.find('/'));
   }
   if (manager.empty()) manager = "unknown";
-  auto old_json = old ? json::Parse(json::Encode(*old)) : Result<nlohmann::ordered_json>(nullptr);
-  auto new_json = json::Parse(json::Encode(*updated));
-  if (!old_json.ok() || !new_json.ok()) return;
-  patch::TrackUpdate(*old_json, &*new_json, updated->GetDescriptor(), manager,
-                     FormatRfc3339(NowTimestamp().seconds), type.kind.api_version());
-  k8s::meta::v1::ObjectMeta meta;
-  json::DecodeReport report;
-  if (!json::DecodeValue((*new_json)["metadata"], &meta, &report).ok()) return;
-  *MutableObjectMeta(updated)->mutable_managed_fields() = meta.managed_fields();
+  TrackUpdatedFields(old, updated, manager, FormatRfc3339(NowTimestamp().seconds),
+                     type.kind.api_version());
 }
 
 }  // namespace pk::apiserver::handlers

@@ -106,6 +106,23 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   void Attach(grpc::ServerWriteReactor<api::WatchEvent>* reactor) { reactor_ = reactor; }
 
   void Schedule() { Schedule(weak_from_this(), pumps_); }
+  // Pumps on the calling thread (the store's dispatcher, or gRPC's thread reporting a write
+  // done): no thread hand-off per event. A pump reached from inside a pump on the same thread
+  // (gRPC may run OnWriteDone inline in StartWrite) is posted instead, so the stack stays flat.
+  // The caller may end up holding the last reference; the watcher's Stop allows that from
+  // inside its notify callback.
+  static void PumpHere(const std::weak_ptr<WatchState>& weak, WatchPumps::Impl* pumps) {
+    thread_local int depth = 0;
+    if (depth > 0) {
+      Schedule(weak, pumps);
+      return;
+    }
+    if (auto self = weak.lock()) {
+      ++depth;
+      self->Pump();
+      --depth;
+    }
+  }
   // Posts a pump without taking a reference here: the store's notify must never hold the
   // last one (destroying the watcher from inside its own callback).
   static void Schedule(std::weak_ptr<WatchState> weak, WatchPumps::Impl* pumps) {
@@ -124,7 +141,7 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   void WriteDone(bool ok) {
     in_flight_ = false;
     if (!ok) cancelled_ = true;
-    Schedule();
+    PumpHere(weak_from_this(), pumps_);
   }
   void Done() { watcher_->Stop(); }
   storage::Watcher& watcher() { return *watcher_; }
@@ -195,7 +212,7 @@ grpc::ServerWriteReactor<api::WatchEvent>* NewWatchReactor(
   state->Attach(reactor);
   std::weak_ptr<WatchState> weak = state;
   WatchPumps::Impl* impl = pumps->impl();
-  state->watcher().SetNotify([weak, impl] { WatchState::Schedule(weak, impl); });
+  state->watcher().SetNotify([weak, impl] { WatchState::PumpHere(weak, impl); });
   if (timeout.count() > 0) {
     pumps->impl()->At(Clock::now() + timeout, [weak] {
       if (auto s = weak.lock()) s->End();

@@ -1,7 +1,8 @@
 // gRPC watches without a thread each: a watch is a ServerWriteReactor fed by the store's
-// notify callback. The callback only posts a pump to a small shared pool; the pump drains
-// the watcher, encodes events and keeps one write in flight. Thousands of watches cost
-// memory, not threads.
+// notify callback. The callback pumps on the store's dispatcher thread, and a finished write
+// pumps on gRPC's thread that reports it: the pump drains the watcher, encodes events and
+// keeps one write in flight. A small shared pool only takes pumps that would nest (and ends
+// and timeouts). Thousands of watches cost memory, not threads.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
