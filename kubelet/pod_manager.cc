@@ -308,6 +308,11 @@ Status PodManager::Sync(const std::string& key) {
     sync = sync_[uid];
   }
   SyncContext ctx = ContextFor(pod.spec().node_name());
+  bool reported_early = false;
+  ctx.report_before_slow_step = [&](const PodSyncState& now) {
+    if (std::exchange(reported_early, true)) return;
+    (void)ReportStatus(pod, RuntimeOf(uid), now);
+  };
   if (pod.metadata().has_deletion_timestamp()) {
     prober_->Forget(uid);
     Status s = SyncTerminating(pod, ctx, &sync);

@@ -93,6 +93,7 @@ bool EnsureImage(const Pod& pod, const Target& t, const SandboxSpec& sandbox, Po
     return false;
   }
   Event(ctx, pod, t, "Normal", "Pulling", fmt::format("Pulling image \"{}\"", image));
+  if (ctx.report_before_slow_step) ctx.report_before_slow_step(*sync);
   slowmotion::Pause("kubelet: PullImage " + image);
   auto started = ctx.clock->Now();
   trace::ScopedSpan span(trace::PodRef::Of(pod), "image pull");
@@ -201,6 +202,9 @@ Status SyncPod(const Pod& pod, const PodRuntimeState& runtime, PodSyncState* syn
   std::string sandbox_id = runtime.sandbox_id;
   uint32_t sandbox_attempt = runtime.sandbox_attempt;
   if (actions.create_sandbox) {
+    if (slowmotion::Seconds() > 0 && ctx.report_before_slow_step) {
+      ctx.report_before_slow_step(*sync);
+    }
     slowmotion::Pause("kubelet: RunPodSandbox for " + PodDesc(pod));
     trace::ScopedSpan span(trace::PodRef::Of(pod), "sandbox");
     span.set_detail(fmt::format("RunPodSandbox (attempt {})", actions.sandbox_attempt));

@@ -34,6 +34,11 @@ struct SyncContext {
   std::string node_name;
   std::string pod_cidr;
   std::string log_root;  // container logs under LOG_ROOT/NAMESPACE_NAME_UID/
+  // Called before a step that takes a while — an image pull, or any step in slow motion — so
+  // that the API shows what the pod waits for (ContainerCreating) while it waits: Kubernetes'
+  // status manager writes that status before the runtime works. A quick start skips it and
+  // writes only its outcome (the status manager's coalescing, in effect). May be empty.
+  std::function<void(const PodSyncState&)> report_before_slow_step;
 };
 
 // One sync of a pod that is not being deleted. `sync` carries the kubelet's knowledge

@@ -16,7 +16,14 @@ expect "up prints each step"   'up: 3 nodes Ready \([0-9]+ ms\)' up --data-dir "
 expect "up wrote a kubeconfig" "server: http://127.0.0.1:" cat "$D/kubeconfig"
 expect_eq "three nodes Ready"  "node-0=True node-1=True node-2=True " \
   k get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}'
+timeout 60 kubectl --cache-dir "$E2E_DIR/cache" get pods -w >"$E2E_DIR/watch.txt" 2>&1 &
+watch_pid=$!
+sleep 0.5
 expect "a pod runs"            "condition met" bash -c "kubectl --cache-dir '$E2E_DIR/cache' run web --image=nginx >/dev/null && kubectl --cache-dir '$E2E_DIR/cache' wait --for=condition=Ready pod/web --timeout=60s"
+sleep 0.3; kill $watch_pid 2>/dev/null; wait $watch_pid 2>/dev/null
+# The seed's flow as kubectl shows it: the pull makes the kubelet report the wait first.
+expect_eq "watch: Pending, ContainerCreating, Running" "Pending ContainerCreating Running" \
+  bash -c "awk '\$1==\"web\" {print \$3}' '$E2E_DIR/watch.txt' | uniq | tr '\n' ' ' | sed 's/ \$//'"
 expect "status: all running"   'controller-manager +[0-9]+ +Running' status
 port=$(sed -n 's/^port //p' "$D/up.conf")
 
