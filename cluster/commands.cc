@@ -100,9 +100,11 @@ int Up(UpOptions options) {
       "  export KUBECONFIG={}/kubeconfig\n"
       "  kubectl get nodes\n"
       "  kubectl run nginx --image=nginx --restart=Always\n"
-      "  kubectl get pods -w\n\n"
+      "  kubectl get pods -w\n"
+      "  scripts/trace nginx                  # the pod's flow, step by step, and nginx.svg\n\n"
+      "Web page (live nodes, pods, each pod's flow): http://127.0.0.1:{}/ui/\n"
       "Status: scripts/up --status --data-dir {}    Stop: scripts/down --data-dir {}\n",
-      double(elapsed()) / 1000, dir, dir, dir, dir);
+      double(elapsed()) / 1000, dir, dir, (*started)->rest_port(), dir, dir);
   return 0;
 }
 
