@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <fstream>
 
-#include "apimachinery/slow_motion.h"
 #include "apimachinery/stop_signals.h"
 #include "apiserver/apiserver.h"
+#include "trace/flags.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"picokube apiserver: the Kubernetes API over a RocksDB store"};
@@ -30,11 +30,10 @@ int main(int argc, char** argv) {
                  "Mutating requests served at once; more get 429");
   app.add_option("--trace-pods", options.trace_pods,
                  "Pods whose flow traces are kept (/debug/picokube/traces/); 0: no tracing");
-  double slow_motion = 0;
-  app.add_option("--slow-motion", slow_motion,
-                 "Seconds each hop of a pod's flow waits, for teaching (0: off)");
+  pk::trace::FlowFlags flow;
+  flow.Add(app, /*with_trace=*/false);
   CLI11_PARSE(app, argc, argv);
-  pk::slowmotion::Set(slow_motion);
+  flow.Apply();
 
   pk::StopSignals stop;  // before any thread starts
 

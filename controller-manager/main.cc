@@ -3,9 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "apimachinery/slow_motion.h"
 #include "apimachinery/stop_signals.h"
 #include "controller-manager/controller_manager.h"
+#include "trace/flags.h"
 #include "trace/install.h"
 
 int main(int argc, char** argv) {
@@ -24,19 +24,15 @@ int main(int argc, char** argv) {
   app.add_option("--workers", options.workers, "Workers per controller");
   app.add_option("--time-scale", options.time_scale,
                  "Multiplies the controllers' timings (0.1: ten times faster)");
-  bool trace_pods = true;
-  app.add_option("--trace", trace_pods, "Send pod-flow trace spans to the apiserver")
-      ->capture_default_str();
-  double slow_motion = 0;
-  app.add_option("--slow-motion", slow_motion,
-                 "Seconds each hop of a pod's flow waits, for teaching (0: off)");
+  pk::trace::FlowFlags flow;
+  flow.Add(app);
   CLI11_PARSE(app, argc, argv);
-  pk::slowmotion::Set(slow_motion);
+  flow.Apply();
 
   pk::StopSignals stop;  // before any thread starts
   // After StopSignals: its thread must start with the stop signals blocked.
   pk::trace::GlobalRecorder recorder(options.apiserver, "controller-manager", options.token,
-                                     trace_pods);
+                                     flow.trace);
   auto manager = pk::controllers::ControllerManager::Start(options);
   if (!manager.ok()) {
     std::fprintf(stderr, "controller-manager: %s\n", manager.status().message().c_str());

@@ -6,9 +6,9 @@
 #include <cstdio>
 
 #include "apimachinery/quantity.h"
-#include "apimachinery/slow_motion.h"
 #include "apimachinery/stop_signals.h"
 #include "kubelet/kubelet.h"
+#include "trace/flags.h"
 #include "trace/install.h"
 
 namespace {
@@ -55,14 +55,10 @@ int main(int argc, char** argv) {
   app.add_option("--nodes", options.nodes, "Hollow mode: simulate this many nodes");
   app.add_option("--time-scale", options.time_scale, "Multiplies every kubelet timing");
   app.add_option("--workers", options.workers, "Pods synced at once");
-  bool trace_pods = true;
-  app.add_option("--trace", trace_pods, "Send pod-flow trace spans to the apiserver")
-      ->capture_default_str();
-  double slow_motion = 0;
-  app.add_option("--slow-motion", slow_motion,
-                 "Seconds each hop of a pod's flow waits, for teaching (0: off)");
+  pk::trace::FlowFlags flow;
+  flow.Add(app);
   CLI11_PARSE(app, argc, argv);
-  pk::slowmotion::Set(slow_motion);
+  flow.Apply();
   if (!KeyValues(labels, "--node-labels", &options.node.labels)) return 2;
   if (!KeyValues(capacity, "--capacity", &options.node.capacity)) return 2;
   for (const auto& [name, value] : options.node.capacity) {
@@ -83,7 +79,7 @@ int main(int argc, char** argv) {
   }
   pk::StopSignals stop;  // before any thread starts
   // After StopSignals: its thread must start with the stop signals blocked.
-  pk::trace::GlobalRecorder recorder(options.apiserver, "kubelet", options.token, trace_pods);
+  pk::trace::GlobalRecorder recorder(options.apiserver, "kubelet", options.token, flow.trace);
   auto kubelet = pk::kubelet::Kubelet::Start(options);
   if (!kubelet.ok()) {
     std::fprintf(stderr, "kubelet: %s\n", kubelet.status().message().c_str());

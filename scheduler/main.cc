@@ -5,9 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "apimachinery/slow_motion.h"
 #include "apimachinery/stop_signals.h"
 #include "scheduler/scheduler.h"
+#include "trace/flags.h"
 #include "trace/install.h"
 
 namespace {
@@ -44,14 +44,10 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file, "Write the debug port here once listening");
   app.add_option("--bind-workers", options.bind_workers, "Bindings in flight at once");
   app.add_option("--seed", options.seed, "Seed for breaking ties between equal scores");
-  bool trace_pods = true;
-  app.add_option("--trace", trace_pods, "Send pod-flow trace spans to the apiserver")
-      ->capture_default_str();
-  double slow_motion = 0;
-  app.add_option("--slow-motion", slow_motion,
-                 "Seconds each hop of a pod's flow waits, for teaching (0: off)");
+  pk::trace::FlowFlags flow;
+  flow.Add(app);
   CLI11_PARSE(app, argc, argv);
-  pk::slowmotion::Set(slow_motion);
+  flow.Apply();
 
   if (!config_file.empty()) {
     std::ifstream in(config_file);
@@ -75,7 +71,7 @@ int main(int argc, char** argv) {
 
   pk::StopSignals stop;  // before any thread starts
   // After StopSignals: its thread must start with the stop signals blocked.
-  pk::trace::GlobalRecorder recorder(options.apiserver, "scheduler", options.token, trace_pods);
+  pk::trace::GlobalRecorder recorder(options.apiserver, "scheduler", options.token, flow.trace);
   auto scheduler = pk::scheduler::Scheduler::Start(options);
   if (!scheduler.ok()) {
     std::fprintf(stderr, "scheduler: %s\n", scheduler.status().message().c_str());
