@@ -25,6 +25,28 @@ sleep 0.3; kill $watch_pid 2>/dev/null; wait $watch_pid 2>/dev/null
 expect_eq "watch: Pending, ContainerCreating, Running" "Pending ContainerCreating Running" \
   bash -c "awk '\$1==\"web\" {print \$3}' '$E2E_DIR/watch.txt' | uniq | tr '\n' ' ' | sed 's/ \$//'"
 expect "status: all running"   'controller-manager +[0-9]+ +Running' status
+
+# The pod-flow trace of that fresh pod: every documented step, each first seen in this causal
+# order (the create's response and the scheduler's watch both follow the store write, in either
+# order; the kubelet's status writes come around the pull and at the end).
+"$root/scripts/trace" web --kubeconfig "$KUBECONFIG" --svg "$E2E_DIR/web.svg" >"$E2E_DIR/trace.txt" 2>&1
+steps=("request received" authentication authorization "admission: NamespaceLifecycle" validation
+  "store write" "seen by informer" "queue wait" filter score "chosen node" bind
+  "pod seen" sandbox RunPodSandbox "image pull" PullImage create CreateContainer start StartContainer)
+last=0; order_ok=1; missing=""
+for step in "${steps[@]}"; do
+  line=$(awk -v s="$step" 'index($0, s" ") == 1 {print NR; exit}' "$E2E_DIR/trace.txt")
+  if [ -z "$line" ]; then missing+=" [$step]"; order_ok=0; continue; fi
+  [ "$line" -gt "$last" ] || { missing+=" [$step out of order]"; order_ok=0; }
+  last=$line
+done
+first() { awk -v s="$1" 'index($0, s" ") == 1 {print NR; exit}' "$E2E_DIR/trace.txt"; }
+r=$(first response); w=$(first "store write")
+[ -n "$r" ] && [ -n "$w" ] && [ "$r" -gt "$w" ] || { missing+=" [response after the store write]"; order_ok=0; }
+if [ $order_ok = 1 ]; then pass "trace: every step in order"; else fail "trace: every step in order" "$missing: $(cat "$E2E_DIR/trace.txt")"; fi
+expect "trace: the status goes Running" '^status write +kubelet .*phase Running' cat "$E2E_DIR/trace.txt"
+expect "trace: the longest hop is named" '^Longest hop: ' cat "$E2E_DIR/trace.txt"
+expect "trace: a sequence diagram" '<svg' cat "$E2E_DIR/web.svg"
 port=$(sed -n 's/^port //p' "$D/up.conf")
 
 kill -9 "$(cat "$D/pids/scheduler.pid")"
