@@ -371,13 +371,26 @@ Status PodManager::SyncTerminating(const Pod& pod, const SyncContext& ctx, PodSy
   return Status::OK();
 }
 
+// Kubernetes' status manager compares with the status it last sent, not only with the
+// informer's copy, which lags right after a write: a sync in that window (the relist that
+// sees the container just started) would otherwise send the same status again.
+bool PodManager::SameAsReported(const std::string& uid, const k8s::core::v1::PodStatus& status) {
+  std::lock_guard lock(mu_);
+  auto it = reported_.find(uid);
+  if (it == reported_.end()) return false;
+  k8s::core::v1::PodStatus last;
+  return last.ParseFromString(it->second) &&
+         google::protobuf::util::MessageDifferencer::Equals(status, last);
+}
+
 Status PodManager::ReportStatus(const Pod& pod, const PodRuntimeState& runtime,
                                 const PodSyncState& sync) {
   StatusContext sctx;
   sctx.host_ip = options_.host_ip;
   sctx.now = NowTime();
   auto status = GeneratePodStatus(pod, runtime, sync, sctx);
-  if (google::protobuf::util::MessageDifferencer::Equals(status, pod.status())) {
+  if (google::protobuf::util::MessageDifferencer::Equals(status, pod.status()) ||
+      SameAsReported(pod.metadata().uid(), status)) {
     return Status::OK();
   }
   slowmotion::Pause("kubelet: patch the status of " + pod.metadata().name() + " (phase " +

@@ -62,6 +62,7 @@ class PodManager {
   void Worker();
   void Relist();
   void TraceSeen(const k8s::core::v1::Pod& pod);
+  bool SameAsReported(const std::string& uid, const k8s::core::v1::PodStatus& status);
   Status Sync(const std::string& key);
   Status SyncTerminating(const k8s::core::v1::Pod& pod, const SyncContext& ctx, PodSyncState* sync);
   Status ReportStatus(const k8s::core::v1::Pod& pod, const PodRuntimeState& runtime,

@@ -41,6 +41,10 @@ ContainerStatus StatusOf(const Container& spec, const PodRuntimeState& runtime,
   ContainerStatus s;
   s.set_name(spec.name());
   s.set_image(spec.image());
+  // Always present, empty or not: the API's lastState is a struct ("lastState": {}), so the
+  // pod the informer holds has it; without it every comparison with that pod would differ
+  // and each sync would send the same status again.
+  s.mutable_last_state();
   const ContainerInstance* latest = runtime.Latest(spec.name());
   const ContainerInstance* previous = runtime.Previous(spec.name());
   auto waiting = sync.waiting.find(spec.name());
