@@ -56,7 +56,28 @@ Cluster::~Cluster() {
   for (auto it = names.rbegin(); it != names.rend(); ++it) Stop(*it);
 }
 
+namespace {
+
+// Unix socket paths hold at most 107 bytes (sockaddr_un); the longest the cluster makes is a
+// node group's DIR/nodes/GROUP/cri.sock.
+Status CheckSocketPaths(const ClusterOptions& options) {
+  constexpr size_t kMaxSocketPath = 107;
+  for (const auto& group : options.kubelets) {
+    const std::string path = (options.dir / "nodes" / group.name / "cri.sock").string();
+    if (path.size() > kMaxSocketPath) {
+      return Status::BadRequest(fmt::format(
+          "the cluster directory {} is too long for its unix sockets ({} has {} characters, at "
+          "most {} fit): choose a shorter --data-dir",
+          options.dir.string(), path, path.size(), kMaxSocketPath));
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) {
+  PK_RETURN_IF_ERROR(CheckSocketPaths(options));
   std::error_code ec;
   fs::create_directories(options.dir / "logs", ec);
   if (ec)
