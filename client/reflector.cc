@@ -6,24 +6,11 @@
 
 #include "apimachinery/object.h"
 #include "client/errors.h"
-#include "client/watch_stream.h"
 
 namespace pk::client {
 namespace {
 
 constexpr std::chrono::milliseconds kPoll{200};
-
-// A stream that can be read on this thread is (one hand-off less per event); another is
-// polled, so that a stop is noticed even if the stream does not end.
-std::optional<RawEvent> NextEvent(WatchStream& w, const std::function<bool()>& stopped) {
-  if (auto* direct = dynamic_cast<DirectWatch*>(&w)) return direct->NextUntil(stopped);
-  while (!stopped()) {
-    auto event = w.Next(kPoll);
-    if (event || w.done()) return event;
-  }
-  return std::nullopt;
-}
-
 // A watch that ended this fast without an event is treated as a failure (back off), so a
 // server closing streams at once cannot make the reflector spin.
 constexpr std::chrono::seconds kShortWatch{1};
@@ -161,8 +148,12 @@ Status Reflector::WatchOnce(size_t* applied) {
     current_watch_ = &w;
   }
   Status outcome;
-  // Until the stream ends or Stop (which stops the stream too, so a blocked read returns).
-  while (auto event = NextEvent(w, [this] { return stopped(); })) {
+  while (!stopped()) {
+    auto event = w.Next(kPoll);
+    if (!event) {
+      if (w.done()) break;
+      continue;
+    }
     outcome = Apply(*event);
     if (!outcome.ok()) break;
     ++*applied;

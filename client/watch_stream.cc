@@ -1,7 +1,5 @@
-// The call starts with the stream. It is read either by a reader thread (started by the first
-// Next) into a queue, so Next can wait with a deadline, or by NextUntil directly on the
-// consumer's thread (the reflector's: one thread hand-off less per event). Stop cancels the
-// call, which makes a blocked Read return false; the destructor joins or drains.
+// The reader thread owns the ClientReader; the consumer owns the queue's front. Stop cancels
+// the call, which makes the blocked Read return false; the destructor joins.
 #include "client/watch_stream.h"
 
 #include <condition_variable>
@@ -23,7 +21,7 @@ EventType TypeOf(const std::string& name) {
   return EventType::kError;
 }
 
-class GrpcWatch : public WatchStream, public DirectWatch {
+class GrpcWatch : public WatchStream {
  public:
   GrpcWatch(std::shared_ptr<const Connection> connection,
             std::unique_ptr<grpc::ClientContext> context, ObjectParser parse)
@@ -33,39 +31,19 @@ class GrpcWatch : public WatchStream, public DirectWatch {
 
   ~GrpcWatch() override {
     Stop();
-    if (reader_thread_.joinable()) {
-      reader_thread_.join();
-    } else if (reader_ != nullptr && !done_reading_) {  // NextUntil's, abandoned: drain it
-      k8s::api::WatchEvent ignored;
-      while (reader_->Read(&ignored)) {
-      }
-      reader_->Finish();
-    }
+    if (reader_thread_.joinable()) reader_thread_.join();
   }
 
-  // The call starts with the first read, on the reading thread (a cancel before it, or while
-  // it starts, cancels it at once), as the stream is read: Next's thread or NextUntil's.
-  void Run(const k8s::api::ObjectRequest& request) { request_ = request; }
+  void Run(const k8s::api::ObjectRequest& request) {
+    reader_thread_ = std::thread([this, request] { ReadAll(request); });
+  }
 
   std::optional<RawEvent> Next(std::chrono::milliseconds timeout) override {
     std::unique_lock lock(mu_);
-    if (!reader_thread_.joinable()) reader_thread_ = std::thread([this] { ReadAll(); });
     cv_.wait_for(lock, timeout, [&] { return !queue_.empty() || finished_ || stopped_; });
     if (queue_.empty() || stopped_) return std::nullopt;
     RawEvent event = std::move(queue_.front());
     queue_.pop_front();
-    return event;
-  }
-
-  // Reads on the caller's thread: Stop cancels the call, which ends a blocked Read.
-  std::optional<RawEvent> NextUntil(const std::function<bool()>& stopped) override {
-    {
-      std::lock_guard lock(mu_);
-      if (stopped_ || finished_) return std::nullopt;
-    }
-    if (stopped() || done_reading_) return std::nullopt;
-    std::optional<RawEvent> event = ReadOne();
-    if (!event) Finish();
     return event;
   }
 
@@ -90,41 +68,31 @@ class GrpcWatch : public WatchStream, public DirectWatch {
   }
 
  private:
-  // The next event off the call; nullopt when the stream ended or an object did not parse
-  // (parse_error_ set, the call cancelled).
-  std::optional<RawEvent> ReadOne() {
-    if (reader_ == nullptr) reader_ = connection_->service().Watch(context_.get(), request_);
+  void ReadAll(const k8s::api::ObjectRequest& request) {
+    auto reader = connection_->service().Watch(context_.get(), request);
     k8s::api::WatchEvent wire;
-    if (!reader_->Read(&wire)) return std::nullopt;
-    RawEvent event{TypeOf(wire.type()), nullptr, Status()};
-    if (event.type == EventType::kError) {
-      event.error = wire.has_error() ? FromApiStatus(wire.error())
-                                     : Status::InternalError("watch error " + wire.type());
-      return event;
+    Status parse_error;
+    while (reader->Read(&wire)) {
+      RawEvent event{TypeOf(wire.type()), nullptr, Status()};
+      if (event.type == EventType::kError) {
+        event.error = wire.has_error() ? FromApiStatus(wire.error())
+                                       : Status::InternalError("watch error " + wire.type());
+      } else {
+        auto object = parse_(wire.object());
+        if (!object.ok()) {
+          parse_error = object.take_status();
+          context_->TryCancel();
+          break;
+        }
+        event.object = std::move(object).value();
+      }
+      Push(std::move(event));
     }
-    auto object = parse_(wire.object());
-    if (!object.ok()) {
-      parse_error_ = object.take_status();
-      context_->TryCancel();
-      return std::nullopt;
-    }
-    event.object = std::move(object).value();
-    return event;
-  }
-
-  // Once Read has returned false: why the stream ended.
-  void Finish() {
-    done_reading_ = true;
-    Status final = FromGrpcStatus(reader_->Finish());
+    Status final = FromGrpcStatus(reader->Finish());
     std::lock_guard lock(mu_);
-    final_ = parse_error_.ok() ? std::move(final) : std::move(parse_error_);
+    final_ = parse_error.ok() ? std::move(final) : std::move(parse_error);
     finished_ = true;
     cv_.notify_all();
-  }
-
-  void ReadAll() {
-    while (auto event = ReadOne()) Push(std::move(*event));
-    Finish();
   }
 
   void Push(RawEvent event) {
@@ -137,19 +105,12 @@ class GrpcWatch : public WatchStream, public DirectWatch {
   const std::shared_ptr<const Connection> connection_;
   const std::unique_ptr<grpc::ClientContext> context_;
   const ObjectParser parse_;
-  k8s::api::ObjectRequest request_;  // set by Run
-
-  // The reading thread's (Next's reader thread, or NextUntil's caller).
-  std::unique_ptr<grpc::ClientReader<k8s::api::WatchEvent>> reader_;
-  Status parse_error_;
-  bool done_reading_ = false;  // Read returned false and Finish was called
-
-  std::thread reader_thread_;  // started by the first Next, under mu_
+  std::thread reader_thread_;
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<RawEvent> queue_;  // guarded by mu_
-  bool finished_ = false;       // guarded by mu_: the server stream ended and was finished
+  bool finished_ = false;       // guarded by mu_: the server stream ended
   bool stopped_ = false;        // guarded by mu_
   Status final_;                // guarded by mu_
 };
