@@ -1,17 +1,11 @@
 #include "controller-manager/controller_utils.h"
 
+#include "apimachinery/maps.h"
 #include "controller-manager/replicaset/pod_control.h"
 
 namespace pk::controllers {
 
-bool SameStringMap(const StringMap& a, const StringMap& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || it->second != v) return false;
-  }
-  return true;
-}
+bool SameStringMap(const StringMap& a, const StringMap& b) { return SameMap(a, b); }
 
 bool SameLabels(const k8s::core::v1::Pod& a, const k8s::core::v1::Pod& b) {
   return SameStringMap(a.metadata().labels(), b.metadata().labels());

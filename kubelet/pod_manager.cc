@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "apimachinery/codec.h"
+#include "apimachinery/maps.h"
 #include "apimachinery/slow_motion.h"
 #include "apimachinery/time.h"
 #include "client/errors.h"
@@ -21,16 +22,6 @@ using k8s::core::v1::Pod;
 
 std::string KeyOf(const Pod& pod) {
   return pod.metadata().namespace_() + "/" + pod.metadata().name();
-}
-
-template <class MapT>
-bool SameMap(const MapT& a, const MapT& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || it->second != v) return false;
-  }
-  return true;
 }
 
 // Kubernetes' podsDifferSemantically: whether the spec, labels, annotations or deletion

@@ -15,7 +15,7 @@ int64_t NowUnixNano() {
 Recorder::Recorder(std::shared_ptr<grpc::Channel> channel, RecorderOptions options)
     : options_(std::move(options)) {
   if (channel == nullptr) return;
-  stub_ = picokube::trace::v1::TraceService::NewStub(std::move(channel));
+  service_ = picokube::trace::v1::TraceService::NewStub(std::move(channel));
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -100,7 +100,7 @@ void Recorder::SendBuffered() {
       context.AddMetadata("authorization", "Bearer " + options_.bearer_token);
     }
     picokube::trace::v1::RecordResponse response;
-    if (!stub_->Record(&context, request, &response).ok()) {
+    if (!service_->Record(&context, request, &response).ok()) {
       // The apiserver is unreachable: the rest would wait rpc_timeout each (a stop would take
       // batches x rpc_timeout), so it is dropped with this batch.
       failed_.fetch_add(n + batch.size(), std::memory_order_relaxed);

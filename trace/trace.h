@@ -80,7 +80,7 @@ class Recorder {
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
-  bool enabled() const { return stub_ != nullptr; }
+  bool enabled() const { return service_ != nullptr; }
   const std::string& component() const { return options_.component; }
 
   // Queues `span`; fills an empty component with this recorder's. Never blocks on I/O.
@@ -105,7 +105,7 @@ class Recorder {
   void SendBuffered();
 
   RecorderOptions options_;
-  std::unique_ptr<picokube::trace::v1::TraceService::Stub> stub_;
+  std::unique_ptr<picokube::trace::v1::TraceService::Stub> service_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Span> buffer_;  // guarded by mu_

@@ -2,6 +2,7 @@
 // pkg/apis/core/validation ValidateSecret/ValidateConfigMap and their updates), v1.32.
 #include <set>
 
+#include "apimachinery/maps.h"
 #include "apimachinery/validation.h"
 #include "apiserver/registry/strategies/internal.h"
 #include "proto/core/v1/config.pb.h"
@@ -63,16 +64,6 @@ void ValidateSecretType(const Secret& secret, Causes* causes) {
     if (!has("tls.crt")) causes->push_back(Required("data[tls.crt]"));
     if (!has("tls.key")) causes->push_back(Required("data[tls.key]"));
   }
-}
-
-template <class MapT>
-bool SameMap(const MapT& a, const MapT& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || it->second != v) return false;
-  }
-  return true;
 }
 
 constexpr std::string_view kImmutableWhenSet = "field is immutable when `immutable` is set";
