@@ -18,6 +18,7 @@
 #include "apimachinery/scheme.h"
 #include "apiserver/apiserver.h"
 #include "apiserver/grpc/resource_service.h"
+#include "apiserver/testing_http.h"
 #include "client/errors.h"
 #include "proto/api/resource.grpc.pb.h"
 #include "proto/core/v1/pod.pb.h"
@@ -30,27 +31,8 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using k8s::core::v1::Pod;
 
-struct HttpAnswer {
-  int code;
-  std::string body;
-};
-
-HttpAnswer Http(uint16_t port, bhttp::verb verb, const std::string& target,
-                const std::string& body = "", const std::string& type = "application/json") {
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  bhttp::request<bhttp::string_body> req{verb, target, 11};
-  req.set(bhttp::field::host, "127.0.0.1");
-  req.set(bhttp::field::content_type, type);
-  req.body() = body;
-  req.prepare_payload();
-  bhttp::write(stream, req);
-  beast::flat_buffer buffer;
-  bhttp::response<bhttp::string_body> res;
-  bhttp::read(stream, buffer, res);
-  return {static_cast<int>(res.result_int()), res.body()};
-}
+using http_testing::Http;
+using http_testing::HttpAnswer;
 
 // A Kubernetes Status from a REST error body.
 Status RestError(const HttpAnswer& answer) {

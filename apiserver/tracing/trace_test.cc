@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apiserver/apiserver.h"
+#include "apiserver/testing_http.h"
 #include "client/clientset.h"
 #include "proto/core/v1/binding.pb.h"
 #include "tests/testing.h"
@@ -28,29 +29,13 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using nlohmann::json;
 
-struct HttpAnswer {
-  int code;
-  std::string content_type;
-  std::string body;
-};
+using http_testing::HttpAnswer;
 
+// As kubectl sends it: the trace draws the client's lifeline from its user agent.
 HttpAnswer Http(uint16_t port, bhttp::verb verb, const std::string& target,
                 const std::string& body = "") {
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  bhttp::request<bhttp::string_body> req{verb, target, 11};
-  req.set(bhttp::field::host, "127.0.0.1");
-  req.set(bhttp::field::content_type, "application/json");
-  req.set(bhttp::field::user_agent, "kubectl/v1.30.0 (linux/amd64) kubernetes/7c48c2b");
-  req.body() = body;
-  req.prepare_payload();
-  bhttp::write(stream, req);
-  beast::flat_buffer buffer;
-  bhttp::response<bhttp::string_body> res;
-  bhttp::read(stream, buffer, res);
-  return {static_cast<int>(res.result_int()), std::string(res[bhttp::field::content_type]),
-          res.body()};
+  return http_testing::Http(port, verb, target, body, "application/json",
+                            "kubectl/v1.30.0 (linux/amd64) kubernetes/7c48c2b");
 }
 
 struct Server {
