@@ -281,6 +281,42 @@ TEST_CASE("RollingUpdate maxSurge 1 maxUnavailable 0 steps old down and new up")
   }));
 }
 
+TEST_CASE("a stale status counting just-deleted pods does not scale the old ReplicaSet twice") {
+  Cluster c;
+  constexpr char kOneOne[] =
+      R"({"type":"RollingUpdate","rollingUpdate":{"maxSurge":1,"maxUnavailable":1}})";
+  REQUIRE(c.Deployments().Create(NewDeployment(6, "nginx:1", kOneOne)).ok());
+  REQUIRE(Eventually([&] { return c.Complete(6); }));
+  const std::string old_name = c.ListRS()[0]->metadata().name();
+  c.SetImage("nginx:2");
+  // First step: the new ReplicaSet surges to 1 and the old one gives up one pod (7 - 5 - 1).
+  REQUIRE(Eventually([&] {
+    auto new_rs = c.RSWithImage("nginx:2");
+    return new_rs && new_rs->spec().replicas() >= 1 &&
+           c.ReplicaSets().Get(old_name).value()->spec().replicas() == 5;
+  }));
+  // The new pod is available; the old ReplicaSet's status still counts the pod it deleted, as
+  // Kubernetes' ReplicaSet controller reports right after a scale-down.
+  auto old_rs = c.ReplicaSets().Get(old_name).value();
+  REQUIRE(c.ReplicaSets()
+              .PatchStatus(old_name, "application/merge-patch+json",
+                           fmt::format(R"({{"status":{{"replicas":6,"readyReplicas":6,)"
+                                       R"("availableReplicas":6,"observedGeneration":{}}}}})",
+                                       old_rs->metadata().generation()))
+              .ok());
+  auto new_rs = c.RSWithImage("nginx:2");
+  REQUIRE(c.ReplicaSets()
+              .PatchStatus(new_rs->metadata().name(), "application/merge-patch+json",
+                           fmt::format(R"({{"status":{{"replicas":1,"readyReplicas":1,)"
+                                       R"("availableReplicas":1,"observedGeneration":{}}}}})",
+                                       new_rs->metadata().generation()))
+              .ok());
+  // 5 old + 1 new are really available: one more old pod may go (down to 4), not two.
+  REQUIRE(Eventually([&] { return c.ReplicaSets().Get(old_name).value()->spec().replicas() == 4; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the controller's next syncs
+  CHECK(c.ReplicaSets().Get(old_name).value()->spec().replicas() == 4);
+}
+
 TEST_CASE("Recreate scales the old ReplicaSet to zero before the new one exists") {
   Cluster c;
   REQUIRE(c.Deployments().Create(NewDeployment(2, "nginx:1", R"({"type":"Recreate"})")).ok());

@@ -380,7 +380,9 @@ int32_t ReadyReplicaCount(const RSList& rss) {
 }
 int32_t AvailableReplicaCount(const RSList& rss) {
   int32_t n = 0;
-  for (const RSPtr& rs : rss) n += rs ? rs->status().available_replicas() : 0;
+  for (const RSPtr& rs : rss) {
+    if (rs) n += std::min(rs->status().available_replicas(), Replicas(*rs));
+  }
   return n;
 }
 

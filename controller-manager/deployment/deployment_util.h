@@ -117,7 +117,12 @@ Result<int32_t> NewRSNewReplicas(const Deployment& d, const RSList& all, const R
 int32_t SpecReplicaCount(const RSList& rss);       // sum of spec.replicas
 int32_t ActualReplicaCount(const RSList& rss);     // sum of status.replicas
 int32_t ReadyReplicaCount(const RSList& rss);      // sum of status.readyReplicas
-int32_t AvailableReplicaCount(const RSList& rss);  // sum of status.availableReplicas
+// The sum of status.availableReplicas, each at most its spec.replicas. Kubernetes sums the
+// status alone, but a ReplicaSet's status right after a scale-down still counts the pods it
+// has just deleted (calculateStatus runs on the pods listed before the deletions); a rolling
+// update trusting that count scales the old ReplicaSets down twice for the same pods and
+// dips below replicas - maxUnavailable.
+int32_t AvailableReplicaCount(const RSList& rss);
 
 // --- conditions and status ---
 
