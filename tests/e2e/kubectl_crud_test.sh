@@ -25,6 +25,11 @@ expect "table"                '^NAME +READY +STATUS +RESTARTS +AGE'  k -n e2e ge
 expect "-o wide"              'NOMINATED NODE +READINESS GATES'      k -n e2e get pods -o wide
 expect "all namespaces"       '^e2e +web '                  k get pods -A
 expect "show labels"          'app=web'                     k -n e2e get pods --show-labels
+# --sort-by asks the table for whole objects (includeObject=Object) and sorts on their fields.
+expect "second configmap"     'configmap/a-cfg created'     k -n e2e create configmap a-cfg --from-literal=k=z
+expect_eq "sort-by a field"   'cfg a-cfg'                   bash -c "kubectl --cache-dir '$E2E_DIR/cache' -n e2e get cm --sort-by=.data.k --no-headers -o custom-columns=N:.metadata.name | tr '\n' ' ' | sed 's/ $//'"
+expect "sort-by in a table"   '^web '                       k -n e2e get pods --sort-by=.spec.containers[0].image --no-headers
+expect_fail "includeObject checked" "must be 'Metadata', 'Object', 'None', or empty" k -n e2e get --raw '/api/v1/namespaces/e2e/pods?includeObject=Everything'
 expect "get several kinds"    'pod/web.*configmap/cfg|configmap/cfg.*pod/web' bash -c "kubectl --cache-dir '$E2E_DIR/cache' -n e2e get pod,cm -o name | tr '\n' ' '"
 
 expect "label"                'pod/web labeled'             k -n e2e label pod web tier=front
