@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "apiserver/admission/namespace_lifecycle.h"
+#include "apiserver/admission/priority.h"
 #include "apiserver/bootstrap.h"
 #include "apiserver/endpoints/resource_handler.h"
 #include "apiserver/faults/faults.h"
@@ -68,6 +69,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
     process->store_ = faults::NewFaultyStore(std::move(process->store_), process->faults_.get());
   }
   process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));
+  process->admission_.Register(admission::NewPriority(process->store_.get()));
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
   PK_RETURN_IF_ERROR(Status(Bootstrap(*process->resources_)).Prefix("bootstrapping"));
