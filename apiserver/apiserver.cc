@@ -6,8 +6,10 @@
 #include <system_error>
 
 #include "apiserver/admission/namespace_lifecycle.h"
+#include "apiserver/admission/priority.h"
 #include "apiserver/bootstrap.h"
 #include "apiserver/endpoints/resource_handler.h"
+#include "apiserver/faults/faults.h"
 #include "apiserver/filters/chain.h"
 #include "apiserver/grpc/resource_service.h"
 #include "apiserver/http/server.h"
@@ -32,6 +34,7 @@ class Process : public ApiServer {
 
   // The pod-flow traces (null when off): outlives everything that records into it.
   std::unique_ptr<trace::TraceStore> traces_;
+  std::unique_ptr<faults::Faults> faults_;  // null unless --fault-injection; outlives the store
   std::unique_ptr<storage::Store> store_;
   admission::Chain admission_;
   std::unique_ptr<ResourceHandler> resources_;
@@ -61,7 +64,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
     process->traces_ = std::make_unique<trace::TraceStore>(limits);
     process->store_ = tracing::NewTracedStore(std::move(process->store_));
   }
+  if (options.fault_injection) {
+    process->faults_ = std::make_unique<faults::Faults>();
+    process->store_ = faults::NewFaultyStore(std::move(process->store_), process->faults_.get());
+  }
   process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));
+  process->admission_.Register(admission::NewPriority(process->store_.get()));
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
   PK_RETURN_IF_ERROR(Status(Bootstrap(*process->resources_)).Prefix("bootstrapping"));
@@ -71,11 +79,13 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   chain.max_requests_in_flight = options.max_requests_in_flight;
   chain.max_mutating_requests_in_flight = options.max_mutating_requests_in_flight;
   chain.traces = process->traces_.get();
-  process->chain_ = filters::BuildHandlerChain(
-      tracing::WithTraceEndpoint(
-          [resources](Request& request) { return resources->Serve(request); },
-          process->traces_.get(), process->store_.get()),
-      chain);
+  filters::Handler handler = tracing::WithTraceEndpoint(
+      [resources](Request& request) { return resources->Serve(request); }, process->traces_.get(),
+      process->store_.get());
+  if (process->faults_) {
+    handler = faults::WithFaultsEndpoint(std::move(handler), process->faults_.get());
+  }
+  process->chain_ = filters::BuildHandlerChain(std::move(handler), chain);
 
   http::ServerOptions http_options;
   http_options.address = options.bind_address;

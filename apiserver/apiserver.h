@@ -26,6 +26,8 @@ struct Options {
   size_t watch_window_events = 0;
   // Pods whose flow traces (trace/) are kept in memory, most recent first; 0: no tracing.
   size_t trace_pods = 5000;
+  // Serve /debug/picokube/faults (faults/faults.h): a slow store on demand, for scenarios.
+  bool fault_injection = false;
 };
 
 class ApiServer {

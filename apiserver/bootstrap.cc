@@ -1,7 +1,9 @@
 #include "apiserver/bootstrap.h"
 
+#include "apiserver/registry/strategies/system_priority_classes.h"
 #include "proto/core/v1/namespace.pb.h"
 #include "proto/core/v1/service.pb.h"
+#include "proto/scheduling/v1/scheduling.pb.h"
 
 namespace pk::apiserver {
 namespace {
@@ -37,6 +39,20 @@ std::unique_ptr<google::protobuf::Message> KubernetesService() {
   return service;
 }
 
+// The scheduling/bootstrap-system-priority-classes post-start hook's objects.
+Status CreateSystemPriorityClasses(const ResourceHandler& resources) {
+  const registry::Registry* classes =
+      resources.RegistryFor({"scheduling.k8s.io", "priorityclasses"});
+  for (const registry::SystemPriorityClass& system : registry::kSystemPriorityClasses) {
+    auto pc = std::make_unique<k8s::scheduling::v1::PriorityClass>();
+    pc->mutable_metadata()->set_name(std::string(system.name));
+    pc->set_value(system.value);
+    pc->set_description(std::string(system.description));
+    PK_RETURN_IF_ERROR(CreateIfMissing(*classes, "", std::move(pc)));
+  }
+  return Status();
+}
+
 }  // namespace
 
 Status Bootstrap(const ResourceHandler& resources) {
@@ -46,7 +62,9 @@ Status Bootstrap(const ResourceHandler& resources) {
     ns->mutable_metadata()->set_name(name);
     PK_RETURN_IF_ERROR(CreateIfMissing(*namespaces, "", std::move(ns)));
   }
-  return CreateIfMissing(*resources.RegistryFor({"", "services"}), "default", KubernetesService());
+  PK_RETURN_IF_ERROR(
+      CreateIfMissing(*resources.RegistryFor({"", "services"}), "default", KubernetesService()));
+  return CreateSystemPriorityClasses(resources);
 }
 
 }  // namespace pk::apiserver

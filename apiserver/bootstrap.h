@@ -1,5 +1,6 @@
-// What a fresh cluster has before anyone writes: the system namespaces and the `kubernetes`
-// Service in default, as Kubernetes' bootstrap controllers create them. Idempotent: existing
+// What a fresh cluster has before anyone writes: the system namespaces, the `kubernetes`
+// Service in default and the system PriorityClasses, as Kubernetes' bootstrap controllers and
+// post-start hooks create them. Idempotent: existing
 // objects are left alone, so a restart on the same data changes nothing.
 #pragma once
 

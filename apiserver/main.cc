@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
                  "Mutating requests served at once; more get 429");
   app.add_option("--trace-pods", options.trace_pods,
                  "Pods whose flow traces are kept (/debug/picokube/traces/); 0: no tracing");
+  app.add_flag("--fault-injection", options.fault_injection,
+               "Serve /debug/picokube/faults: inject a slow store (for scenarios)");
   pk::trace::FlowFlags flow;
   flow.Add(app, /*with_trace=*/false);
   CLI11_PARSE(app, argc, argv);

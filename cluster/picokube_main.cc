@@ -2,12 +2,16 @@
 //   picokube up [--data-dir DIR] [--nodes N] [--port PORT]   (scripts/up builds, then runs this)
 //   picokube status [--data-dir DIR]
 //   picokube down [--data-dir DIR]
+//   picokube scenario FILE... [--keep] [--junit FILE] [--seed N]   (scenarios/README.md)
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <iostream>
 
 #include "cluster/commands.h"
+#include "scenario/scenario.h"
 
 namespace {
 
@@ -44,6 +48,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   up_cmd->add_option("--slow-motion", up.slow_motion,
                      "Seconds each hop of a pod's flow waits, to follow it step by step");
+  pk::scenario::RunOptions scenario;
+  scenario.bin_dir = up.bin_dir;
+  std::vector<std::string> scenario_files;
+  std::string junit;
+  uint64_t seed = 0;
+  auto* scenario_cmd = app.add_subcommand(
+      "scenario", "Run scenario files, each on a fresh cluster (scenarios/README.md)");
+  scenario_cmd->add_option("files", scenario_files, "Scenario YAML files")->required();
+  scenario_cmd->add_flag("--keep", scenario.keep, "Leave each cluster running afterwards");
+  scenario_cmd->add_option("--junit", junit, "Write a JUnit XML report here");
+  auto* seed_opt = scenario_cmd->add_option("--seed", seed, "Replace every scenario's seed");
+  scenario_cmd->add_option("--kubectl", scenario.kubectl, "The kubectl to run")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   signal(SIGPIPE, SIG_IGN);  // a reader that goes away must not kill a launch halfway
   if (*up_cmd) {
@@ -51,5 +68,10 @@ int main(int argc, char** argv) {
     return pk::cluster::Up(up);
   }
   if (*status_cmd) return pk::cluster::PrintStatus(dir);
+  if (*scenario_cmd) {
+    if (*seed_opt) scenario.seed = seed;
+    scenario.color = isatty(STDOUT_FILENO) != 0;
+    return pk::scenario::RunScenarioFiles(scenario_files, scenario, junit, std::cout);
+  }
   return pk::cluster::Down(dir);
 }

@@ -1,5 +1,8 @@
 #include "apiserver/admission/admission.h"
 
+#include <fmt/format.h>
+
+#include "apimachinery/object.h"
 #include "trace/request_trace.h"
 
 namespace pk::admission {
@@ -16,6 +19,30 @@ std::string_view OperationName(Operation op) {
       return "CONNECT";
   }
   return "";
+}
+
+namespace {
+
+std::string NameOf(const Attributes& a) {
+  if (!a.name.empty()) return a.name;
+  const auto* meta = a.object != nullptr ? GetObjectMeta(*a.object) : nullptr;
+  if (meta == nullptr) return "Unknown";
+  if (!meta->name().empty()) return meta->name();
+  if (!meta->generate_name().empty()) return meta->generate_name();
+  return "Unknown";
+}
+
+}  // namespace
+
+Status Forbidden(const Attributes& attributes, std::string_view why) {
+  GroupResource resource = attributes.type->group_resource();
+  std::string name = NameOf(attributes);
+  Status s =
+      Status::Forbidden(fmt::format("{} \"{}\" is forbidden: {}", resource.String(), name, why));
+  s.mutable_details().name = name;
+  s.mutable_details().group = resource.group;
+  s.mutable_details().kind = resource.resource;
+  return s;
 }
 
 namespace {

@@ -32,6 +32,11 @@ struct Attributes {
   const google::protobuf::Message* old_object = nullptr;  // null for create
 };
 
+// admission.NewForbidden: `pods "NAME" is forbidden: <why>` (403), naming the object as Kubernetes
+// does before a create has a name: the request's name, else the object's name or generateName,
+// else "Unknown".
+Status Forbidden(const Attributes& attributes, std::string_view why);
+
 class Plugin {
  public:
   virtual ~Plugin() = default;

@@ -31,12 +31,17 @@ void AppendPartialMetadata(std::string* out, const Message& object) {
 }
 
 void AppendRow(std::string* out, const printers::Printer& printer, const Message& object,
-               int64_t now) {
+               int64_t now, Output::RowObject row_object) {
   *out += R"({"cells":)";
   nlohmann::ordered_json cells(printer.Cells(object, now));
   json::AppendValue(out, cells);
-  *out += R"(,"object":)";
-  AppendPartialMetadata(out, object);
+  if (row_object == Output::RowObject::kMetadata) {
+    *out += R"(,"object":)";
+    AppendPartialMetadata(out, object);
+  } else if (row_object == Output::RowObject::kObject) {
+    *out += R"(,"object":)";
+    *out += Scheme::Builtin().Encode(object);
+  }
   *out += '}';
 }
 
@@ -49,7 +54,7 @@ void AppendListMeta(std::string* out, const storage::ListResult& list) {
 }
 
 std::string Table(const ResourceType& type, const std::vector<const Message*>& rows,
-                  const storage::ListResult* list, bool columns) {
+                  const storage::ListResult* list, bool columns, Output::RowObject row_object) {
   const printers::Printer& printer = printers::PrinterFor(type);
   std::string out = R"({"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":)";
   if (list != nullptr) {
@@ -67,7 +72,7 @@ std::string Table(const ResourceType& type, const std::vector<const Message*>& r
   int64_t now = NowTimestamp().seconds;
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i > 0) out += ',';
-    AppendRow(&out, printer, *rows[i], now);
+    AppendRow(&out, printer, *rows[i], now, row_object);
   }
   out += "]}";
   return out;
@@ -79,7 +84,7 @@ std::string EncodeObject(const ResourceType& type, const Message& object, const 
                          bool columns) {
   switch (output.shape) {
     case Output::Shape::kTable:
-      return Table(type, {&object}, nullptr, columns);
+      return Table(type, {&object}, nullptr, columns, output.row_object);
     case Output::Shape::kPartialMetadata: {
       std::string out;
       AppendPartialMetadata(&out, object);
@@ -99,7 +104,7 @@ std::string EncodeList(const ResourceType& type, const storage::ListResult& list
   for (const auto& item : list.items) items.push_back(item.get());
   switch (output.shape) {
     case Output::Shape::kTable:
-      return Table(type, items, &list, true);
+      return Table(type, items, &list, true, output.row_object);
     case Output::Shape::kPartialMetadata: {
       std::string out = R"({"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1",)";
       out += R"("metadata":)";

@@ -1,5 +1,7 @@
 #include "apiserver/endpoints/negotiation.h"
 
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
 
@@ -76,6 +78,16 @@ Result<Output> Negotiate(std::string_view accept) {
   return Status(Reason::kNotAcceptable,
                 "only the following media types are accepted: application/json, "
                 "application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io");
+}
+
+Result<Output::RowObject> ParseIncludeObject(std::string_view value) {
+  if (value.empty() || value == "Metadata") return Output::RowObject::kMetadata;
+  if (value == "Object") return Output::RowObject::kObject;
+  if (value == "None") return Output::RowObject::kNone;
+  return Status::BadRequest(fmt::format(
+      "Invalid table options: includeObject: Invalid value: \"{}\": must be 'Metadata', "
+      "'Object', 'None', or empty",
+      value));
 }
 
 }  // namespace pk::apiserver

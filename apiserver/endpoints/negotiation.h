@@ -16,7 +16,15 @@ struct Output {
   Shape shape = Shape::kObject;
   Format format = Format::kJson;
   bool pretty = false;
+  // What each Table row carries (?includeObject=): its PartialObjectMetadata (the default),
+  // the whole object (kubectl asks for it to --sort-by a field), or nothing.
+  enum class RowObject { kMetadata, kObject, kNone };
+  RowObject row_object = RowObject::kMetadata;
 };
+
+// ?includeObject= of a Table request: Metadata, Object, None or empty (Metadata); anything
+// else is BadRequest in Kubernetes' words.
+Result<Output::RowObject> ParseIncludeObject(std::string_view value);
 
 // Picks the first acceptable media type in the client's order. Nothing acceptable is 406
 // NotAcceptable naming what the server offers.

@@ -96,6 +96,9 @@ Response ResourceHandler::ServeResource(Request& request) const {
   auto output = Negotiate(request.Header("accept"));
   if (!output.ok()) return ErrorResponse(output.status());
   output->pretty = request.QueryBool("pretty");
+  auto row_object = ParseIncludeObject(request.QueryOr("includeObject", ""));
+  if (!row_object.ok()) return ErrorResponse(row_object.status());
+  output->row_object = *row_object;
   if (request.typed) output->shape = Output::Shape::kTyped;
   const registry::Registry* pods = RegistryFor({"", "pods"});
   if (type.kind.group == "authorization.k8s.io" && info.verb == "create") {

@@ -66,11 +66,18 @@ std::vector<std::string> Steps(const json& trace) {
   return steps;
 }
 
-const std::vector<std::string> kCreateSteps = {"request received", "authentication",
-                                               "authorization",    "decode",
-                                               "managed fields",   "admission: NamespaceLifecycle",
-                                               "validation",       "admission: NamespaceLifecycle",
-                                               "store write",      "response"};
+const std::vector<std::string> kCreateSteps = {"request received",
+                                               "authentication",
+                                               "authorization",
+                                               "decode",
+                                               "managed fields",
+                                               "admission: NamespaceLifecycle",
+                                               "admission: Priority",
+                                               "validation",
+                                               "admission: NamespaceLifecycle",
+                                               "admission: Priority",
+                                               "store write",
+                                               "response"};
 
 const char* kPodJson = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"nginx"},)"
                        R"("spec":{"containers":[{"name":"c","image":"nginx"}]}})";
@@ -90,10 +97,12 @@ TEST_CASE("a pod created over REST: the apiserver's spans in order, by name, in 
                                                    "REST") == 0);
   CHECK(spans[1]["detail"].get<std::string>().find("system:admin") != std::string::npos);
   CHECK(spans[5]["detail"] == "mutating: ok");
-  CHECK(spans[7]["detail"] == "validating: ok");
+  CHECK(spans[6]["detail"] == "mutating: ok");
+  CHECK(spans[8]["detail"] == "validating: ok");
+  CHECK(spans[9]["detail"] == "validating: ok");
   std::string rv = json::parse(created.body)["metadata"]["resourceVersion"];
-  CHECK(spans[8]["detail"] == "create, revision " + rv);
-  CHECK(spans[9]["detail"] == "201");
+  CHECK(spans[10]["detail"] == "create, revision " + rv);
+  CHECK(spans[11]["detail"] == "201");
   for (size_t i = 1; i < spans.size(); ++i) {
     CHECK(spans[i]["startUnixNano"] >= spans[i - 1]["startUnixNano"]);
   }

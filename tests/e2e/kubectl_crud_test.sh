@@ -25,6 +25,11 @@ expect "table"                '^NAME +READY +STATUS +RESTARTS +AGE'  k -n e2e ge
 expect "-o wide"              'NOMINATED NODE +READINESS GATES'      k -n e2e get pods -o wide
 expect "all namespaces"       '^e2e +web '                  k get pods -A
 expect "show labels"          'app=web'                     k -n e2e get pods --show-labels
+# --sort-by asks the table for whole objects (includeObject=Object) and sorts on their fields.
+expect "second configmap"     'configmap/a-cfg created'     k -n e2e create configmap a-cfg --from-literal=k=z
+expect_eq "sort-by a field"   'cfg a-cfg'                   bash -c "kubectl --cache-dir '$E2E_DIR/cache' -n e2e get cm --sort-by=.data.k --no-headers -o custom-columns=N:.metadata.name | tr '\n' ' ' | sed 's/ $//'"
+expect "sort-by in a table"   '^web '                       k -n e2e get pods --sort-by=.spec.containers[0].image --no-headers
+expect_fail "includeObject checked" "must be 'Metadata', 'Object', 'None', or empty" k -n e2e get --raw '/api/v1/namespaces/e2e/pods?includeObject=Everything'
 expect "get several kinds"    'pod/web.*configmap/cfg|configmap/cfg.*pod/web' bash -c "kubectl --cache-dir '$E2E_DIR/cache' -n e2e get pod,cm -o name | tr '\n' ' '"
 
 expect "label"                'pod/web labeled'             k -n e2e label pod web tier=front
@@ -52,6 +57,18 @@ expect_fail "already exists"  'configmaps "cfg" already exists' k -n e2e create 
 expect_fail "not found"       'pods "nope" not found'       k -n e2e get pod nope
 expect_fail "invalid"         'is invalid.*metadata.name'   k -n e2e create cm Bad_Name
 expect_fail "no namespace"    'namespaces "ghost" not found' k -n ghost create cm x
+
+# Priority admission: the system classes exist, a pod gets its class's value, an unknown class
+# and a second default are refused with Kubernetes' messages.
+PRIO='{"apiVersion":"v1","spec":{"schedulerName":"e2e-none","priorityClassName":"%s"}}'
+expect_eq "system priority classes" '2000001000 2000000000' k get priorityclass system-node-critical system-cluster-critical -o jsonpath='{.items[*].value}'
+expect "create priorityclass" 'priorityclass.scheduling.k8s.io/e2e-high created' k create priorityclass e2e-high --value=1000
+expect "pod with a class"     'pod/urgent created'          k -n e2e run urgent --image=nginx --overrides="$(printf "$PRIO" e2e-high)"
+expect_eq "priority resolved" '1000 PreemptLowerPriority'   k -n e2e get pod urgent -o jsonpath='{.spec.priority} {.spec.preemptionPolicy}'
+expect_fail "unknown class"   'pods "lost" is forbidden: no PriorityClass with name ghost was found' k -n e2e run lost --image=nginx --overrides="$(printf "$PRIO" ghost)"
+expect "a default class"      'priorityclass.scheduling.k8s.io/e2e-default created' k create priorityclass e2e-default --value=7 --global-default
+expect_fail "second default"  'PriorityClass e2e-default is already marked as default. Only one default can exist' k create priorityclass e2e-default2 --value=8 --global-default
+expect_fail "system- reserved" "priority class names with 'system-' prefix are reserved" k create priorityclass system-mine --value=1
 
 for i in 1 2 3; do k -n e2e create cm "bulk-$i" >/dev/null 2>&1; done
 expect "delete by label"      'configmap "bulk-1" deleted'  bash -c "kubectl --cache-dir '$E2E_DIR/cache' -n e2e label cm bulk-1 bulk-2 bulk-3 set=bulk >/dev/null && kubectl --cache-dir '$E2E_DIR/cache' -n e2e delete cm -l set=bulk"

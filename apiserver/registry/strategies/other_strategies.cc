@@ -2,6 +2,7 @@
 // defaults and validation), v1.32.
 #include "apimachinery/validation.h"
 #include "apiserver/registry/strategies/internal.h"
+#include "apiserver/registry/strategies/system_priority_classes.h"
 #include "proto/coordination/v1/coordination.pb.h"
 #include "proto/rbac/v1/rbac.pb.h"
 #include "proto/scheduling/v1/scheduling.pb.h"
@@ -11,7 +12,6 @@ namespace {
 
 namespace rbac = k8s::rbac::v1;
 constexpr const char* kRbacGroup = "rbac.authorization.k8s.io";
-constexpr int64_t kHighestUserDefinablePriority = 1000000000;
 
 class PriorityClassStrategyImpl : public Strategy {
  public:
@@ -20,17 +20,21 @@ class PriorityClassStrategyImpl : public Strategy {
     if (!pc.has_preemption_policy()) pc.set_preemption_policy("PreemptLowerPriority");
   }
 
-  // ValidatePriorityClass: "system-" names and values above 1e9 are the system's.
+  // ValidatePriorityClass: "system-" names are the system classes' own (exactly as
+  // IsKnownSystemPriorityClass has them); other values above 1e9 are the system's too.
   Causes Validate(const Message& object) const override {
     const auto& pc = As<k8s::scheduling::v1::PriorityClass>(object);
     Causes causes;
-    const bool system = pc.metadata().name() == "system-node-critical" ||
-                        pc.metadata().name() == "system-cluster-critical";
-    if (!system && pc.metadata().name().rfind("system-", 0) == 0) {
-      causes.push_back(
-          Forbidden("metadata.name", "priority class names with 'system-' prefix are reserved"));
-    }
-    if (!system && pc.value() > kHighestUserDefinablePriority) {
+    const std::string& name = pc.metadata().name();
+    if (name.rfind(kSystemPriorityClassPrefix, 0) == 0) {
+      std::string unknown = UnknownSystemPriorityClass(name, pc.value(), pc.global_default());
+      if (!unknown.empty()) {
+        causes.push_back(Forbidden("metadata.name",
+                                   "priority class names with 'system-' prefix are reserved for "
+                                   "system use only. error: " +
+                                       unknown));
+      }
+    } else if (pc.value() > kHighestUserDefinablePriority) {
       causes.push_back(Forbidden("value", "maximum allowed value of a user defined priority is " +
                                               std::to_string(kHighestUserDefinablePriority)));
     }
@@ -203,6 +207,21 @@ class BindingStrategyImpl : public Strategy {
 };
 
 }  // namespace
+
+std::string UnknownSystemPriorityClass(std::string_view name, int32_t value, bool global_default) {
+  for (const SystemPriorityClass& spc : kSystemPriorityClasses) {
+    if (spc.name != name) continue;
+    if (spc.value != value) {
+      return "value of " + std::string(spc.name) + " PriorityClass must be " +
+             std::to_string(spc.value);
+    }
+    if (global_default) {
+      return "globalDefault of " + std::string(spc.name) + " PriorityClass must be false";
+    }
+    return "";
+  }
+  return std::string(name) + " is not a known system priority class";
+}
 
 const Strategy& PriorityClassStrategy() {
   static const PriorityClassStrategyImpl strategy;
