@@ -188,6 +188,13 @@ class Parser {
       own.insert("namespace");
       return own;
     };
+    if (kind == "within-capacity") {  // a scalar: yaml-cpp throws on n["..."] of a scalar
+      c->kind = Check::Kind::kWithinCapacity;
+      auto on = Bool(n, "within-capacity");
+      if (!on.ok() || !*on) return Fail(n, "within-capacity takes true");
+      return {};
+    }
+    if (!n.IsMap()) return Fail(n, kind + " takes a map");
     if (n["namespace"]) PK_ASSIGN_OR_RETURN(c->ns, String(n["namespace"], "namespace"));
     if (n["selector"]) PK_ASSIGN_OR_RETURN(c->selector, String(n["selector"], "selector"));
     if (kind == "pods" || kind == "pod") {
@@ -209,12 +216,6 @@ class Parser {
       if (!n["topology-key"]) return Fail(n, "spread needs a topology-key");
       PK_ASSIGN_OR_RETURN(c->topology_key, String(n["topology-key"], "topology-key"));
       if (n["max-skew"]) PK_ASSIGN_OR_RETURN(c->max_skew, Int(n["max-skew"], "max-skew"));
-      return {};
-    }
-    if (kind == "within-capacity") {
-      c->kind = Check::Kind::kWithinCapacity;
-      auto on = Bool(n, "within-capacity");
-      if (!on.ok() || !*on) return Fail(n, "within-capacity takes true");
       return {};
     }
     if (kind == "unschedulable") {

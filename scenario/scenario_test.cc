@@ -116,6 +116,16 @@ TEST_CASE("mistakes are named with their line before any cluster starts") {
   CHECK(ParseError("name: [\n").find("t.yaml:") == 0);  // yaml-cpp's own message, with a line
 }
 
+TEST_CASE("within-capacity: true parses in a step (a scalar, not a map)") {
+  Scenario s = Parse("name: x\nsteps:\n  - always:\n      for: 1s\n      within-capacity: true\n");
+  REQUIRE(s.steps.size() == 1);
+  CHECK(s.steps[0].check.kind == Check::Kind::kWithinCapacity);
+  CHECK(ParseError("name: x\nsteps:\n  - always: {within-capacity: false}\n")
+            .find("within-capacity takes true") != std::string::npos);
+  CHECK(ParseError("name: x\nsteps:\n  - always: {pods: 3}\n").find("pods takes a map") !=
+        std::string::npos);
+}
+
 TEST_CASE("pods: filters and counts, and what a failure saw") {
   Snapshot s;
   s.nodes = {MakeNode("n1", "a"), MakeNode("n2", "b")};
