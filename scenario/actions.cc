@@ -110,10 +110,39 @@ Status RunApply(RunContext& ctx, const Step& step) {
   return Kubectl(ctx, "apply -f " + ShellQuote(ctx.WriteManifest(step.args.Scalar())));
 }
 
+// Emits `n` as yaml-cpp read it, except that a scalar written quoted (or as a block) in the
+// source is quoted again: yaml-cpp's Emitter writes "0" or "true" plainly, so kubectl would read
+// a number or a bool where the manifest had a string (a label value, a toleration's value).
+void EmitKeepingQuotes(YAML::Emitter& out, const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map:
+      out << YAML::BeginMap;
+      for (const auto& kv : n) {
+        out << YAML::Key;
+        EmitKeepingQuotes(out, kv.first);
+        out << YAML::Value;
+        EmitKeepingQuotes(out, kv.second);
+      }
+      out << YAML::EndMap;
+      return;
+    case YAML::NodeType::Sequence:
+      out << YAML::BeginSeq;
+      for (const auto& item : n) EmitKeepingQuotes(out, item);
+      out << YAML::EndSeq;
+      return;
+    case YAML::NodeType::Scalar:
+      if (n.Tag() == "!") out << YAML::DoubleQuoted;
+      out << n.Scalar();
+      return;
+    default:
+      out << YAML::Null;
+  }
+}
+
+}  // namespace
+
 // N copies of one manifest: {{i}} replaced, metadata.name suffixed -k.
-Status RunCreate(RunContext& ctx, const Step& step) {
-  int count = step.args["count"].as<int>();
-  const std::string manifest = step.args["manifest"].Scalar();
+Result<std::string> CreateManifests(const std::string& manifest, int count) {
   std::string all;
   for (int k = 0; k < count; ++k) {
     std::string text = manifest;
@@ -131,10 +160,18 @@ Status RunCreate(RunContext& ctx, const Step& step) {
     }
     doc["metadata"]["name"] = fmt::format("{}-{}", doc["metadata"]["name"].Scalar(), k);
     YAML::Emitter out;
-    out << doc;
+    EmitKeepingQuotes(out, doc);
     all += std::string("---\n") + out.c_str() + "\n";
   }
-  return Kubectl(ctx, "create -f " + ShellQuote(ctx.WriteManifest(all)));
+  return all;
+}
+
+namespace {
+
+Status RunCreate(RunContext& ctx, const Step& step) {
+  auto all = CreateManifests(step.args["manifest"].Scalar(), step.args["count"].as<int>());
+  if (!all.ok()) return all.status();
+  return Kubectl(ctx, "create -f " + ShellQuote(ctx.WriteManifest(*all)));
 }
 
 Status RunDelete(RunContext& ctx, const Step& step) {

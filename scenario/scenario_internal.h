@@ -69,6 +69,9 @@ struct ActionSpec {
 };
 const ActionSpec* FindAction(const std::string& name);
 std::string ActionNames();  // "apply, create, ..."
+// The `create` step's text: `count` copies of `manifest`, {{i}} replaced by k and
+// metadata.name suffixed -k in the k-th; quoted scalars stay quoted ("0" is not 0).
+Result<std::string> CreateManifests(const std::string& manifest, int count);
 
 // --- Checks (checks.cc): pure functions over what the runner read from the cluster.
 

@@ -116,6 +116,23 @@ TEST_CASE("mistakes are named with their line before any cluster starts") {
   CHECK(ParseError("name: [\n").find("t.yaml:") == 0);  // yaml-cpp's own message, with a line
 }
 
+TEST_CASE("create's copies keep quoted scalars quoted: a label \"0\" stays a string") {
+  auto text = CreateManifests(
+      "kind: Pod\nmetadata: {name: p, labels: {index: \"{{i}}\", on: \"true\"}}\n"
+      "spec:\n  containers: [{name: c, resources: {requests: {cpu: 100m}}}]\n"
+      "  priority: 5\n",
+      2);
+  REQUIRE(text.ok());
+  std::vector<YAML::Node> docs = YAML::LoadAll(*text);
+  REQUIRE(docs.size() == 2);
+  CHECK(docs[1]["metadata"]["name"].Scalar() == "p-1");
+  CHECK(docs[1]["metadata"]["labels"]["index"].Scalar() == "1");
+  CHECK(docs[1]["metadata"]["labels"]["index"].Tag() == "!");  // quoted, so a string
+  CHECK(docs[0]["metadata"]["labels"]["on"].Tag() == "!");
+  CHECK(docs[0]["spec"]["priority"].Tag() == "?");  // a plain number stays plain
+  CHECK(docs[0]["spec"]["containers"][0]["resources"]["requests"]["cpu"].Scalar() == "100m");
+}
+
 TEST_CASE("within-capacity: true parses in a step (a scalar, not a map)") {
   Scenario s = Parse("name: x\nsteps:\n  - always:\n      for: 1s\n      within-capacity: true\n");
   REQUIRE(s.steps.size() == 1);
