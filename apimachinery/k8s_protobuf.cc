@@ -7,6 +7,7 @@
 
 #include "apimachinery/k8s_protobuf_index.h"
 #include "apimachinery/scheme.h"
+#include "proto/meta/v1/meta.pb.h"
 
 namespace pk {
 namespace {
@@ -306,6 +307,13 @@ Status ParseEnvelope(std::string_view body, Envelope* env) {
   return Status::OK();
 }
 
+// Kinds that are not resources but that every group version carries (metav1's
+// AddToGroupVersion): kubectl drain sends DeleteOptions as protobuf in the pods' version.
+const google::protobuf::Message* OptionsPrototype(const std::string& kind) {
+  if (kind == "DeleteOptions") return &k8s::meta::v1::DeleteOptions::default_instance();
+  return nullptr;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<google::protobuf::Message>> DecodeKubernetesProtobuf(
@@ -324,10 +332,12 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeKubernetesProtobuf(
     return Status::UnsupportedMediaType(
         fmt::format("protobuf envelope of contentType \"{}\" is not supported", env.content_type));
   const ResourceType* type = Scheme::Builtin().FindByKind(kind);
-  if (type == nullptr)
+  const google::protobuf::Message* prototype =
+      type != nullptr ? type->prototype : OptionsPrototype(kind.kind);
+  if (prototype == nullptr)
     return Status::BadRequest(fmt::format("no kind \"{}\" is registered for version \"{}\"",
                                           kind.kind, kind.api_version()));
-  const Resolved* table = Index::Get().For(type->prototype->GetDescriptor());
+  const Resolved* table = Index::Get().For(prototype->GetDescriptor());
   if (table == nullptr)
     return Status::UnsupportedMediaType(
         fmt::format("the Kubernetes protobuf encoding of {} is not supported by this server; send "
@@ -336,7 +346,7 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeKubernetesProtobuf(
   std::string ours;
   status = Transcoder(unknown_fields).Message(env.raw, *table, &ours, 0);
   if (!status.ok()) return status;
-  std::unique_ptr<google::protobuf::Message> object = type->New();
+  std::unique_ptr<google::protobuf::Message> object(prototype->New());
   if (!object->ParseFromString(ours))
     return Malformed(
         fmt::format("it does not decode as {} (invalid UTF-8 in a string?)", kind.kind));

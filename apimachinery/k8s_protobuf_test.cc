@@ -90,6 +90,22 @@ TEST_CASE("kubectl create namespace") {
         R"({"metadata":{"name":"demo","creationTimestamp":null},"spec":{},"status":{}})");
 }
 
+TEST_CASE("DeleteOptions decode in any group version (kubectl drain's delete)") {
+  // gracePeriodSeconds 30 (field 1), propagationPolicy "Background" (field 4).
+  const std::string raw = Int(1, 30) + Bytes(4, "Background");
+  for (const char* version : {"v1", "apps/v1"}) {
+    GroupVersionKind kind;
+    auto object = DecodeKubernetesProtobuf(Body(version, "DeleteOptions", raw), &kind);
+    REQUIRE_MESSAGE(object.ok(), object.status().message());
+    REQUIRE((*object)->GetDescriptor() == k8s::meta::v1::DeleteOptions::descriptor());
+    const auto& options = static_cast<const k8s::meta::v1::DeleteOptions&>(**object);
+    CHECK(options.grace_period_seconds() == 30);
+    CHECK(options.propagation_policy() == "Background");
+  }
+  CHECK(DecodeKubernetesProtobuf(Body("v1", "ListOptions", ""), nullptr).status().message() ==
+        "no kind \"ListOptions\" is registered for version \"v1\"");
+}
+
 TEST_CASE("kubectl create configmap and secret generic") {
   auto cm = DecodeFixture<k8s::core::v1::ConfigMap>("configmap.bin", {"", "v1", "ConfigMap"});
   CHECK(cm.metadata().name() == "settings");

@@ -79,6 +79,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   chain.max_requests_in_flight = options.max_requests_in_flight;
   chain.max_mutating_requests_in_flight = options.max_mutating_requests_in_flight;
   chain.traces = process->traces_.get();
+  if (!options.authentication.token_auth_file.empty()) {
+    auto authenticator = authn::NewAuthenticator(options.authentication);
+    if (!authenticator.ok()) return authenticator.take_status();
+    chain.authenticator = std::move(authenticator).value();
+  }
   filters::Handler handler = tracing::WithTraceEndpoint(
       [resources](Request& request) { return resources->Serve(request); }, process->traces_.get(),
       process->store_.get());

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "apimachinery/status.h"
+#include "apiserver/authn/authn.h"
 
 namespace pk::apiserver {
 
@@ -28,6 +29,9 @@ struct Options {
   size_t trace_pods = 5000;
   // Serve /debug/picokube/faults (faults/faults.h): a slow store on demand, for scenarios.
   bool fault_injection = false;
+  // Who is asking. With no method configured (no --token-auth-file), the server is insecure:
+  // every request acts as system:admin (group system:masters).
+  authn::AuthenticationOptions authentication;
 };
 
 class ApiServer {

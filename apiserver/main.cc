@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
                  "Mutating requests served at once; more get 429");
   app.add_option("--trace-pods", options.trace_pods,
                  "Pods whose flow traces are kept (/debug/picokube/traces/); 0: no tracing");
+  app.add_option("--token-auth-file", options.authentication.token_auth_file,
+                 "Bearer tokens: CSV of token,user,uid[,\"group1,group2\"]");
+  app.add_option("--anonymous-auth", options.authentication.anonymous,
+                 "Requests without credentials act as system:anonymous (else 401)")
+      ->capture_default_str();
   app.add_flag("--fault-injection", options.fault_injection,
                "Serve /debug/picokube/faults: inject a slow store (for scenarios)");
   pk::trace::FlowFlags flow;

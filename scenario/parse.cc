@@ -355,9 +355,16 @@ Result<Scenario> ParseScenario(const std::string& yaml, const std::string& file)
   } catch (const YAML::Exception& e) {
     return Status::BadRequest(fmt::format("{}:{}: {}", file, e.mark.line + 1, e.msg));
   }
-  if (!root.IsMap())
+  if (!root.IsMap()) {
     return Status::BadRequest(file + ": a scenario is a YAML map (name, cluster, steps)");
-  return Parser(file).Parse(root);
+  }
+  // The parser checks shapes before it reads; yaml-cpp's exceptions (a subscript of a scalar,
+  // a failed conversion) are a last line, turned into the same kind of message.
+  try {
+    return Parser(file).Parse(root);
+  } catch (const YAML::Exception& e) {
+    return Status::BadRequest(fmt::format("{}:{}: {}", file, e.mark.line + 1, e.msg));
+  }
 }
 
 Result<Scenario> ParseScenarioFile(const std::string& path) {

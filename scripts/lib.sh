@@ -5,7 +5,7 @@
 pk_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # The binaries a cluster runs; picokube launches the others.
-pk_components="picokube apiserver scheduler controller-manager kubelet fake-cri"
+pk_components="picokube apiserver scheduler controller-manager kubelet fake-cri fake-cri-ctl"
 
 # pk_running NAME DIR: true when DIR's process NAME is alive.
 pk_running() {

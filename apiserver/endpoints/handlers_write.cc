@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "apimachinery/codec.h"
+#include "apimachinery/k8s_protobuf.h"
 #include "apimachinery/object.h"
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/handlers.h"
@@ -12,13 +13,29 @@ namespace {
 
 using google::protobuf::Message;
 
+// The body of a DELETE: JSON, or Kubernetes protobuf (what kubectl drain sends when it
+// deletes the pods it cannot evict).
+Status DecodeDeleteOptions(const Request& request, k8s::meta::v1::DeleteOptions* body) {
+  if (MediaTypeOf(request) != kKubernetesProtobufContentType) {
+    json::DecodeReport report;
+    return json::Decode(request.body, body, &report);
+  }
+  GroupVersionKind kind;
+  auto decoded = DecodeKubernetesProtobuf(request.body, &kind);
+  if (!decoded.ok()) return decoded.take_status();
+  if ((*decoded)->GetDescriptor() != body->GetDescriptor()) {
+    return Status::BadRequest(fmt::format(
+        "the body of a delete must be DeleteOptions, not {} of {}", kind.kind, kind.api_version()));
+  }
+  body->CopyFrom(**decoded);
+  return {};
+}
+
 Result<registry::DeleteOptions> DeleteOptionsOf(const Request& request, bool* dry_run) {
   registry::DeleteOptions options;
   k8s::meta::v1::DeleteOptions body;
   if (!request.body.empty()) {
-    json::DecodeReport report;
-    Status s = json::Decode(request.body, &body, &report);
-    if (!s.ok()) return s;
+    PK_RETURN_IF_ERROR(DecodeDeleteOptions(request, &body));
   }
   if (body.has_grace_period_seconds()) options.grace_period_seconds = body.grace_period_seconds();
   if (auto g = request.Query("gracePeriodSeconds"); g && !g->empty()) {

@@ -8,7 +8,7 @@ namespace pk::apiserver::filters {
 Handler BuildHandlerChain(Handler api, const ChainOptions& options) {
   Handler h = std::move(api);
   h = WithAuthorization(std::move(h), options.authorizer);
-  h = WithImpersonation(std::move(h));
+  h = WithImpersonation(std::move(h), options.authorizer);
   h = WithAudit(std::move(h), options.audit);
   h = WithAuthentication(std::move(h), options.authenticator);
   h = WithTimeout(std::move(h), options.request_timeout);

@@ -47,7 +47,7 @@ Handler WithMaxInFlight(Handler next, int max_read_only, int max_mutating);
 Handler WithTimeout(Handler next, std::chrono::seconds timeout);
 Handler WithAuthentication(Handler next, Authenticator authenticator);
 Handler WithAudit(Handler next, AuditSink sink);
-Handler WithImpersonation(Handler next);
+Handler WithImpersonation(Handler next, Authorizer authorizer);
 Handler WithAuthorization(Handler next, Authorizer authorizer);
 
 }  // namespace pk::apiserver::filters

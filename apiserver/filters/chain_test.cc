@@ -155,3 +155,52 @@ TEST_CASE("the authentication and authorization slots refuse with their Status")
 
 }  // namespace
 }  // namespace pk::apiserver::filters
+
+namespace pk::apiserver::filters {
+namespace {
+
+TEST_CASE("impersonation: each impersonated name is authorized, then the request acts as it") {
+  std::vector<std::string> asked;  // "verb resource ns/name" the authorizer was asked
+  ChainOptions options;
+  options.authorizer = [&](const Request& r) -> Status {
+    if (r.info.verb == "impersonate") {
+      asked.push_back(r.info.resource + " " + r.info.ns + "/" + r.info.name);
+      if (r.info.name == "root") return Status::Forbidden("users \"root\" is forbidden");
+    }
+    return {};
+  };
+  UserInfo user;
+  Handler chain = BuildHandlerChain(
+      [&](Request& r) {
+        user = r.user;
+        return Response{};
+      },
+      options);
+
+  Request r = Get("/api/v1/pods");
+  r.headers["impersonate-user"] = "jane";
+  r.headers["impersonate-group"] = "dev, ops";  // two headers, as the HTTP layer joins them
+  REQUIRE(chain(r).code == 200);
+  CHECK(user.name == "jane");
+  CHECK(user.groups == std::vector<std::string>{"dev", "ops", "system:authenticated"});
+  CHECK(asked == std::vector<std::string>{"users /jane", "groups /dev", "groups /ops"});
+
+  asked.clear();
+  r = Get("/api/v1/pods");
+  r.headers["impersonate-user"] = "system:serviceaccount:team:builder";
+  REQUIRE(chain(r).code == 200);
+  CHECK(asked == std::vector<std::string>{"serviceaccounts team/builder"});
+  CHECK(user.groups == std::vector<std::string>{"system:serviceaccounts",
+                                                "system:serviceaccounts:team",
+                                                "system:authenticated"});
+
+  r = Get("/api/v1/pods");
+  r.headers["impersonate-user"] = "root";
+  CHECK(chain(r).code == 403);
+  r = Get("/api/v1/pods");
+  r.headers["impersonate-group"] = "dev";  // a group without a user
+  CHECK(chain(r).code == 400);
+}
+
+}  // namespace
+}  // namespace pk::apiserver::filters

@@ -12,16 +12,17 @@ e2e_cleanup() {
   rm -rf "$E2E_DIR"
 }
 
-# Starts the apiserver and writes $KUBECONFIG; fails the test when it does not become ready.
+# Starts the apiserver (with any more flags given) and writes $KUBECONFIG; fails the test
+# when it does not become ready.
 start_apiserver() {
   "${PK_BIN_DIR:?}/apiserver" --data-dir "$E2E_DIR/data" --port 0 --port-file "$E2E_DIR/port" \
-    2>"$E2E_DIR/apiserver.log" &
+    "$@" 2>"$E2E_DIR/apiserver.log" &
   APISERVER_PID=$!
   for _ in $(seq 200); do [ -s "$E2E_DIR/port" ] && break; sleep 0.05; done
   [ -s "$E2E_DIR/port" ] || { cat "$E2E_DIR/apiserver.log"; echo "FAIL apiserver did not start"; exit 1; }
   PORT=$(cat "$E2E_DIR/port")
   for _ in $(seq 100); do
-    curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+    curl -sS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null && break  # any answer, 401 too
     sleep 0.05
   done
   export KUBECONFIG="$E2E_DIR/kubeconfig"
