@@ -28,6 +28,9 @@ struct Options {
   size_t trace_pods = 5000;
   // Serve /debug/picokube/faults (faults/faults.h): a slow store on demand, for scenarios.
   bool fault_injection = false;
+  // --authorization-mode: "AlwaysAllow" (no checks), or e.g. "Node,RBAC"
+  // (apiserver/authorization). With RBAC the bootstrap policy is created at start.
+  std::string authorization_mode = "AlwaysAllow";
 };
 
 class ApiServer {
