@@ -47,7 +47,10 @@ Status ValidateModes(const std::vector<std::string>& modes) {
 class Process final : public Authorization {
  public:
   Status Check(const Request& request) const override {
-    Attributes a = AttributesOf(request);
+    return CheckAttributes(AttributesOf(request));
+  }
+
+  Status CheckAttributes(const Attributes& a) const override {
     Verdict v = Decide(a);
     if (v.allowed()) return Status();
     return Forbidden(a, v.reason);

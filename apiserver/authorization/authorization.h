@@ -156,6 +156,9 @@ class Authorization {
   virtual ~Authorization() = default;
   // The chain's hook (filters::Authorizer): OK or Forbidden.
   virtual Status Check(const Request& request) const = 0;
+  // The same for attributes built by hand: the impersonation filter asks whether the user
+  // may "impersonate" users, groups or serviceaccounts (verb impersonate, resource users...).
+  virtual Status CheckAttributes(const Attributes& attributes) const = 0;
   // Answers an authorization review (SubjectAccessReview, LocalSubjectAccessReview,
   // SelfSubjectAccessReview, SelfSubjectRulesReview): fills its status, or says why the
   // review is invalid (BadRequest, Invalid with Kubernetes' wording).
