@@ -44,6 +44,21 @@ Status ValidateModes(const std::vector<std::string>& modes) {
   return Status::BadRequest(fmt::format("{}", fmt::join(errors, ", ")));
 }
 
+constexpr const char* kRbacGroup = "rbac.authorization.k8s.io";
+
+Attributes RbacAttributes(const UserInfo& user, std::string verb, std::string resource,
+                          std::string ns, std::string name) {
+  Attributes a;
+  a.user = user;
+  a.resource_request = true;
+  a.verb = std::move(verb);
+  a.api_group = kRbacGroup;
+  a.resource = std::move(resource);
+  a.ns = std::move(ns);
+  a.name = std::move(name);
+  return a;
+}
+
 class Process final : public Authorization {
  public:
   Status Check(const Request& request) const override {
@@ -59,6 +74,36 @@ class Process final : public Authorization {
   Status AnswerReview(const Request& request, google::protobuf::Message* review) const override {
     return authorization::AnswerReview(
         *authorizer_, [this](const Attributes& a) { return Decide(a); }, request, review);
+  }
+
+  Status ConfirmRoleWrite(const UserInfo& user, const std::string& resource, const std::string& ns,
+                          const std::string& name,
+                          const std::vector<PolicyRule>& rules) const override {
+    if (!rbac_) return Status();
+    // RoleEscalationAuthorized: the escalate verb on the role.
+    if (Decide(RbacAttributes(user, "escalate", resource, ns, name)).allowed()) return Status();
+    return ConfirmNoEscalation(*authorizer_, user, ns, rules, {kRbacGroup, resource}, name);
+  }
+
+  Status ConfirmBindingWrite(const UserInfo& user, const std::string& resource,
+                             const std::string& ns, const std::string& name,
+                             const k8s::rbac::v1::RoleRef& role_ref) const override {
+    if (!rbac_) return Status();
+    // BindingAuthorized: the bind verb on the referred role.
+    std::string role_resource = role_ref.kind() == "Role" ? "roles" : "clusterroles";
+    std::string role_ns = role_ref.kind() == "Role" ? ns : "";
+    if (Decide(RbacAttributes(user, "bind", role_resource, role_ns, role_ref.name())).allowed()) {
+      return Status();
+    }
+    std::vector<PolicyRule> rules;
+    if (role_ref.kind() == "Role") {
+      if (auto role = index_->Role(ns, role_ref.name())) {
+        rules.assign(role->rules().begin(), role->rules().end());
+      }
+    } else if (auto role = index_->ClusterRole(role_ref.name())) {
+      rules.assign(role->rules().begin(), role->rules().end());
+    }
+    return ConfirmNoEscalation(*authorizer_, user, ns, rules, {kRbacGroup, resource}, name);
   }
 
   const Authorizer& authorizer() const override { return *authorizer_; }

@@ -117,6 +117,21 @@ std::unique_ptr<Authorizer> NewAlwaysAllow();
 // Denies nothing explicitly but allows nothing: reason "Everything is forbidden.".
 std::unique_ptr<Authorizer> NewAlwaysDeny();
 
+// --- privilege-escalation prevention (pkg/registry/rbac/validation)
+
+// The parts of `servant` (broken down to one verb, group, resource and name each) that no rule
+// of `owner` covers (validation.Covers).
+std::vector<PolicyRule> Uncovered(const std::vector<PolicyRule>& owner,
+                                  const std::vector<PolicyRule>& servant);
+// rbacv1helpers.CompactString: {APIGroups:["apps"], Resources:["deployments"], Verbs:["get"]}.
+std::string CompactString(const PolicyRule& rule);
+// ConfirmNoEscalation: OK when `user` holds every rule in `ns` (per authorizer.RulesFor), else
+// `roles.rbac.authorization.k8s.io "NAME" is forbidden: user "jane" (groups=["g"]) is
+// attempting to grant RBAC permissions not currently held:\n{...}`.
+Status ConfirmNoEscalation(const Authorizer& authorizer, const UserInfo& user,
+                           const std::string& ns, const std::vector<PolicyRule>& rules,
+                           const GroupResource& resource, const std::string& name);
+
 // responsewriters.ForbiddenStatusError: `pods "web" is forbidden: User "x" cannot get
 // resource "pods" in API group "" in the namespace "default"[: reason]`.
 Status Forbidden(const Attributes& attributes, std::string_view reason);
@@ -163,6 +178,16 @@ class Authorization {
   // SelfSubjectAccessReview, SelfSubjectRulesReview): fills its status, or says why the
   // review is invalid (BadRequest, Invalid with Kubernetes' wording).
   virtual Status AnswerReview(const Request& request, google::protobuf::Message* review) const = 0;
+  // What the RBAC registries check on a write by `user` (for an admission plugin; not yet
+  // called on writes): a Role or ClusterRole (`resource` "roles" or "clusterroles") may carry
+  // `rules` if the user may "escalate" it or holds them all; a binding may refer to `role_ref`
+  // if the user may "bind" that role or holds all its rules. OK without RBAC.
+  virtual Status ConfirmRoleWrite(const UserInfo& user, const std::string& resource,
+                                  const std::string& ns, const std::string& name,
+                                  const std::vector<PolicyRule>& rules) const = 0;
+  virtual Status ConfirmBindingWrite(const UserInfo& user, const std::string& resource,
+                                     const std::string& ns, const std::string& name,
+                                     const k8s::rbac::v1::RoleRef& role_ref) const = 0;
   virtual const Authorizer& authorizer() const = 0;
   // Whether the RBAC authorizer is on (the bootstrap policy is then created at start).
   virtual bool rbac() const = 0;
