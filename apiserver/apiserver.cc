@@ -7,6 +7,7 @@
 
 #include "apiserver/admission/namespace_lifecycle.h"
 #include "apiserver/admission/priority.h"
+#include "apiserver/authorization/authorization.h"
 #include "apiserver/bootstrap.h"
 #include "apiserver/endpoints/resource_handler.h"
 #include "apiserver/faults/faults.h"
@@ -29,6 +30,7 @@ class Process : public ApiServer {
   void Stop() override {
     if (grpc_) grpc_->Stop();
     if (server_) server_->Stop();
+    if (authorization_) authorization_->Stop();
   }
   ~Process() override { Stop(); }
 
@@ -38,6 +40,8 @@ class Process : public ApiServer {
   std::unique_ptr<storage::Store> store_;
   admission::Chain admission_;
   std::unique_ptr<ResourceHandler> resources_;
+  // Watches the store; stopped (destroyed) before it.
+  std::unique_ptr<authorization::Authorization> authorization_;
   filters::Handler chain_;  // shared by both faces, with one set of in-flight limits
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<grpcface::GrpcServer> grpc_;
@@ -68,11 +72,27 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
     process->faults_ = std::make_unique<faults::Faults>();
     process->store_ = faults::NewFaultyStore(std::move(process->store_), process->faults_.get());
   }
+  // Authorization learns of RBAC and pod writes as they are acknowledged (authorization.h).
+  auto freshness = authorization::NewFreshness();
+  process->store_ = authorization::TrackWrites(std::move(process->store_), freshness);
   process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));
   process->admission_.Register(admission::NewPriority(process->store_.get()));
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
   PK_RETURN_IF_ERROR(Status(Bootstrap(*process->resources_)).Prefix("bootstrapping"));
+  authorization::Options authz_options;
+  authz_options.mode = options.authorization_mode;
+  auto authz = authorization::Authorization::Start(process->store_.get(), freshness, authz_options);
+  if (!authz.ok()) return authz.take_status();
+  process->authorization_ = std::move(authz).value();
+  const authorization::Authorization* authorizer = process->authorization_.get();
+  if (authorizer->rbac()) {
+    PK_RETURN_IF_ERROR(Status(BootstrapRBAC(*process->resources_)).Prefix("bootstrapping RBAC"));
+  }
+  process->resources_->SetReviewer(
+      [authorizer](const Request& request, google::protobuf::Message* review) {
+        return authorizer->AnswerReview(request, review);
+      });
 
   const ResourceHandler* resources = process->resources_.get();
   filters::ChainOptions chain;
@@ -83,6 +103,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
     auto authenticator = authn::NewAuthenticator(options.authentication);
     if (!authenticator.ok()) return authenticator.take_status();
     chain.authenticator = std::move(authenticator).value();
+  }
+  if (options.authorization_mode != "AlwaysAllow") {
+    chain.authorizer = [authorizer](const Request& request) { return authorizer->Check(request); };
   }
   filters::Handler handler = tracing::WithTraceEndpoint(
       [resources](Request& request) { return resources->Serve(request); }, process->traces_.get(),

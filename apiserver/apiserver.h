@@ -32,6 +32,9 @@ struct Options {
   // Who is asking. With no method configured (no --token-auth-file), the server is insecure:
   // every request acts as system:admin (group system:masters).
   authn::AuthenticationOptions authentication;
+  // --authorization-mode: "AlwaysAllow" (no checks), or e.g. "Node,RBAC"
+  // (apiserver/authorization). With RBAC the bootstrap policy is created at start.
+  std::string authorization_mode = "AlwaysAllow";
 };
 
 class ApiServer {

@@ -1,5 +1,6 @@
 #include "apiserver/bootstrap.h"
 
+#include "apiserver/authorization/authorization.h"
 #include "apiserver/registry/strategies/system_priority_classes.h"
 #include "proto/core/v1/namespace.pb.h"
 #include "proto/core/v1/service.pb.h"
@@ -65,6 +66,22 @@ Status Bootstrap(const ResourceHandler& resources) {
   PK_RETURN_IF_ERROR(
       CreateIfMissing(*resources.RegistryFor({"", "services"}), "default", KubernetesService()));
   return CreateSystemPriorityClasses(resources);
+}
+
+Status BootstrapRBAC(const ResourceHandler& resources) {
+  const registry::Registry* roles =
+      resources.RegistryFor({"rbac.authorization.k8s.io", "clusterroles"});
+  for (auto& role : authorization::BootstrapClusterRoles()) {
+    PK_RETURN_IF_ERROR(
+        CreateIfMissing(*roles, "", std::make_unique<k8s::rbac::v1::ClusterRole>(std::move(role))));
+  }
+  const registry::Registry* bindings =
+      resources.RegistryFor({"rbac.authorization.k8s.io", "clusterrolebindings"});
+  for (auto& binding : authorization::BootstrapClusterRoleBindings()) {
+    PK_RETURN_IF_ERROR(CreateIfMissing(
+        *bindings, "", std::make_unique<k8s::rbac::v1::ClusterRoleBinding>(std::move(binding))));
+  }
+  return Status();
 }
 
 }  // namespace pk::apiserver

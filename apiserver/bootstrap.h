@@ -13,4 +13,8 @@ namespace pk::apiserver {
 
 Status Bootstrap(const ResourceHandler& resources);
 
+// The RBAC bootstrap policy (ClusterRoles and ClusterRoleBindings of
+// authorization::BootstrapClusterRoles), each created if missing.
+Status BootstrapRBAC(const ResourceHandler& resources);
+
 }  // namespace pk::apiserver

@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--fault-injection", options.fault_injection,
                "Serve /debug/picokube/faults: inject a slow store (for scenarios)");
+  app.add_option("--authorization-mode", options.authorization_mode,
+                 "Ordered list of plug-ins to do authorization on secure port: AlwaysAllow, "
+                 "AlwaysDeny, Node, RBAC (e.g. Node,RBAC)");
   pk::trace::FlowFlags flow;
   flow.Add(app, /*with_trace=*/false);
   CLI11_PARSE(app, argc, argv);

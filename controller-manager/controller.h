@@ -26,6 +26,8 @@ struct ControllerContext {
   // Multiplies the controllers' own timings (node monitor grace period, eviction delays,
   // TTLs...) for simulations: 0.1 runs ten times faster.
   double time_scale = 1.0;
+  // --terminated-pod-gc-threshold: the pod garbage collector keeps this many terminated pods.
+  int terminated_pod_gc_threshold = 12500;
 };
 
 class Controller {

@@ -48,6 +48,7 @@ struct ControllerManager::Impl {
       return Recorder(c);
     };
     context.time_scale = options.time_scale;
+    context.terminated_pod_gc_threshold = options.terminated_pod_gc_threshold;
     for (const std::string& name : selected) {
       auto c = KnownControllers().at(name).factory(context);
       if (!c.ok()) return c.take_status().Prefix("starting the " + name + " controller");

@@ -19,6 +19,7 @@ struct ControllerManagerOptions {
   std::string identity;  // host name and pid when empty
   int workers = 5;       // per controller (Kubernetes' --concurrent-*-syncs)
   double time_scale = 1.0;
+  int terminated_pod_gc_threshold = 12500;  // --terminated-pod-gc-threshold (0: off)
 };
 
 class ControllerManager {

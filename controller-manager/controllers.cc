@@ -12,6 +12,7 @@
 #include "controller-manager/job/job_controller.h"
 #include "controller-manager/namespace/namespace_controller.h"
 #include "controller-manager/nodelifecycle/node_lifecycle_controller.h"
+#include "controller-manager/podgc/podgc_controller.h"
 #include "controller-manager/replicaset/replicaset_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
 #include "controller-manager/statefulset/statefulset_controller.h"
@@ -29,6 +30,7 @@ const std::map<std::string, ControllerInfo>& KnownControllers() {
       {"job", {NewJobController}},
       {"namespace", {NewNamespaceController}},
       {"nodelifecycle", {NewNodeLifecycleController}},
+      {"pod-garbage-collector", {NewPodGCController}},
       {"replicaset", {NewReplicaSetController}},
       {"serviceaccount", {NewServiceAccountController}},
       {"statefulset", {NewStatefulSetController}},

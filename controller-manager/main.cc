@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   app.add_option("--workers", options.workers, "Workers per controller");
   app.add_option("--time-scale", options.time_scale,
                  "Multiplies the controllers' timings (0.1: ten times faster)");
+  app.add_option("--terminated-pod-gc-threshold", options.terminated_pod_gc_threshold,
+                 "Terminated pods kept before the pod garbage collector deletes the oldest "
+                 "(0: never)")
+      ->capture_default_str();
   pk::trace::FlowFlags flow;
   flow.Add(app);
   CLI11_PARSE(app, argc, argv);

@@ -5,6 +5,7 @@
 
 #include <google/protobuf/message.h>
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -36,8 +37,12 @@ Response ToKubelet(Request& request, const Registry& pods, const Registry& nodes
 // pod to the target node (Conflict when it already has one).
 Response CreateBinding(Request& request, const Registry& pods, const Output& output);
 
-// POST of an authorization review: answered at once, never stored.
-Response Review(Request& request, const Registry& registry, const Output& output);
+// Fills an authorization review's status, or says why the review is invalid.
+using Reviewer = std::function<Status(const Request& request, google::protobuf::Message* review)>;
+// POST of an authorization review: answered at once by `reviewer`, never stored. Without a
+// reviewer everything is allowed.
+Response Review(Request& request, const Registry& registry, const Output& output,
+                const Reviewer& reviewer);
 
 // --- shared by the handlers
 

@@ -1,8 +1,7 @@
 // The authorization reviews (SelfSubjectAccessReview, SubjectAccessReview,
 // LocalSubjectAccessReview, SelfSubjectRulesReview): questions answered at once and never
-// stored, as Kubernetes' review registries do. The server has no authorizer yet (the
-// authorization slot of the chain is empty), so every request is allowed and the answers
-// say so; `kubectl auth can-i` prints "yes".
+// stored, as Kubernetes' review registries do. The reviewer is the server's authorizer
+// (apiserver/authorization); without one every request is allowed and the answers say so.
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/handlers.h"
 #include "proto/authorization/v1/authorization.pb.h"
@@ -34,10 +33,15 @@ void AnswerEverythingAllowed(google::protobuf::Message* review) {
 
 }  // namespace
 
-Response Review(Request& request, const Registry& registry, const Output& output) {
+Response Review(Request& request, const Registry& registry, const Output& output,
+                const Reviewer& reviewer) {
   auto review = DecodeBody(request, registry.type());
   if (!review.ok()) return ErrorResponse(review.status());
-  AnswerEverythingAllowed(review->get());
+  if (reviewer) {
+    if (Status s = reviewer(request, review->get()); !s.ok()) return ErrorResponse(s);
+  } else {
+    AnswerEverythingAllowed(review->get());
+  }
   return ObjectResponse(201, registry.type(), std::move(review).value(), output);
 }
 

@@ -102,7 +102,7 @@ Response ResourceHandler::ServeResource(Request& request) const {
   if (request.typed) output->shape = Output::Shape::kTyped;
   const registry::Registry* pods = RegistryFor({"", "pods"});
   if (type.kind.group == "authorization.k8s.io" && info.verb == "create") {
-    return handlers::Review(request, *registry, *output);
+    return handlers::Review(request, *registry, *output, reviewer_);
   }
   if (type.resource == "bindings" && info.verb == "create") {
     return handlers::CreateBinding(request, *pods, *output);

@@ -9,6 +9,7 @@
 
 #include "apiserver/admission/admission.h"
 #include "apiserver/discovery/discovery.h"
+#include "apiserver/endpoints/handlers.h"
 #include "apiserver/endpoints/request.h"
 #include "apiserver/registry/registry.h"
 #include "apiserver/storage/store.h"
@@ -23,6 +24,10 @@ class ResourceHandler {
 
   const registry::Registry* RegistryFor(const GroupResource& resource) const;
 
+  // Who answers the authorization reviews (the authorizer); unset: everything is allowed.
+  // Set before serving.
+  void SetReviewer(handlers::Reviewer reviewer) { reviewer_ = std::move(reviewer); }
+
  private:
   Response ServeResource(Request& request) const;
   Response ServeNonResource(Request& request) const;
@@ -31,6 +36,7 @@ class ResourceHandler {
   std::map<GroupResource, std::vector<std::string>> verbs_;
   std::map<GroupResource, std::vector<std::string>> subresources_;  // served ones, by name
   std::unique_ptr<discovery::Discovery> discovery_;
+  handlers::Reviewer reviewer_;
 };
 
 }  // namespace pk::apiserver
