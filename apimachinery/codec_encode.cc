@@ -12,6 +12,37 @@
 namespace pk::json {
 namespace {
 
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
+
+void internal::AppendBase64(std::string* out, std::string_view in) {
+  out->push_back('"');
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    out->push_back(kBase64[n >> 18]);
+    out->push_back(kBase64[(n >> 12) & 63]);
+    out->push_back(kBase64[(n >> 6) & 63]);
+    out->push_back(kBase64[n & 63]);
+  }
+  if (i + 1 == in.size()) {
+    uint32_t n = uint8_t(in[i]) << 16;
+    out->push_back(kBase64[n >> 18]);
+    out->push_back(kBase64[(n >> 12) & 63]);
+    out->append("==");
+  } else if (i + 2 == in.size()) {
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out->push_back(kBase64[n >> 18]);
+    out->push_back(kBase64[(n >> 12) & 63]);
+    out->push_back(kBase64[(n >> 6) & 63]);
+    out->push_back('=');
+  }
+  out->push_back('"');
+}
+
+namespace {
+
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
@@ -39,33 +70,6 @@ void AppendDouble(std::string* out, double v) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out->append(buf, r.ptr);
-}
-
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void AppendBase64(std::string* out, std::string_view in) {
-  out->push_back('"');
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out->push_back(kBase64[n >> 18]);
-    out->push_back(kBase64[(n >> 12) & 63]);
-    out->push_back(kBase64[(n >> 6) & 63]);
-    out->push_back(kBase64[n & 63]);
-  }
-  if (i + 1 == in.size()) {
-    uint32_t n = uint8_t(in[i]) << 16;
-    out->push_back(kBase64[n >> 18]);
-    out->push_back(kBase64[(n >> 12) & 63]);
-    out->append("==");
-  } else if (i + 2 == in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out->push_back(kBase64[n >> 18]);
-    out->push_back(kBase64[(n >> 12) & 63]);
-    out->push_back(kBase64[(n >> 6) & 63]);
-    out->push_back('=');
-  }
-  out->push_back('"');
 }
 
 void AppendMessage(std::string* out, const Message& msg, const GroupVersionKind* type);
@@ -146,18 +150,18 @@ void AppendFieldValue(std::string* out, const Message& msg, const FieldInfo& f, 
       return;
     case FieldDescriptor::CPPTYPE_BOOL:
       out->append((rep ? r->GetRepeatedBool(msg, fd, index) : r->GetBool(msg, fd)) ? "true"
-                                                                                    : "false");
+                                                                                   : "false");
       return;
     case FieldDescriptor::CPPTYPE_ENUM:
-      AppendString(out, rep ? r->GetRepeatedEnum(msg, fd, index)->name()
-                            : r->GetEnum(msg, fd)->name());
+      AppendString(out,
+                   rep ? r->GetRepeatedEnum(msg, fd, index)->name() : r->GetEnum(msg, fd)->name());
       return;
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string scratch;
       const std::string& s = rep ? r->GetRepeatedStringReference(msg, fd, index, &scratch)
                                  : r->GetStringReference(msg, fd, &scratch);
       if (fd->type() == FieldDescriptor::TYPE_BYTES) {
-        AppendBase64(out, s);
+        internal::AppendBase64(out, s);
       } else {
         AppendString(out, s);
       }
@@ -217,11 +221,21 @@ void AppendZero(std::string* out, const Message& msg, const FieldInfo& f) {
     return;
   }
   switch (f.special) {
-    case Special::kQuantity: out->append("\"0\""); return;
-    case Special::kIntOrString: out->append("0"); return;
-    case Special::kDuration: out->append("\"0s\""); return;
-    case Special::kNone: AppendFieldValue(out, msg, f, -1); return;  // the default instance
-    default: out->append("null"); return;  // Time, MicroTime, raw documents, named lists
+    case Special::kQuantity:
+      out->append("\"0\"");
+      return;
+    case Special::kIntOrString:
+      out->append("0");
+      return;
+    case Special::kDuration:
+      out->append("\"0s\"");
+      return;
+    case Special::kNone:
+      AppendFieldValue(out, msg, f, -1);
+      return;  // the default instance
+    default:
+      out->append("null");
+      return;  // Time, MicroTime, raw documents, named lists
   }
 }
 

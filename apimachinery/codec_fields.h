@@ -14,20 +14,20 @@ namespace pk::json::internal {
 // Messages with their own JSON form (see proto/README.md).
 enum class Special {
   kNone,
-  kTime,          // k8s.meta.v1.Time
-  kMicroTime,     // k8s.meta.v1.MicroTime
-  kDuration,      // k8s.meta.v1.Duration
-  kQuantity,      // k8s.resource.Quantity
-  kIntOrString,   // k8s.util.IntOrString
-  kRaw,           // k8s.runtime.RawExtension and k8s.meta.v1.FieldsV1
-  kStringList,    // a Go named []string (authorization's ExtraValue): a bare JSON array
+  kTime,         // k8s.meta.v1.Time
+  kMicroTime,    // k8s.meta.v1.MicroTime
+  kDuration,     // k8s.meta.v1.Duration
+  kQuantity,     // k8s.resource.Quantity
+  kIntOrString,  // k8s.util.IntOrString
+  kRaw,          // k8s.runtime.RawExtension and k8s.meta.v1.FieldsV1
+  kStringList,   // a Go named []string (authorization's ExtraValue): a bare JSON array
 };
 
 Special SpecialOf(const google::protobuf::Descriptor* type);
 
 struct FieldInfo {
   const google::protobuf::FieldDescriptor* field;
-  std::string key;       // `"jsonName":`, ready to append
+  std::string key;        // `"jsonName":`, ready to append
   std::string_view name;  // the JSON name (points into `key`)
   bool always;            // the (k8s.always) option
   bool nullable;          // the (k8s.nullable) option: null when unset
@@ -41,5 +41,8 @@ struct MessageInfo {
 
 // The table of `type`, built on first use and kept for the life of the process.
 const MessageInfo& InfoOf(const google::protobuf::Descriptor* type);
+
+// Appends `in` as a quoted base64 JSON string (a bytes field).
+void AppendBase64(std::string* out, std::string_view in);
 
 }  // namespace pk::json::internal

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "apimachinery/codec.h"
+#include "apimachinery/codec_value.h"
 #include "apimachinery/object.h"
 #include "apiserver/patch/patch.h"
 #include "proto/meta/v1/meta.pb.h"
@@ -121,17 +122,30 @@ void CopyDifferences(const Message& old, const Message& updated, Message* a, Mes
   }
 }
 
+using ToJson = Result<nlohmann::ordered_json> (*)(const Message&);
+
+// The JSON document of a message through its text: the definition ToJsonValue must match
+// (the reference path uses it, so the tests compare the two).
+Result<nlohmann::ordered_json> ThroughText(const Message& message) {
+  return json::Parse(json::Encode(message));
+}
+
 // TrackUpdate on the JSON of `old` and `updated` (which may be reduced copies); the
 // resulting managedFields go into `out`.
 void Track(const Message* old, const Message& updated, Message* out, std::string_view manager,
-           std::string_view now, std::string_view api_version) {
-  auto old_json = old ? json::Parse(json::Encode(*old)) : Result<nlohmann::ordered_json>(nullptr);
-  auto new_json = json::Parse(json::Encode(updated));
+           std::string_view now, std::string_view api_version, ToJson to_json) {
+  auto old_json = old ? to_json(*old) : Result<nlohmann::ordered_json>(nullptr);
+  auto new_json = to_json(updated);
   if (!old_json.ok() || !new_json.ok()) return;
   patch::TrackUpdate(*old_json, &*new_json, updated.GetDescriptor(), manager, now, api_version);
+  // Only managedFields are taken from the result: decode nothing else.
+  nlohmann::ordered_json managed = nlohmann::ordered_json::object();
+  if (auto& m = (*new_json)["metadata"]; m.is_object() && m.contains("managedFields")) {
+    managed["managedFields"] = std::move(m["managedFields"]);
+  }
   k8s::meta::v1::ObjectMeta meta;
   json::DecodeReport report;
-  if (!json::DecodeValue((*new_json)["metadata"], &meta, &report).ok()) return;
+  if (!json::DecodeValue(managed, &meta, &report).ok()) return;
   *MutableObjectMeta(out)->mutable_managed_fields() = std::move(*meta.mutable_managed_fields());
 }
 
@@ -140,18 +154,18 @@ void Track(const Message* old, const Message& updated, Message* out, std::string
 void TrackUpdatedFields(const Message* old, Message* updated, std::string_view manager,
                         std::string_view now, std::string_view api_version) {
   if (old == nullptr || old->GetDescriptor() != updated->GetDescriptor()) {
-    Track(old, *updated, updated, manager, now, api_version);
+    Track(old, *updated, updated, manager, now, api_version, json::ToJsonValue);
     return;
   }
   std::unique_ptr<Message> a(old->New()), b(old->New());
   CopyDifferences(*old, *updated, a.get(), b.get());
-  Track(a.get(), *b, updated, manager, now, api_version);
+  Track(a.get(), *b, updated, manager, now, api_version, json::ToJsonValue);
 }
 
 void TrackUpdatedFieldsOnWholeObjects(const Message* old, Message* updated,
                                       std::string_view manager, std::string_view now,
                                       std::string_view api_version) {
-  Track(old, *updated, updated, manager, now, api_version);
+  Track(old, *updated, updated, manager, now, api_version, ThroughText);
 }
 
 }  // namespace pk::apiserver::handlers

@@ -16,7 +16,8 @@ void TrackUpdatedFields(const google::protobuf::Message* old, google::protobuf::
                         std::string_view manager, std::string_view now,
                         std::string_view api_version);
 
-// The reference: TrackUpdate on the JSON of the whole objects (for tests of the above).
+// The reference: TrackUpdate on the JSON of the whole objects, taken through their text (for
+// tests of the above).
 void TrackUpdatedFieldsOnWholeObjects(const google::protobuf::Message* old,
                                       google::protobuf::Message* updated, std::string_view manager,
                                       std::string_view now, std::string_view api_version);

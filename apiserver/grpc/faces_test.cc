@@ -18,6 +18,7 @@
 #include "apimachinery/scheme.h"
 #include "apiserver/apiserver.h"
 #include "apiserver/grpc/resource_service.h"
+#include "apiserver/grpc/watch_reactor.h"
 #include "apiserver/testing_http.h"
 #include "client/errors.h"
 #include "proto/api/resource.grpc.pb.h"
@@ -336,6 +337,30 @@ TEST_CASE("the bearer token in gRPC metadata reaches the authentication slot") {
   alice.AddMetadata("authorization", "Bearer s3cret");
   CHECK(service->Get(&alice, in, &out).ok());
   CHECK(seen_user == "alice");
+}
+
+TEST_CASE("a committed event's object is serialized once for all its watchers") {
+  auto pod = std::make_shared<Pod>();
+  pod->mutable_metadata()->set_name("a");
+  storage::Event event;
+  event.type = storage::Event::Type::kModified;
+  event.object = pod;
+  event.encoded = std::make_shared<storage::EncodedObject>();
+  k8s::api::WatchEvent first = grpcface::ToWireEvent(event, nullptr);
+  CHECK(first.type() == "MODIFIED");
+  CHECK(first.object().type() == "k8s.core.v1.Pod");
+  CHECK(first.object().data() == pod->SerializeAsString());
+  REQUIRE(event.encoded->object == event.object);
+  // Another watcher's copy of the event takes the stored bytes (marked here to tell).
+  event.encoded->bytes = "stored";
+  storage::Event copy = event;
+  CHECK(grpcface::ToWireEvent(copy, nullptr).object().data() == "stored");
+  // A filter's substitute object (a DELETED of the previous state) is serialized itself.
+  auto other = std::make_shared<Pod>();
+  other->mutable_metadata()->set_name("b");
+  copy.type = storage::Event::Type::kDeleted;
+  copy.object = other;
+  CHECK(grpcface::ToWireEvent(copy, nullptr).object().data() == other->SerializeAsString());
 }
 
 }  // namespace

@@ -75,6 +75,29 @@ struct WatchPumps::Impl {
 WatchPumps::WatchPumps(int threads) : impl_(std::make_unique<Impl>(threads)) {}
 WatchPumps::~WatchPumps() = default;
 
+namespace {
+
+// The bytes of event.object, serialized by the first watcher that sends this event and
+// copied by the others.
+void SetSharedBytes(const storage::Event& event, std::string* out) {
+  storage::EncodedObject& encoded = *event.encoded;
+  {
+    std::lock_guard<std::mutex> lock(encoded.mu);
+    if (encoded.object == event.object) {
+      *out = encoded.bytes;
+      return;
+    }
+  }
+  event.object->SerializeToString(out);
+  std::lock_guard<std::mutex> lock(encoded.mu);
+  if (encoded.object == nullptr) {
+    encoded.object = event.object;
+    encoded.bytes = *out;
+  }
+}
+
+}  // namespace
+
 api::WatchEvent ToWireEvent(const storage::Event& event, const ResourceType* type) {
   api::WatchEvent wire;
   wire.set_type(std::string(storage::EventTypeName(event.type)));
@@ -84,6 +107,9 @@ api::WatchEvent ToWireEvent(const storage::Event& event, const ResourceType* typ
   };
   if (event.type == storage::Event::Type::kError) {
     *wire.mutable_error() = ToApiStatus(event.error);
+  } else if (event.object && event.encoded) {
+    wire.mutable_object()->set_type(event.object->GetDescriptor()->full_name());
+    SetSharedBytes(event, wire.mutable_object()->mutable_data());
   } else if (event.object) {
     set(*event.object);
   } else if (type != nullptr) {  // a bookmark: an empty object carrying the revision

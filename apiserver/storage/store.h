@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,7 +51,7 @@ struct WriteOptions {
 
 // How to read the state of a LIST (Kubernetes' resourceVersion + resourceVersionMatch).
 struct ListOptions {
-  std::string prefix;          // PrefixKey(resource, namespace)
+  std::string prefix;  // PrefixKey(resource, namespace)
   LabelSelector labels;
   FieldSelector fields;
   int64_t limit = 0;           // 0: no limit
@@ -62,10 +63,19 @@ struct ListOptions {
 };
 
 struct ListResult {
-  std::vector<ObjectPtr> items;   // sorted by key
-  int64_t revision = 0;           // the revision the list reflects
-  std::string continue_token;     // empty when this page is the last
+  std::vector<ObjectPtr> items;                 // sorted by key
+  int64_t revision = 0;                         // the revision the list reflects
+  std::string continue_token;                   // empty when this page is the last
   std::optional<int64_t> remaining_item_count;  // set when limited and unfiltered
+};
+
+// The wire form of an event's object, encoded once and shared by every watcher's copy of the
+// event: the first face to serve it fills it in. Keyed by the object it encodes, since a
+// filter may show a watcher another object under the same event (see ObjectFilter::Apply).
+struct EncodedObject {
+  std::mutex mu;
+  ObjectPtr object;   // guarded by mu: what `bytes` encodes (nullptr: nothing yet)
+  std::string bytes;  // guarded by mu
 };
 
 struct Event {
@@ -76,6 +86,9 @@ struct Event {
   ObjectPtr object;       // for kDeleted: the last state, resourceVersion = deletion revision
   ObjectPtr prev_object;  // the state before this event (nullptr for kAdded)
   Status error;           // for kError
+  // Set on live events of committed writes (not on replayed ones), shared by every copy of
+  // the event; may be null.
+  std::shared_ptr<EncodedObject> encoded;
 };
 std::string_view EventTypeName(Event::Type type);  // "ADDED", "MODIFIED", ... as on the wire
 
@@ -151,8 +164,8 @@ class Store {
 
 struct StoreOptions {
   const Scheme* scheme = &Scheme::Builtin();  // maps a key's resource to its message type
-  size_t window_events = 10000;   // recent events kept per resource for watches and lists
-  size_t watcher_buffer = 1000;   // default per-watcher buffer
+  size_t window_events = 10000;  // recent events kept per resource for watches and lists
+  size_t watcher_buffer = 1000;  // default per-watcher buffer
   std::chrono::milliseconds bookmark_interval{std::chrono::seconds(10)};
   // Clock in Unix milliseconds, for TTLs; tests inject their own.
   std::function<int64_t()> now_ms;

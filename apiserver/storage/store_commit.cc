@@ -105,9 +105,8 @@ Status StoreEngine::Await(const PendingWrite& write) {
 Status StoreEngine::AwaitDurable(int64_t revision) {
   if (CurrentRevision() < revision) {
     std::unique_lock lock(rev_mu_);
-    rev_cv_.wait(lock, [&] {
-      return CurrentRevision() >= revision || revision >= failed_from_.load();
-    });
+    rev_cv_.wait(lock,
+                 [&] { return CurrentRevision() >= revision || revision >= failed_from_.load(); });
   }
   return CurrentRevision() >= revision ? Status::OK() : BrokenStatus();
 }
@@ -262,6 +261,13 @@ void StoreEngine::ApplyBatch(const std::vector<PendingPtr>& batch) {
   for (const PendingPtr& write : batch) Finish(write.get(), Status::OK());
   { std::lock_guard lock(rev_mu_); }
   rev_cv_.notify_all();
+  // The watchers get copies with a shared slot for the object's encoding; the windows keep
+  // none, so no encoding outlives the fan-out by the window's length.
+  for (EventPtr& event : events) {
+    auto live = std::make_shared<Event>(*event);
+    live->encoded = std::make_shared<EncodedObject>();
+    event = std::move(live);
+  }
   {
     std::lock_guard lock(queue_mu_);
     for (EventPtr& event : events) dispatch_queue_.push_back(std::move(event));
