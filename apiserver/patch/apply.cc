@@ -24,15 +24,16 @@ Status ConflictStatus(const std::vector<std::pair<const ManagerEntry*, FieldSet>
   std::vector<std::pair<std::string, std::vector<Path>>> by_manager;
   std::vector<StatusCause> causes;
   size_t count = 0;
-  for (const auto& [entry, set] : conflicts) {
+  for (const auto& conflict : conflicts) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string manager = conflict.first->Printed();
     std::vector<Path> paths;
-    set.ForEachMember([&](const Path& p) {
+    conflict.second.ForEachMember([&](const Path& p) {
       paths.push_back(p);
-      causes.push_back(
-          {"FieldManagerConflict", "conflict with " + entry->Printed(), PathString(p)});
+      causes.push_back({"FieldManagerConflict", "conflict with " + manager, PathString(p)});
     });
     count += paths.size();
-    by_manager.emplace_back(entry->Printed(), std::move(paths));
+    by_manager.emplace_back(manager, std::move(paths));
   }
   std::string message;
   if (count == 1) {
