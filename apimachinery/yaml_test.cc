@@ -254,3 +254,21 @@ TEST_CASE("streams that are not UTF-8 or hold control characters are refused") {
 
 }  // namespace
 }  // namespace pk
+
+namespace pk {
+namespace {
+
+// Found by tests/fuzz/fuzz_yaml: JsonToYaml wrote the string "1" plain, which reads back as
+// the number 1 (yaml-cpp 0.7 quotes only booleans and null); keys "<<" and "~" read back as a
+// merge key and as "null".
+TEST_CASE("JsonToYaml quotes every string that would read back as something else") {
+  const Json doc = Json::parse(
+      R"({"a":["1","-2.5","0644","1e3","true","null","~","",".inf","x"],"<<":"1","~":1,"7":2})");
+  const std::string yaml = JsonToYaml(doc);
+  CHECK(yaml.find("- \"1\"") != std::string::npos);
+  CHECK(yaml.find("- x") != std::string::npos);
+  CHECK(One(yaml) == doc);
+}
+
+}  // namespace
+}  // namespace pk
