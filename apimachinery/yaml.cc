@@ -245,10 +245,28 @@ size_t CountDocumentMarkers(std::string_view yaml) {
   return count;
 }
 
+// YAML's line breaks are "\r\n", "\r" and "\n", and scalars hold them as "\n" (YAML 1.2
+// 5.4). yaml-cpp keeps a lone "\r" inside a plain scalar ("a\r" read as "a\r", not "a"), so
+// every break becomes "\n" first, as go-yaml's reader does.
+std::string NormalizeBreaks(std::string_view yaml) {
+  std::string out;
+  out.reserve(yaml.size());
+  for (size_t i = 0; i < yaml.size(); ++i) {
+    if (yaml[i] != '\r') {
+      out += yaml[i];
+    } else if (i + 1 == yaml.size() || yaml[i + 1] != '\n') {
+      out += '\n';
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-Result<std::vector<nlohmann::ordered_json>> YamlToJsonDocuments(std::string_view yaml) {
-  PK_RETURN_IF_ERROR(CheckCharacters(yaml));
+Result<std::vector<nlohmann::ordered_json>> YamlToJsonDocuments(std::string_view text) {
+  PK_RETURN_IF_ERROR(CheckCharacters(text));
+  const std::string normalized = NormalizeBreaks(text);
+  const std::string_view yaml = normalized;
   std::istringstream input{std::string(yaml)};
   const size_t max_documents = CountDocumentMarkers(yaml) + 1;
   Builder builder(100'000 + 10 * yaml.size());

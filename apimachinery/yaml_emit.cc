@@ -3,15 +3,20 @@
 // are double-quoted, so a round trip keeps every value's type.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
 #include "apimachinery/yaml.h"
 #include "apimachinery/yaml_scalars.h"
 
 namespace pk {
 namespace {
 
-// Writes `s` plain when YAMLToJSON reads it back as that string, quoted otherwise.
+// Writes `s` plain when YAMLToJSON reads it back as that string, double-quoted (control
+// characters escaped) otherwise.
 void EmitString(YAML::Emitter& out, const std::string& s) {
-  const bool plain = s != "<<" && yaml_internal::ResolvePlain(s) == s;
+  const bool control = std::any_of(
+      s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+  const bool plain = !control && s != "<<" && yaml_internal::ResolvePlain(s) == s;
   if (!plain) out << YAML::DoubleQuoted;
   out << s;
 }

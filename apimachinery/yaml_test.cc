@@ -268,6 +268,17 @@ TEST_CASE("JsonToYaml quotes every string that would read back as something else
   CHECK(yaml.find("- \"1\"") != std::string::npos);
   CHECK(yaml.find("- x") != std::string::npos);
   CHECK(One(yaml) == doc);
+  const Json controls = Json::parse(R"(["a\rb","tab\there","line\nbreak","\u0001","x\r"])");
+  CHECK(One(JsonToYaml(controls)) == controls);
+}
+
+// Found by tests/fuzz/fuzz_yaml: yaml-cpp kept a lone "\r" in a plain scalar ("-3e\r").
+TEST_CASE("every line break reads as a line break: \\r\\n, \\r and \\n") {
+  const Json want = Json::parse(R"({"a":"x","b":["-3e",null,"y"],"c":"p q"})");
+  CHECK(One("a: x\nb: [-3e\n, , y]\nc: p\n  q\n") == want);
+  CHECK(One("a: x\r\nb: [-3e\r\n, , y]\r\nc: p\r\n  q\r\n") == want);
+  CHECK(One("a: x\rb: [-3e\r, , y]\rc: p\r  q\r") == want);
+  CHECK(ErrorOf("a: b: c\rd: e\r") == "yaml: line 1: column 5: illegal map value");
 }
 
 }  // namespace
