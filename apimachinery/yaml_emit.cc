@@ -16,7 +16,9 @@ namespace {
 void EmitString(YAML::Emitter& out, const std::string& s) {
   const bool control = std::any_of(
       s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
-  const bool plain = !control && s != "<<" && yaml_internal::ResolvePlain(s) == s;
+  // yaml-cpp writes "--- x" and "... x" plain, which read back as document markers.
+  const bool marker = s.starts_with("---") || s.starts_with("...");
+  const bool plain = !control && !marker && s != "<<" && yaml_internal::ResolvePlain(s) == s;
   if (!plain) out << YAML::DoubleQuoted;
   out << s;
 }

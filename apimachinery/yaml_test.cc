@@ -270,6 +270,8 @@ TEST_CASE("JsonToYaml quotes every string that would read back as something else
   CHECK(One(yaml) == doc);
   const Json controls = Json::parse(R"(["a\rb","tab\there","line\nbreak","\u0001","x\r"])");
   CHECK(One(JsonToYaml(controls)) == controls);
+  const Json markers = Json::parse(R"(["--- , ,","...","---",{"--- k":"... v"}])");
+  CHECK(One(JsonToYaml(markers)) == markers);
 }
 
 // Found by tests/fuzz/fuzz_yaml: yaml-cpp kept a lone "\r" in a plain scalar ("-3e\r").
