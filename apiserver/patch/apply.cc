@@ -89,7 +89,8 @@ void Prune(Json* merged, const FieldSet& last, const std::vector<ManagerEntry>& 
   for (const auto& p : remove) RemovePath(merged, p, type);
 }
 
-Status ValidateConfig(const Json& config, const ApplyOptions& options) {
+Status ValidateConfig(const Json& config, const google::protobuf::Descriptor* type,
+                      const ApplyOptions& options) {
   if (options.manager.empty()) {
     return Status::BadRequest("fieldManager is required for apply requests");
   }
@@ -102,6 +103,14 @@ Status ValidateConfig(const Json& config, const ApplyOptions& options) {
         ", expected: " + options.api_version);
   }
   auto meta = config.find("metadata");
+  if (meta != config.end() && !meta->is_null() && !meta->is_object()) {
+    // structured-merge-diff's ObjectToTyped refuses it; managedFields could not be written.
+    const std::string& v = options.api_version;
+    return Status::BadRequest(
+        "failed to create typed patch object (" + (v.find('/') == std::string::npos ? "/" + v : v) +
+        ", Kind=" + std::string(type->name()) + "): .metadata: expected map, got " +
+        meta->dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
   if (meta != config.end() && meta->is_object() && meta->contains("managedFields") &&
       !(*meta)["managedFields"].is_null()) {
     return Status::BadRequest("metadata.managedFields must be nil");
@@ -129,7 +138,7 @@ size_t FindOrAdd(std::vector<ManagerEntry>& entries, ManagerEntry wanted) {
 
 Result<Json> Apply(const Json& live, const Json& config, const google::protobuf::Descriptor* type,
                    const ApplyOptions& options) {
-  PK_RETURN_IF_ERROR(ValidateConfig(config, options));
+  PK_RETURN_IF_ERROR(ValidateConfig(config, type, options));
   const SchemaNode root{type, nullptr};
   std::vector<ManagerEntry> entries = DecodeManagedFields(live);
   const Json base = live.is_null() ? Json() : WithoutManagedFields(live);
