@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "apimachinery/k8s_protobuf_index.h"
+#include "apimachinery/quantity.h"
 #include "apimachinery/scheme.h"
 #include "proto/meta/v1/meta.pb.h"
 
@@ -221,6 +222,14 @@ class Transcoder {
       return Malformed(fmt::format("field {} of {} is not valid UTF-8", f->json_name(),
                                    f->containing_type()->full_name()));
     if (IsZeroTime(f, value) && !f->is_repeated()) return Status::OK();
+    std::string canonical;
+    if (f->containing_type()->full_name() == "k8s.resource.Quantity") {
+      // Go's Quantity.Unmarshal parses the text: a bad one fails the body, as in JSON.
+      auto q = Quantity::Parse(value);
+      if (!q.ok()) return q.take_status();
+      canonical = q->ToString();
+      value = canonical;
+    }
     AppendTag(out, static_cast<uint32_t>(f->number()), wire);
     if (wire != kDelimited) {
       out->append(value);

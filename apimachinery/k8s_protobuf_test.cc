@@ -250,6 +250,23 @@ TEST_CASE("envelope errors") {
   CHECK(kind == GroupVersionKind{"apps", "v1", "Deployment"});
 }
 
+// Found by tests/fuzz/fuzz_k8s_protobuf: a quantity was taken as any string, so the object
+// decoded but its JSON did not. Go's Quantity.Unmarshal runs ParseQuantity.
+TEST_CASE("quantities are parsed and written canonically, as Go's Quantity.Unmarshal does") {
+  auto quota = [](const std::string& text) {
+    const std::string hard = Bytes(1, Bytes(1, "cpu") + Bytes(2, Bytes(1, text)));
+    return DecodeKubernetesProtobuf(Body("v1", "ResourceQuota", Bytes(2, hard)), nullptr);
+  };
+  auto bad = quota("\x04");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().reason() == Reason::kBadRequest);
+  CHECK(bad.status().message().starts_with("quantities must match the regular expression"));
+  auto good = quota("1000m");
+  REQUIRE(good.ok());
+  CHECK(static_cast<const k8s::core::v1::ResourceQuota&>(**good).spec().hard().at("cpu").string() ==
+        "1");
+}
+
 TEST_CASE("truncated, mutated and random bodies fail cleanly") {
   std::mt19937 rng(20261123);
   int decoded = 0, rejected = 0;

@@ -9,6 +9,7 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
+#include <cmath>
 #include <map>
 #include <sstream>
 #include <string>
@@ -28,6 +29,49 @@ Status YamlError(const YAML::Mark& mark, std::string_view message) {
   if (mark.is_null()) return Status::BadRequest("yaml: " + std::string(message));
   return Status::BadRequest("yaml: line " + std::to_string(mark.line + 1) + ": column " +
                             std::to_string(mark.column + 1) + ": " + std::string(message));
+}
+
+// strconv.FormatFloat of a non-finite float, as Go's errors and map keys print it.
+std::string GoFloat(const Json& v) {
+  double d = v.get<double>();
+  return std::isnan(d) ? "NaN" : (d > 0 ? "+Inf" : "-Inf");
+}
+
+// The checks of go-yaml's reader (readerc.go), which runs before any parsing: the stream must
+// be UTF-8 without control characters. yaml-cpp passes bytes through, and invalid UTF-8 in a
+// JSON string throws wherever nlohmann writes it (fieldsets, errors), so it stops here.
+Status CheckCharacters(std::string_view yaml) {
+  auto error = [](std::string_view problem) {
+    return Status::BadRequest("yaml: " + std::string(problem));
+  };
+  for (size_t i = 0; i < yaml.size();) {
+    const auto octet = static_cast<unsigned char>(yaml[i]);
+    size_t width = (octet & 0x80) == 0      ? 1
+                   : (octet & 0xE0) == 0xC0 ? 2
+                   : (octet & 0xF0) == 0xE0 ? 3
+                   : (octet & 0xF8) == 0xF0 ? 4
+                                            : 0;
+    if (width == 0) return error("invalid leading UTF-8 octet");
+    if (yaml.size() - i < width) return error("incomplete UTF-8 octet sequence");
+    char32_t value = width == 1 ? octet : octet & (0xFF >> (width + 1));
+    for (size_t k = 1; k < width; ++k) {
+      const auto trailing = static_cast<unsigned char>(yaml[i + k]);
+      if ((trailing & 0xC0) != 0x80) return error("invalid trailing UTF-8 octet");
+      value = (value << 6) | (trailing & 0x3F);
+    }
+    const char32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (value < min[width]) return error("invalid length of a UTF-8 sequence");
+    if ((value >= 0xD800 && value <= 0xDFFF) || value > 0x10FFFF) {
+      return error("invalid Unicode character");
+    }
+    const bool allowed = value == 0x09 || value == 0x0A || value == 0x0D ||
+                         (value >= 0x20 && value <= 0x7E) || value == 0x85 ||
+                         (value >= 0xA0 && value <= 0xD7FF) ||
+                         (value >= 0xE000 && value <= 0xFFFD) || value >= 0x10000;
+    if (!allowed) return error("control characters are not allowed");
+    i += width;
+  }
+  return Status();
 }
 
 size_t CountNodes(const Json& v) {
@@ -75,8 +119,8 @@ class Builder : public YAML::EventHandler {
     }
     Json resolved = yaml_internal::ResolvePlain(value);
     if (tag.starts_with(kCoreTagPrefix) && resolved.is_string()) {
-      return Fail(YamlError(mark, "cannot decode !!str `" + value + "` as a !!" +
-                                      tag.substr(kCoreTagPrefix.size())));
+      return Fail(YamlError(
+          mark, "cannot decode !!str `" + value + "` as a !!" + tag.substr(kCoreTagPrefix.size())));
     }
     Complete(mark, std::move(resolved), anchor, tag == "?" ? value : "");
   }
@@ -120,6 +164,11 @@ class Builder : public YAML::EventHandler {
                 const std::string& plain_text) {
     if (!status_.ok()) return;
     if (budget_ == 0) return Fail(YamlError(mark, "document contains excessive aliasing"));
+    const bool is_key = !stack_.empty() && stack_.back().value.is_object() && !stack_.back().key;
+    // .inf and .nan are YAML floats but no JSON value: Go's YAMLToJSON fails in json.Marshal.
+    if (!is_key && value.is_number_float() && !std::isfinite(value.get<double>())) {
+      return Fail(Status::BadRequest("json: unsupported value: " + GoFloat(value)));
+    }
     --budget_;
     if (anchor != 0) anchors_[anchor] = Anchored{value, CountNodes(value)};
     if (stack_.empty()) {
@@ -144,7 +193,11 @@ class Builder : public YAML::EventHandler {
   void SetKey(const YAML::Mark& mark, Frame* map, const Json& key, const std::string& plain) {
     if (key.is_structured()) return Fail(YamlError(mark, "complex map keys are not supported"));
     map->merge = plain == "<<";
-    map->key = key.is_string() ? key.get<std::string>() : key.dump();
+    if (key.is_number_float() && !std::isfinite(key.get<double>())) {
+      map->key = GoFloat(key);  // Go formats the key with strconv; JSON has no such number
+    } else {
+      map->key = key.is_string() ? key.get<std::string>() : key.dump();
+    }
   }
 
   // "<<: *base" or "<<: [*a, *b]": keys the map does not set yet are added.
@@ -192,9 +245,28 @@ size_t CountDocumentMarkers(std::string_view yaml) {
   return count;
 }
 
+// YAML's line breaks are "\r\n", "\r" and "\n", and scalars hold them as "\n" (YAML 1.2
+// 5.4). yaml-cpp keeps a lone "\r" inside a plain scalar ("a\r" read as "a\r", not "a"), so
+// every break becomes "\n" first, as go-yaml's reader does.
+std::string NormalizeBreaks(std::string_view yaml) {
+  std::string out;
+  out.reserve(yaml.size());
+  for (size_t i = 0; i < yaml.size(); ++i) {
+    if (yaml[i] != '\r') {
+      out += yaml[i];
+    } else if (i + 1 == yaml.size() || yaml[i + 1] != '\n') {
+      out += '\n';
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-Result<std::vector<nlohmann::ordered_json>> YamlToJsonDocuments(std::string_view yaml) {
+Result<std::vector<nlohmann::ordered_json>> YamlToJsonDocuments(std::string_view text) {
+  PK_RETURN_IF_ERROR(CheckCharacters(text));
+  const std::string normalized = NormalizeBreaks(text);
+  const std::string_view yaml = normalized;
   std::istringstream input{std::string(yaml)};
   const size_t max_documents = CountDocumentMarkers(yaml) + 1;
   Builder builder(100'000 + 10 * yaml.size());

@@ -1,4 +1,6 @@
 // Resolution of plain YAML scalars by YAML 1.2's core schema.
+#include "apimachinery/yaml_scalars.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -6,8 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "apimachinery/yaml_scalars.h"
 
 namespace pk::yaml_internal {
 namespace {
@@ -99,7 +99,10 @@ std::optional<Json> ResolveFloat(std::string_view s) {
     return Json(std::numeric_limits<double>::quiet_NaN());
   }
   if (!MatchesCoreFloat(s)) return std::nullopt;
-  return FloatJson(std::strtod(std::string(s).c_str(), nullptr));
+  // Out of range ("1e400"): Go's strconv.ParseFloat fails, so the scalar stays a string.
+  double value = std::strtod(std::string(s).c_str(), nullptr);
+  if (!std::isfinite(value)) return std::nullopt;
+  return FloatJson(value);
 }
 
 }  // namespace

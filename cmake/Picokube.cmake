@@ -3,7 +3,10 @@
 # pk_warnings(TARGET): our code compiles clean under -Wall -Wextra (errors under PK_WERROR).
 function(pk_warnings target)
   # -Wrestrict: GCC 12 false positives on inlined std::string assignment (GCC bug 105329).
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter -Wno-restrict)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wno-restrict)  # clang has no such warning
+  endif()
   if(PK_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
@@ -20,6 +23,9 @@ endfunction()
 # pk_test(NAME SOURCES... DEPS ... [LABELS ...]): a doctest executable registered with ctest.
 # Tests find ../shared/fixtures through PK_FIXTURES_DIR and the source tree through PK_SOURCE_DIR.
 function(pk_test name)
+  if(PK_FUZZ)
+    return()  # the fuzz build (tests/fuzz) has no doctest tests
+  endif()
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE pk_doctest_main ${ARG_DEPS})

@@ -34,15 +34,16 @@ Status ConflictStatus(const std::vector<std::pair<const ManagerEntry*, FieldSet>
   std::vector<std::pair<std::string, std::vector<Path>>> by_manager;
   std::vector<StatusCause> causes;
   size_t count = 0;
-  for (const auto& [entry, set] : conflicts) {
+  for (const auto& conflict : conflicts) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string manager = conflict.first->Printed();
     std::vector<Path> paths;
-    set.ForEachMember([&](const Path& p) {
+    conflict.second.ForEachMember([&](const Path& p) {
       paths.push_back(p);
-      causes.push_back(
-          {"FieldManagerConflict", "conflict with " + entry->Printed(), PathString(p)});
+      causes.push_back({"FieldManagerConflict", "conflict with " + manager, PathString(p)});
     });
     count += paths.size();
-    by_manager.emplace_back(entry->Printed(), std::move(paths));
+    by_manager.emplace_back(manager, std::move(paths));
   }
   std::string message;
   if (count == 1) {
@@ -100,7 +101,8 @@ void Prune(Json* merged, const FieldSet& last, const std::vector<ManagerEntry>& 
   for (const auto& p : remove) RemovePath(merged, p, type);
 }
 
-Status ValidateConfig(const Json& config, const ApplyOptions& options) {
+Status ValidateConfig(const Json& config, const google::protobuf::Descriptor* type,
+                      const ApplyOptions& options) {
   if (options.manager.empty()) {
     return Status::BadRequest("fieldManager is required for apply requests");
   }
@@ -113,6 +115,14 @@ Status ValidateConfig(const Json& config, const ApplyOptions& options) {
         ", expected: " + options.api_version);
   }
   auto meta = config.find("metadata");
+  if (meta != config.end() && !meta->is_null() && !meta->is_object()) {
+    // structured-merge-diff's ObjectToTyped refuses it; managedFields could not be written.
+    const std::string& v = options.api_version;
+    return Status::BadRequest(
+        "failed to create typed patch object (" + (v.find('/') == std::string::npos ? "/" + v : v) +
+        ", Kind=" + std::string(type->name()) + "): .metadata: expected map, got " +
+        meta->dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
   if (meta != config.end() && meta->is_object() && meta->contains("managedFields") &&
       !(*meta)["managedFields"].is_null()) {
     return Status::BadRequest("metadata.managedFields must be nil");
@@ -140,7 +150,7 @@ size_t FindOrAdd(std::vector<ManagerEntry>& entries, ManagerEntry wanted) {
 
 Result<Json> Apply(const Json& live, const Json& config, const google::protobuf::Descriptor* type,
                    const ApplyOptions& options) {
-  PK_RETURN_IF_ERROR(ValidateConfig(config, options));
+  PK_RETURN_IF_ERROR(ValidateConfig(config, type, options));
   const SchemaNode root{type, nullptr};
   std::vector<ManagerEntry> entries = DecodeManagedFields(live);
   const Json base = live.is_null() ? Json() : WithoutManagedFields(live);

@@ -35,6 +35,25 @@ TEST_CASE("apply creates the object with one Apply entry") {
       R"([{"manager":"kubectl","operation":"Apply","apiVersion":"v1","time":"2024-01-01T00:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:data":{"f:a":{},"f:b":{}},"f:metadata":{"f:labels":{"f:app":{}}}}}])");
 }
 
+// Found by tests/fuzz/fuzz_apply: a config whose metadata is not a map reached the
+// managedFields writer, which threw.
+TEST_CASE("a config whose metadata is not a map is a BadRequest") {
+  for (const char* config : {R"({"apiVersion":"v1","kind":"Pod","metadata":"s"})",
+                             R"({"apiVersion":"v1","kind":"Pod","metadata":[1]})"}) {
+    CAPTURE(config);
+    for (const Json& live : {Json(nullptr), J(R"({"metadata":{"name":"p"}})")}) {
+      Result<Json> r = Apply(live, J(config), PodType(), Opts("kubectl", "2024-01-01T00:00:00Z"));
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().reason() == Reason::kBadRequest);
+      CHECK(r.status().message().starts_with(
+          "failed to create typed patch object (/v1, Kind=Pod): .metadata: expected map, got "));
+    }
+  }
+  CHECK(MustApply(nullptr, R"({"apiVersion":"v1","kind":"ConfigMap","metadata":null})",
+                  Opts("kubectl", "2024-01-01T00:00:00Z"))
+            .is_object());
+}
+
 TEST_CASE("re-applying the same configuration changes nothing, not even the time") {
   Json first = MustApply(nullptr, kConfig, Opts("kubectl", "2024-01-01T00:00:00Z"));
   Json second = MustApply(first, kConfig, Opts("kubectl", "2024-02-02T00:00:00Z"));
