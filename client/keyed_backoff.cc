@@ -16,6 +16,13 @@ bool KeyedBackoff::IsInBackOffSince(const std::string& key, WallTime event_time)
   return now - event_time < it->second.delay;
 }
 
+bool KeyedBackoff::IsInBackOffSinceUpdate(const std::string& key, WallTime event_time) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || Expired(event_time, it->second)) return false;
+  return event_time - it->second.last_update < it->second.delay;
+}
+
 void KeyedBackoff::Next(const std::string& key, WallTime event_time) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);

@@ -23,6 +23,10 @@ class KeyedBackoff {
   // Whether `key` is still backing off from an event at `event_time`: less than its current
   // delay has passed since then. False for an unknown or expired key.
   bool IsInBackOffSince(const std::string& key, WallTime event_time) const;
+  // Whether less than the key's current delay has passed from its last Next to `event_time`
+  // (client-go's IsInBackOffSinceUpdate: the image-pull back-off, measured from the failed
+  // pull). False for an unknown or expired key.
+  bool IsInBackOffSinceUpdate(const std::string& key, WallTime event_time) const;
   // Another failure at `event_time`: the key's delay doubles (or starts at `initial`).
   void Next(const std::string& key, WallTime event_time);
   // The key's current delay (0 if unknown).

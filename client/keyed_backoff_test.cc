@@ -22,6 +22,19 @@ TEST_CASE("keyed back-off doubles from initial to max, measured from the event")
   CHECK(backoff.Get("other") == Clock::Duration{});
 }
 
+TEST_CASE("since-update back-off ends its delay after the last failure (image pulls)") {
+  FakeClock clock;
+  KeyedBackoff backoff(seconds(10), seconds(300), &clock);
+  CHECK_FALSE(backoff.IsInBackOffSinceUpdate("pull", clock.WallNow()));
+  backoff.Next("pull", clock.WallNow());  // the pull failed
+  clock.Advance(seconds(5));
+  CHECK(backoff.IsInBackOffSinceUpdate("pull", clock.WallNow()));  // ImagePullBackOff
+  clock.Advance(seconds(6));
+  CHECK_FALSE(backoff.IsInBackOffSinceUpdate("pull", clock.WallNow()));  // pull again
+  // Measured from "now", the other form would never end until the key expires.
+  CHECK(backoff.IsInBackOffSince("pull", clock.WallNow()));
+}
+
 TEST_CASE("a key left alone for 2 x max starts over, and GC forgets it") {
   FakeClock clock;
   KeyedBackoff backoff(seconds(10), seconds(300), &clock);

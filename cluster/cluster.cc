@@ -9,6 +9,7 @@
 #include <functional>
 #include <thread>
 
+#include "client/channel.h"
 #include "cluster/pidfiles.h"
 #include "proto/core/v1/node.pb.h"
 
@@ -247,7 +248,7 @@ Status Cluster::WaitStarted(const std::string& name) {
   if (kind == "apiserver") {
     rest_port_ = ReadPort(options_.dir / "apiserver.port");
     clientset_ = std::make_unique<client::Clientset>(
-        grpc::CreateChannel(grpc_target(), grpc::InsecureChannelCredentials()));
+        client::NewApiChannel(grpc_target()));
     std::ofstream(kubeconfig()) << fmt::format(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: picokube\n  cluster:\n"
         "    server: http://127.0.0.1:{}\ncontexts:\n- name: picokube\n  context:\n"

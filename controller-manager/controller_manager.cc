@@ -7,6 +7,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "client/channel.h"
 #include "client/clientset_adapters.h"
 #include "client/leader_elector.h"
 #include "controller-manager/controller.h"
@@ -89,7 +90,7 @@ Result<std::unique_ptr<ControllerManager>> ControllerManager::Start(
   impl->selected = std::move(selected).value();
   impl->options = std::move(options);
   impl->clientset = std::make_unique<client::Clientset>(
-      grpc::CreateChannel(impl->options.apiserver, grpc::InsecureChannelCredentials()),
+      client::NewApiChannel(impl->options.apiserver),
       impl->options.token);
   impl->factory = std::make_unique<client::SharedInformerFactory>(*impl->clientset);
   Impl* raw = impl.get();

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "client/channel.h"
 #include "client/clientset_adapters.h"
 #include "client/event_recorder.h"
 #include "kubelet/node_agent.h"
@@ -65,7 +66,7 @@ std::vector<NodeConfig> NodesOf(const KubeletOptions& options) {
 
 Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
   auto impl = std::make_unique<Impl>();
-  auto channel = grpc::CreateChannel(options.apiserver, grpc::InsecureChannelCredentials());
+  auto channel = client::NewApiChannel(options.apiserver);
   impl->clientset = std::make_unique<client::Clientset>(channel, options.token);
   impl->runtime = std::make_unique<RuntimeClient>(options.cri_socket, std::chrono::seconds(10),
                                                   std::chrono::minutes(5));

@@ -56,12 +56,20 @@ Status NodeAgent::RenewLease(const NodeConfig& config) {
   return leases.Update(lease).status();
 }
 
+// updateNodeStatus: up to nodeStatusUpdateRetry (5) read-modify-writes, as a controller
+// (node lifecycle tainting a new node) may write the Node between the read and the update.
 Status NodeAgent::PostStatus(const NodeConfig& config) {
-  auto existing = clientset_.Nodes().Get(config.name);
-  if (!existing.ok()) return existing.take_status();
-  Node node = **existing;
-  SetNodeStatus(config, runtime_ready_, runtime_message_, NowTime(), node.mutable_status());
-  return clientset_.Nodes().UpdateStatus(node).status();
+  constexpr int kNodeStatusUpdateRetry = 5;
+  Status last;
+  for (int attempt = 0; attempt < kNodeStatusUpdateRetry; ++attempt) {
+    auto existing = clientset_.Nodes().Get(config.name);
+    if (!existing.ok()) return existing.take_status();
+    Node node = **existing;
+    SetNodeStatus(config, runtime_ready_, runtime_message_, NowTime(), node.mutable_status());
+    last = clientset_.Nodes().UpdateStatus(node).status();
+    if (!client::IsConflict(last)) return last;
+  }
+  return last;
 }
 
 void NodeAgent::Start() {

@@ -80,7 +80,7 @@ bool EnsureImage(const Pod& pod, const Target& t, const SandboxSpec& sandbox, Po
   }
   std::string key = pod.metadata().uid() + "_" + image;
   auto now = ctx.clock->WallNow();
-  if (ctx.pull_backoff->IsInBackOffSince(key, now)) {
+  if (ctx.pull_backoff->IsInBackOffSinceUpdate(key, now)) {
     Event(ctx, pod, t, "Normal", "BackOff", fmt::format("Back-off pulling image \"{}\"", image));
     Event(ctx, pod, t, "Warning", "Failed", "Error: ImagePullBackOff");
     auto last = sync->waiting.find(name);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "client/channel.h"
 #include "client/clientset_adapters.h"
 #include "scheduler/framework/fit_error.h"
 #include "scheduler/plugins/plugins.h"
@@ -42,7 +43,7 @@ DebugResponse Explain(const Scheduler::Impl& impl, const std::string& target) {
 
 Scheduler::Impl::Impl(SchedulerOptions o)
     : options(std::move(o)),
-      clientset(grpc::CreateChannel(options.apiserver, grpc::InsecureChannelCredentials()),
+      clientset(client::NewApiChannel(options.apiserver),
                 options.token),
       factory(std::make_unique<client::SharedInformerFactory>(clientset)),
       pods(factory->ForResource<Pod>()),
