@@ -4,6 +4,7 @@
 
 #include "apimachinery/object.h"
 #include "apiserver/authorization/internal.h"
+#include "apiserver/storage/forwarding_store.h"
 
 namespace pk::apiserver::authorization {
 namespace {
@@ -31,32 +32,23 @@ int64_t RevisionOf(const google::protobuf::Message& object) {
   return revision;
 }
 
-class TrackingStore final : public storage::Store {
+class TrackingStore final : public storage::ForwardingStore {
  public:
   TrackingStore(std::unique_ptr<storage::Store> store, std::shared_ptr<Freshness> freshness)
-      : store_(std::move(store)), freshness_(std::move(freshness)) {}
+      : ForwardingStore(std::move(store)), freshness_(std::move(freshness)) {}
 
   Result<ObjectPtr> Create(const std::string& key, std::unique_ptr<google::protobuf::Message> o,
                            const storage::WriteOptions& options) override {
-    return Note(key, store_->Create(key, std::move(o), options));
+    return Note(key, inner().Create(key, std::move(o), options));
   }
   Result<ObjectPtr> GuaranteedUpdate(const std::string& key, const storage::Preconditions& p,
                                      const UpdateFunc& update, bool create_if_missing,
                                      const storage::WriteOptions& options) override {
-    return Note(key, store_->GuaranteedUpdate(key, p, update, create_if_missing, options));
+    return Note(key, inner().GuaranteedUpdate(key, p, update, create_if_missing, options));
   }
   Result<ObjectPtr> Delete(const std::string& key, const storage::Preconditions& p) override {
-    return Note(key, store_->Delete(key, p));  // the last state carries the deletion revision
+    return Note(key, inner().Delete(key, p));  // the last state carries the deletion revision
   }
-  Result<ObjectPtr> Get(const std::string& key) override { return store_->Get(key); }
-  Result<storage::ListResult> List(const storage::ListOptions& options) override {
-    return store_->List(options);
-  }
-  Result<std::unique_ptr<storage::Watcher>> Watch(const storage::WatchOptions& options) override {
-    return store_->Watch(options);
-  }
-  int64_t CurrentRevision() override { return store_->CurrentRevision(); }
-  size_t ExpireDue() override { return store_->ExpireDue(); }
 
  private:
   Result<ObjectPtr> Note(const std::string& key, Result<ObjectPtr> result) {
@@ -66,7 +58,6 @@ class TrackingStore final : public storage::Store {
     return result;
   }
 
-  const std::unique_ptr<storage::Store> store_;
   const std::shared_ptr<Freshness> freshness_;
 };
 

@@ -7,48 +7,39 @@
 
 #include "apimachinery/time.h"
 #include "apiserver/endpoints/encode.h"
+#include "apiserver/storage/forwarding_store.h"
 
 namespace pk::apiserver::faults {
 namespace {
 
 using storage::ObjectPtr;
 
-class FaultyStore final : public storage::Store {
+class FaultyStore final : public storage::ForwardingStore {
  public:
   FaultyStore(std::unique_ptr<storage::Store> store, const Faults* faults)
-      : store_(std::move(store)), faults_(faults) {}
+      : ForwardingStore(std::move(store)), faults_(faults) {}
 
   Result<ObjectPtr> Create(const std::string& key, std::unique_ptr<google::protobuf::Message> o,
                            const storage::WriteOptions& options) override {
     Delay();
-    return store_->Create(key, std::move(o), options);
+    return inner().Create(key, std::move(o), options);
   }
   Result<ObjectPtr> GuaranteedUpdate(const std::string& key, const storage::Preconditions& p,
                                      const UpdateFunc& update, bool create_if_missing,
                                      const storage::WriteOptions& options) override {
     Delay();
-    return store_->GuaranteedUpdate(key, p, update, create_if_missing, options);
+    return inner().GuaranteedUpdate(key, p, update, create_if_missing, options);
   }
   Result<ObjectPtr> Delete(const std::string& key, const storage::Preconditions& p) override {
     Delay();
-    return store_->Delete(key, p);
+    return inner().Delete(key, p);
   }
-  Result<ObjectPtr> Get(const std::string& key) override { return store_->Get(key); }
-  Result<storage::ListResult> List(const storage::ListOptions& options) override {
-    return store_->List(options);
-  }
-  Result<std::unique_ptr<storage::Watcher>> Watch(const storage::WatchOptions& options) override {
-    return store_->Watch(options);
-  }
-  int64_t CurrentRevision() override { return store_->CurrentRevision(); }
-  size_t ExpireDue() override { return store_->ExpireDue(); }
 
  private:
   void Delay() const {
     int64_t ms = faults_->store_write_latency_ms.load(std::memory_order_relaxed);
     if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   }
-  const std::unique_ptr<storage::Store> store_;
   const Faults* faults_;
 };
 

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "apimachinery/object.h"
+#include "apiserver/storage/forwarding_store.h"
 #include "apiserver/tracing/tracing.h"
 #include "trace/request_trace.h"
 
@@ -31,16 +32,16 @@ void RecordWrite(trace::RequestTrace* t, int64_t start, const Result<ObjectPtr>&
   t->Add("store write", from, trace::NowUnixNano() - from, std::move(detail));
 }
 
-class TracedStore final : public storage::Store {
+class TracedStore final : public storage::ForwardingStore {
  public:
-  explicit TracedStore(std::unique_ptr<storage::Store> store) : store_(std::move(store)) {}
+  explicit TracedStore(std::unique_ptr<storage::Store> store) : ForwardingStore(std::move(store)) {}
 
   Result<ObjectPtr> Create(const std::string& key, std::unique_ptr<google::protobuf::Message> o,
                            const storage::WriteOptions& options) override {
     trace::RequestTrace* t = TraceOf(key);
-    if (t == nullptr) return store_->Create(key, std::move(o), options);
+    if (t == nullptr) return inner().Create(key, std::move(o), options);
     int64_t start = trace::NowUnixNano();
-    auto result = store_->Create(key, std::move(o), options);
+    auto result = inner().Create(key, std::move(o), options);
     RecordWrite(t, start, result, "create");
     return result;
   }
@@ -48,33 +49,20 @@ class TracedStore final : public storage::Store {
                                      const UpdateFunc& update, bool create_if_missing,
                                      const storage::WriteOptions& options) override {
     trace::RequestTrace* t = TraceOf(key);
-    if (t == nullptr) return store_->GuaranteedUpdate(key, p, update, create_if_missing, options);
+    if (t == nullptr) return inner().GuaranteedUpdate(key, p, update, create_if_missing, options);
     int64_t start = trace::NowUnixNano();
-    auto result = store_->GuaranteedUpdate(key, p, update, create_if_missing, options);
+    auto result = inner().GuaranteedUpdate(key, p, update, create_if_missing, options);
     RecordWrite(t, start, result, "update");
     return result;
   }
   Result<ObjectPtr> Delete(const std::string& key, const storage::Preconditions& p) override {
     trace::RequestTrace* t = TraceOf(key);
-    if (t == nullptr) return store_->Delete(key, p);
+    if (t == nullptr) return inner().Delete(key, p);
     int64_t start = trace::NowUnixNano();
-    auto result = store_->Delete(key, p);
+    auto result = inner().Delete(key, p);
     RecordWrite(t, start, result, "delete");
     return result;
   }
-
-  Result<ObjectPtr> Get(const std::string& key) override { return store_->Get(key); }
-  Result<storage::ListResult> List(const storage::ListOptions& options) override {
-    return store_->List(options);
-  }
-  Result<std::unique_ptr<storage::Watcher>> Watch(const storage::WatchOptions& options) override {
-    return store_->Watch(options);
-  }
-  int64_t CurrentRevision() override { return store_->CurrentRevision(); }
-  size_t ExpireDue() override { return store_->ExpireDue(); }
-
- private:
-  const std::unique_ptr<storage::Store> store_;
 };
 
 }  // namespace
