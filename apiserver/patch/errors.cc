@@ -24,6 +24,12 @@ std::string GoJsonSyntaxError(std::string_view text) {
     message += text[at];
     message += "' looking for beginning of value";
     return message;
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond float64 (1e999): nlohmann names it in quotes, Go's decoder refuses it.
+    std::string what = e.what();
+    size_t open = what.find('\''), close = what.rfind('\'');
+    std::string number = open < close ? what.substr(open + 1, close - open - 1) : "";
+    return "json: cannot unmarshal number " + number + " into Go value of type float64";
   }
   return "unexpected end of JSON input";
 }

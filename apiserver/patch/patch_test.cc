@@ -71,6 +71,16 @@ TEST_CASE("json patch: a body that does not decode is a 400 with Go's message") 
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == 400);
   CHECK(r.status().message() == "invalid character 'x' looking for beginning of value");
+  // Found by fuzz_json_patch and fuzz_strategic_patch: a number beyond float64 is an error,
+  // not an exception out of the error path.
+  for (const char* body : {"-77777e777777777777777777", "1e999"}) {
+    r = JsonPatch(J("{}"), body);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == 400);
+    CHECK(r.status().message().find("json: cannot unmarshal number") == 0);
+    r = StrategicMergePatch(J("{}"), body, testing::PodType());
+    CHECK_FALSE(r.ok());
+  }
 }
 
 }  // namespace
