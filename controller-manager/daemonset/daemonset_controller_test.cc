@@ -371,7 +371,10 @@ TEST_CASE("RollingUpdate replaces pods at most maxUnavailable at a time") {
     c.SetAllReady(*ds);
     return image_count("busybox:2") == 3 && c.Get("agent")->status().number_available() == 3;
   }));
+  // Still the kubelet's part: the loop above may end (three available, counting an old pod
+  // being replaced) before the last new pod exists, and nothing else makes that one ready.
   CHECK(Eventually([&] {
+    c.SetAllReady(*ds);
     const auto s = c.Get("agent")->status();
     return s.updated_number_scheduled() == 3 && s.desired_number_scheduled() == 3 &&
            s.number_unavailable() == 0;
