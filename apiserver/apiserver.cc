@@ -99,8 +99,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   chain.max_requests_in_flight = options.max_requests_in_flight;
   chain.max_mutating_requests_in_flight = options.max_mutating_requests_in_flight;
   chain.traces = process->traces_.get();
-  if (!options.authentication.token_auth_file.empty()) {
-    auto authenticator = authn::NewAuthenticator(options.authentication);
+  if (!options.authentication.token_auth_file.empty() || !options.tls.client_ca_file.empty()) {
+    authn::AuthenticationOptions authentication = options.authentication;
+    authentication.client_ca_file = options.tls.client_ca_file;
+    auto authenticator = authn::NewAuthenticator(authentication);
     if (!authenticator.ok()) return authenticator.take_status();
     chain.authenticator = std::move(authenticator).value();
   }
@@ -120,12 +122,13 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   http_options.port = options.port;
   http_options.io_threads = options.io_threads;
   http_options.handler_threads = options.handler_threads;
+  http_options.tls = options.tls;
   auto server = http::Server::Start(http_options, process->chain_);
   if (!server.ok()) return server.take_status();
   process->server_ = std::move(server).value();
   if (options.grpc_port >= 0 || !options.grpc_socket.empty()) {
     grpcface::ServerOptions grpc_options{options.bind_address, options.grpc_port,
-                                         options.grpc_socket};
+                                         options.grpc_socket, options.tls};
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(grpcface::NewResourceService(&process->chain_));
     if (process->traces_) services.push_back(trace::NewTraceService(process->traces_.get()));

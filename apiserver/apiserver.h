@@ -9,6 +9,7 @@
 
 #include "apimachinery/status.h"
 #include "apiserver/authn/authn.h"
+#include "apiserver/http/server.h"
 
 namespace pk::apiserver {
 
@@ -35,6 +36,9 @@ struct Options {
   // --authorization-mode: "AlwaysAllow" (no checks), or e.g. "Node,RBAC"
   // (apiserver/authorization). With RBAC the bootstrap policy is created at start.
   std::string authorization_mode = "AlwaysAllow";
+  // --tls-cert-file, --tls-private-key-file, --client-ca-file: HTTPS and gRPC over TLS (the
+  // client CA also enables x509 client-certificate authentication). No certificate: plain.
+  http::TlsOptions tls;
 };
 
 class ApiServer {

@@ -56,6 +56,13 @@ int main(int argc, char** argv) {
   app.add_option("--anonymous-auth", options.authentication.anonymous,
                  "Requests without credentials act as system:anonymous (else 401)")
       ->capture_default_str();
+  app.add_option("--tls-cert-file", options.tls.cert_file,
+                 "Serve HTTPS (and gRPC over TLS) with this certificate (PEM, chain allowed)");
+  app.add_option("--tls-private-key-file", options.tls.key_file,
+                 "The private key of --tls-cert-file (PEM)");
+  app.add_option("--client-ca-file", options.tls.client_ca_file,
+                 "Client certificates signed by these CAs authenticate: CommonName is the "
+                 "user, Organizations the groups");
   app.add_flag("--fault-injection", options.fault_injection,
                "Serve /debug/picokube/faults: inject a slow store (for scenarios)");
   app.add_option("--authorization-mode", options.authorization_mode,

@@ -90,7 +90,7 @@ Result<std::unique_ptr<ControllerManager>> ControllerManager::Start(
   impl->selected = std::move(selected).value();
   impl->options = std::move(options);
   impl->clientset = std::make_unique<client::Clientset>(
-      client::NewApiChannel(impl->options.apiserver),
+      client::NewApiChannel(impl->options.apiserver, impl->options.credentials),
       impl->options.token);
   impl->factory = std::make_unique<client::SharedInformerFactory>(*impl->clientset);
   Impl* raw = impl.get();

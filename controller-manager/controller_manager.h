@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "client/channel.h"
 #include "apimachinery/status.h"
 
 namespace pk::controllers {
@@ -14,6 +15,7 @@ namespace pk::controllers {
 struct ControllerManagerOptions {
   std::string apiserver;  // gRPC target: "unix:PATH" or "127.0.0.1:PORT"
   std::string token;
+  client::ApiCredentials credentials;  // TLS files (client/channel.h)
   std::vector<std::string> controllers;  // --controllers ("*" when empty)
   bool leader_elect = true;
   std::string identity;  // host name and pid when empty

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "apimachinery/stop_signals.h"
+#include "client/api_flags.h"
 #include "controller-manager/controller_manager.h"
 #include "trace/flags.h"
 #include "trace/install.h"
@@ -11,9 +12,7 @@
 int main(int argc, char** argv) {
   pk::controllers::ControllerManagerOptions options;
   CLI::App app{"picokube controller-manager: keeps desired state and current state equal"};
-  app.add_option("--apiserver", options.apiserver, "gRPC address: unix:PATH or HOST:PORT")
-      ->required();
-  app.add_option("--token", options.token, "Bearer token for the apiserver");
+  pk::client::AddApiFlags(app, &options.apiserver, &options.token, &options.credentials);
   app.add_option("--controllers", options.controllers,
                  "Controllers to run: '*' (the default ones), 'name', '-name'")
       ->delimiter(',');
@@ -35,8 +34,10 @@ int main(int argc, char** argv) {
 
   pk::StopSignals stop;  // before any thread starts
   // After StopSignals: its thread must start with the stop signals blocked.
-  pk::trace::GlobalRecorder recorder(options.apiserver, "controller-manager", options.token,
-                                     flow.trace);
+  auto channel =
+      pk::client::DialFromFlags("controller-manager", options.apiserver, options.credentials);
+  if (!channel) return 1;
+  pk::trace::GlobalRecorder recorder(channel, "controller-manager", options.token, flow.trace);
   auto manager = pk::controllers::ControllerManager::Start(options);
   if (!manager.ok()) {
     std::fprintf(stderr, "controller-manager: %s\n", manager.status().message().c_str());
