@@ -8,6 +8,7 @@
 #include <string>
 
 #include "apimachinery/status.h"
+#include "apiserver/admission/plugins.h"
 #include "apiserver/authn/authn.h"
 
 namespace pk::apiserver {
@@ -35,6 +36,9 @@ struct Options {
   // --authorization-mode: "AlwaysAllow" (no checks), or e.g. "Node,RBAC"
   // (apiserver/authorization). With RBAC the bootstrap policy is created at start.
   std::string authorization_mode = "AlwaysAllow";
+  // --enable-admission-plugins, --disable-admission-plugins and the plugins' own flags
+  // (apiserver/admission/plugins.h).
+  admission::ChainOptions admission;
 };
 
 class ApiServer {
