@@ -169,6 +169,20 @@ TEST_CASE_FIXTURE(Fixture, "a node deletes and updates the status of its own pod
       R"(pods "p" is forbidden: unexpected pod subresource "binding", only 'status' and 'eviction' are allowed)");
 }
 
+TEST_CASE_FIXTURE(Fixture, "a node evicts only its own pods") {
+  for (auto [name, node] : {std::pair{"mine", "n1"}, std::pair{"theirs", "n2"}}) {
+    auto pod = std::make_unique<Pod>(PodJson("", std::string(R"(,"nodeName":")") + node + R"(")"));
+    REQUIRE(store->Create(storage::ObjectKey("pods", "ns", name), std::move(pod)).ok());
+  }
+  Pod eviction;  // the plugin reads the pod named by the request, not the body
+  CHECK(Check(Operation::kCreate, "", "pods", "ns", "mine", &eviction, nullptr, "eviction") == "");
+  CHECK(
+      Check(Operation::kCreate, "", "pods", "ns", "theirs", &eviction, nullptr, "eviction") ==
+      R"(pods "theirs" is forbidden: node n1 can only evict pods with spec.nodeName set to itself)");
+  CHECK(Check(Operation::kCreate, "", "pods", "ns", "gone", &eviction, nullptr, "eviction") ==
+        R"(pods "gone" not found)");
+}
+
 TEST_CASE_FIXTURE(Fixture, "a node writes only its own Lease in kube-node-lease") {
   auto lease = FromJson<Lease>(R"({"metadata":{"name":"n1"}})");
   CHECK(Check(Operation::kUpdate, "coordination.k8s.io", "leases", "kube-node-lease", "n1", &lease,
