@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "apiserver/admission/pod_security_levels.h"
