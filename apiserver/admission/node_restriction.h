@@ -17,8 +17,8 @@
 // picokube's Node authorizer already refuses, with these words as its reason, a node's
 // writes to another Node, pod deletions, pod status updates and evictions of pods not bound
 // to it (Kubernetes' authorizer lets its static node rules allow them and leaves them to this
-// plugin); here they are refused again whatever authorizer allowed them, and only here are
-// labels, taints, mirror pods and lease names checked.
+// plugin); here they are refused again whatever authorizer allowed them, and only here are a
+// node's labels, taints and mirror pods checked.
 //
 // Messages are Kubernetes' (`node "n1" is not allowed to modify node "n2"`). Not covered:
 // persistentvolumeclaims/status, serviceaccounts/token and csinodes (picokube's kubelet
