@@ -5,8 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "apiserver/admission/namespace_lifecycle.h"
-#include "apiserver/admission/priority.h"
+#include "apiserver/admission/plugins.h"
 #include "apiserver/authorization/authorization.h"
 #include "apiserver/bootstrap.h"
 #include "apiserver/endpoints/resource_handler.h"
@@ -75,8 +74,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   // Authorization learns of RBAC and pod writes as they are acknowledged (authorization.h).
   auto freshness = authorization::NewFreshness();
   process->store_ = authorization::TrackWrites(std::move(process->store_), freshness);
-  process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));
-  process->admission_.Register(admission::NewPriority(process->store_.get()));
+  PK_RETURN_IF_ERROR(
+      admission::BuildChain(options.admission, process->store_.get(), &process->admission_));
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
   PK_RETURN_IF_ERROR(Status(Bootstrap(*process->resources_)).Prefix("bootstrapping"));

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "apimachinery/status.h"
+#include "apiserver/admission/plugins.h"
 #include "apiserver/authn/authn.h"
 #include "apiserver/http/server.h"
 
@@ -39,6 +40,9 @@ struct Options {
   // --tls-cert-file, --tls-private-key-file, --client-ca-file: HTTPS and gRPC over TLS (the
   // client CA also enables x509 client-certificate authentication). No certificate: plain.
   http::TlsOptions tls;
+  // --enable-admission-plugins, --disable-admission-plugins and the plugins' own flags
+  // (apiserver/admission/plugins.h).
+  admission::ChainOptions admission;
 };
 
 class ApiServer {

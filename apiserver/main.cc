@@ -68,10 +68,31 @@ int main(int argc, char** argv) {
   app.add_option("--authorization-mode", options.authorization_mode,
                  "Ordered list of plug-ins to do authorization on secure port: AlwaysAllow, "
                  "AlwaysDeny, Node, RBAC (e.g. Node,RBAC)");
+  app.add_option("--enable-admission-plugins", options.admission.enable,
+                 "Admission plugins to enable beyond the default ones (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--disable-admission-plugins", options.admission.disable,
+                 "Admission plugins to disable, default ones included (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--default-not-ready-toleration-seconds",
+                 options.admission.plugins.not_ready_toleration_seconds,
+                 "The tolerationSeconds of the not-ready:NoExecute toleration every pod gets")
+      ->capture_default_str();
+  app.add_option("--default-unreachable-toleration-seconds",
+                 options.admission.plugins.unreachable_toleration_seconds,
+                 "The tolerationSeconds of the unreachable:NoExecute toleration every pod gets")
+      ->capture_default_str();
   pk::trace::FlowFlags flow;
   flow.Add(app, /*with_trace=*/false);
   CLI11_PARSE(app, argc, argv);
   flow.Apply();
+
+  // Options validation, worded as kube-apiserver's (`Error: enable-admission-plugins plugin
+  // "X" is unknown`).
+  if (auto plugins = pk::admission::EnabledPlugins(options.admission); !plugins.ok()) {
+    std::fprintf(stderr, "Error: %s\n", plugins.status().message().c_str());
+    return 1;
+  }
 
   pk::StopSignals stop;  // before any thread starts
 
