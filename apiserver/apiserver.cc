@@ -6,7 +6,9 @@
 #include <system_error>
 
 #include "apiserver/admission/namespace_lifecycle.h"
+#include "apiserver/admission/limit_ranger.h"
 #include "apiserver/admission/priority.h"
+#include "apiserver/admission/resource_quota.h"
 #include "apiserver/authorization/authorization.h"
 #include "apiserver/bootstrap.h"
 #include "apiserver/endpoints/resource_handler.h"
@@ -76,7 +78,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   auto freshness = authorization::NewFreshness();
   process->store_ = authorization::TrackWrites(std::move(process->store_), freshness);
   process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));
+  process->admission_.Register(admission::NewLimitRanger(process->store_.get()));
   process->admission_.Register(admission::NewPriority(process->store_.get()));
+  // Last, as in Kubernetes: it charges what every plugin before it has let through.
+  process->admission_.Register(admission::NewResourceQuota(process->store_.get()));
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
   PK_RETURN_IF_ERROR(Status(Bootstrap(*process->resources_)).Prefix("bootstrapping"));
