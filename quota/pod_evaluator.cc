@@ -139,6 +139,27 @@ class PodEvaluator : public Evaluator {
   }
 };
 
+bool CrossNamespace(const k8s::core::v1::PodAffinityTerm& term) {
+  return term.namespaces_size() > 0 || term.has_namespace_selector();
+}
+
+// usesCrossNamespacePodAffinity: an affinity or anti-affinity term naming other namespaces.
+template <class Affinity>
+bool CrossNamespaceTerms(const Affinity& affinity) {
+  for (const auto& t : affinity.required_during_scheduling_ignored_during_execution()) {
+    if (CrossNamespace(t)) return true;
+  }
+  for (const auto& t : affinity.preferred_during_scheduling_ignored_during_execution()) {
+    if (CrossNamespace(t.pod_affinity_term())) return true;
+  }
+  return false;
+}
+
+bool UsesCrossNamespacePodAffinity(const Pod& pod) {
+  const auto& a = pod.spec().affinity();
+  return CrossNamespaceTerms(a.pod_affinity()) || CrossNamespaceTerms(a.pod_anti_affinity());
+}
+
 }  // namespace
 
 // podMatchesScopeFunc: the scopes of pods; the operator matters to PriorityClass only.
@@ -150,6 +171,7 @@ bool PodMatchesScope(const Selector& selector, const Pod& pod) {
   if (scope == "NotTerminating") return !terminating;
   if (scope == "BestEffort") return IsBestEffort(spec);
   if (scope == "NotBestEffort") return !IsBestEffort(spec);
+  if (scope == "CrossNamespacePodAffinity") return UsesCrossNamespacePodAffinity(pod);
   if (scope != "PriorityClass") return false;
   const std::string& name = spec.priority_class_name();
   bool has = !name.empty();

@@ -114,6 +114,11 @@ TEST_CASE("pod scopes") {
   CHECK_FALSE(e.MatchesScope(scope("PriorityClass", "In", {"low"}), best, 0));
   CHECK(e.MatchesScope(scope("PriorityClass", "NotIn", {"high"}), burst, 0));
   CHECK(e.MatchesScope(scope("PriorityClass", "DoesNotExist"), burst, 0));
+  Pod cross = PodWith(R"({"containers":[{"name":"a","image":"i"}],"affinity":{"podAntiAffinity":{
+      "preferredDuringSchedulingIgnoredDuringExecution":[{"weight":1,"podAffinityTerm":{
+        "topologyKey":"zone","namespaceSelector":{}}}]}}})");
+  CHECK(e.MatchesScope(scope("CrossNamespacePodAffinity"), cross, 0));
+  CHECK_FALSE(e.MatchesScope(scope("CrossNamespacePodAffinity"), best, 0));
 
   k8s::core::v1::ResourceQuota q = FromJson<k8s::core::v1::ResourceQuota>(
       R"({"spec":{"scopes":["BestEffort"],"scopeSelector":{"matchExpressions":[

@@ -166,5 +166,43 @@ TEST_CASE("concurrent creates cannot both take the last unit") {
   CHECK(Used(f, "q", "count/configmaps") == "5");
 }
 
+TEST_CASE("ResourceQuota strategy: status is the controller's, spec is validated") {
+  Fixture f;
+  REQUIRE(f.Create<ResourceQuota>("resourcequotas", R"({"metadata":{"name":"q"},
+      "spec":{"hard":{"pods":"3"}},"status":{"used":{"pods":"99"}}})")
+              .ok());
+  CHECK(f.Get<ResourceQuota>("resourcequotas", "q").status().used().empty());
+  MakeQuota(f, "r", R"({"hard":{"pods":"3"}})", R"({"pods":"1"})");
+  registry::WriteContext ctx;
+  ctx.ns = "ns";
+  auto updated =
+      f.Of("resourcequotas")
+          .Update(ctx, "r",
+                  [](const google::protobuf::Message* current) -> Result<registry::MessagePtr> {
+                    auto q = std::make_unique<ResourceQuota>(
+                        static_cast<const ResourceQuota&>(*current));
+                    (*q->mutable_spec()->mutable_hard())["pods"].set_string("4");
+                    q->mutable_status()->clear_used();
+                    return registry::MessagePtr(std::move(q));
+                  },
+                  {});
+  REQUIRE(updated.ok());
+  CHECK(Used(f, "r", "pods") == "1");  // a spec update keeps the status
+
+  auto bad = f.Create<ResourceQuota>("resourcequotas", R"({"metadata":{"name":"bad"},
+      "spec":{"hard":{"pods":"1500m","cpu":"-1"},"scopes":["BestEffort","NotBestEffort","Bogus"]}})");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == 422);
+  const std::string m = bad.status().message();
+  CHECK(m.find(R"(spec.hard[cpu]: Invalid value: "-1": must be greater than or equal to 0)") !=
+        std::string::npos);
+  CHECK(m.find(R"(spec.hard[pods]: Invalid value: "1500m": must be an integer)") !=
+        std::string::npos);
+  CHECK(m.find("spec.scopes: Invalid value: []core.ResourceQuotaScope{\"BestEffort\", "
+               "\"NotBestEffort\", \"Bogus\"}: unsupported scope") != std::string::npos);
+  CHECK(m.find("unsupported scope applied to resource") != std::string::npos);
+  CHECK(m.find("conflicting scopes") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace pk::admission
