@@ -61,10 +61,9 @@ class QuotaPlugin : public Plugin {
     std::vector<const ResourceQuota*> covering;
     for (const auto& item : list->items) {
       const auto& q = static_cast<const ResourceQuota&>(*item);
-      PK_RETURN_IF_ERROR(Covers(a, evaluator, q, now));
-      if (quota::Matches(evaluator, HardNames(q), quota::ScopeSelectorsOf(q), *a.object, now)) {
-        covering.push_back(&q);
-      }
+      auto covers = Covers(a, evaluator, q, now);
+      if (!covers.ok()) return covers.take_status();
+      if (*covers) covering.push_back(&q);
     }
     if (covering.empty()) return Status();
     auto delta = Delta(a, evaluator, now);
@@ -79,13 +78,13 @@ class QuotaPlugin : public Plugin {
   }
 
  private:
-  // The per-quota refusals that come before any arithmetic: undeclared resources, and a
-  // quota the controller has not counted yet.
-  static Status Covers(const Attributes& a, const quota::Evaluator& evaluator,
-                       const ResourceQuota& q, int64_t now) {
+  // Whether the quota covers the object; or the per-quota refusals that come before any
+  // arithmetic: undeclared resources, and a quota the controller has not counted yet.
+  static Result<bool> Covers(const Attributes& a, const quota::Evaluator& evaluator,
+                             const ResourceQuota& q, int64_t now) {
     ResourceNames hard = HardNames(q);
     if (!quota::Matches(evaluator, hard, quota::ScopeSelectorsOf(q), *a.object, now)) {
-      return Status();
+      return false;
     }
     ResourceNames restricted = evaluator.MatchingResources(hard);
     std::string missing = evaluator.Constraints(restricted, *a.object);
@@ -95,7 +94,7 @@ class QuotaPlugin : public Plugin {
       return Forbidden(a, fmt::format("status unknown for quota: {}, resources: {}", name,
                                       quota::PrettyPrintNames(restricted)));
     }
-    return Status();
+    return true;
   }
 
   // What the object adds: its usage, less its old self's on an update of a stored object;
