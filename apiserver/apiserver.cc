@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <system_error>
 
-#include "apiserver/admission/namespace_lifecycle.h"
 #include "apiserver/admission/limit_ranger.h"
+#include "apiserver/admission/namespace_lifecycle.h"
 #include "apiserver/admission/priority.h"
 #include "apiserver/admission/resource_quota.h"
 #include "apiserver/authorization/authorization.h"
