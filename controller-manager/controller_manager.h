@@ -3,6 +3,7 @@
 // kube-controller-manager Lease, then the selected controllers, each with its workers.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@ struct ControllerManagerOptions {
   int workers = 5;       // per controller (Kubernetes' --concurrent-*-syncs)
   double time_scale = 1.0;
   int terminated_pod_gc_threshold = 12500;  // --terminated-pod-gc-threshold (0: off)
+  std::chrono::milliseconds resource_quota_sync_period{std::chrono::minutes(5)};
 };
 
 class ControllerManager {

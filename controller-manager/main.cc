@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "apimachinery/stop_signals.h"
+#include "apimachinery/time.h"
 #include "client/api_flags.h"
 #include "controller-manager/controller_manager.h"
 #include "trace/flags.h"
@@ -27,10 +28,22 @@ int main(int argc, char** argv) {
                  "Terminated pods kept before the pod garbage collector deletes the oldest "
                  "(0: never)")
       ->capture_default_str();
+  std::string quota_sync_period = "5m0s";
+  app.add_option("--resource-quota-sync-period", quota_sync_period,
+                 "The period for syncing quota usage status in the system")
+      ->capture_default_str();
   pk::trace::FlowFlags flow;
   flow.Add(app);
   CLI11_PARSE(app, argc, argv);
   flow.Apply();
+  auto period = pk::ParseGoDuration(quota_sync_period);
+  if (!period.ok() || *period <= 0) {
+    std::fprintf(stderr, "controller-manager: invalid --resource-quota-sync-period %s\n",
+                 quota_sync_period.c_str());
+    return 1;
+  }
+  options.resource_quota_sync_period =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(*period));
 
   pk::StopSignals stop;  // before any thread starts
   // After StopSignals: its thread must start with the stop signals blocked.

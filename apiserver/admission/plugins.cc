@@ -9,10 +9,12 @@
 #include <set>
 
 #include "apiserver/admission/default_toleration_seconds.h"
+#include "apiserver/admission/limit_ranger.h"
 #include "apiserver/admission/namespace_lifecycle.h"
 #include "apiserver/admission/node_restriction.h"
 #include "apiserver/admission/pod_security.h"
 #include "apiserver/admission/priority.h"
+#include "apiserver/admission/resource_quota.h"
 
 namespace pk::admission {
 namespace {
@@ -28,6 +30,8 @@ using Factory = std::function<std::unique_ptr<Plugin>(const Context&)>;
 const std::map<std::string, Factory>& Factories() {
   static const auto* factories = new std::map<std::string, Factory>{
       {"NamespaceLifecycle", [](const Context& c) { return NewNamespaceLifecycle(c.store); }},
+      {"LimitRanger", [](const Context& c) { return NewLimitRanger(c.store); }},
+      {"ResourceQuota", [](const Context& c) { return NewResourceQuota(c.store); }},
       {"NodeRestriction", [](const Context& c) { return NewNodeRestriction(c.store); }},
       {"PodSecurity", [](const Context& c) { return NewPodSecurity(c.store); }},
       {"Priority", [](const Context& c) { return NewPriority(c.store); }},

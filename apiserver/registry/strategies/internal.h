@@ -68,6 +68,8 @@ const Strategy& RoleStrategy();
 const Strategy& ClusterRoleStrategy();
 const Strategy& RoleBindingStrategy();
 const Strategy& ClusterRoleBindingStrategy();
+const Strategy& ResourceQuotaStrategy();
+const Strategy& LimitRangeStrategy();
 
 }  // namespace pk::registry
 
