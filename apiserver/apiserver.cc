@@ -7,6 +7,7 @@
 
 #include "apiserver/admission/namespace_lifecycle.h"
 #include "apiserver/admission/priority.h"
+#include "apiserver/admission/webhook/webhook.h"
 #include "apiserver/authorization/authorization.h"
 #include "apiserver/bootstrap.h"
 #include "apiserver/endpoints/resource_handler.h"
@@ -77,6 +78,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   process->store_ = authorization::TrackWrites(std::move(process->store_), freshness);
   process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));
   process->admission_.Register(admission::NewPriority(process->store_.get()));
+  // After the built-in plugins of each phase: mutating webhooks see what they defaulted,
+  // validating webhooks run once every built-in check passed.
+  process->admission_.Register(admission::webhook::NewMutatingWebhook(process->store_.get()));
+  process->admission_.Register(admission::webhook::NewValidatingWebhook(process->store_.get()));
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
   PK_RETURN_IF_ERROR(Status(Bootstrap(*process->resources_)).Prefix("bootstrapping"));

@@ -68,6 +68,8 @@ const Strategy& RoleStrategy();
 const Strategy& ClusterRoleStrategy();
 const Strategy& RoleBindingStrategy();
 const Strategy& ClusterRoleBindingStrategy();
+const Strategy& MutatingWebhookConfigurationStrategy();
+const Strategy& ValidatingWebhookConfigurationStrategy();
 
 }  // namespace pk::registry
 
