@@ -13,6 +13,7 @@
 #include "apiserver/registry/strategy.h"
 #include "proto/core/v1/namespace.pb.h"
 #include "proto/core/v1/pod.pb.h"
+#include "tests/testing.h"
 
 namespace pk::admission::webhook {
 namespace {
@@ -359,6 +360,39 @@ TEST_CASE("service references are refused with a clear reason") {
   REQUIRE_FALSE(url.ok());
   CHECK(url.status().message().find(R"(Post "https://check.hooks.svc:8443/v?timeout=10s")") == 0);
   CHECK(url.status().message().find("services have no network") != std::string::npos);
+}
+
+TEST_CASE("the source follows the configurations in the store, in name order") {
+  auto store = storage::NewMemoryStore();
+  auto put = [&](const std::string& name, const std::string& hooks) {
+    auto config = std::make_unique<arv1::ValidatingWebhookConfiguration>(
+        FromJson<arv1::ValidatingWebhookConfiguration>(R"({"metadata":{"name":")" + name +
+                                                       R"("},"webhooks":)" + hooks + "}"));
+    REQUIRE(store
+                ->Create(storage::ObjectKey("validatingwebhookconfigurations", "", name),
+                         std::move(config))
+                .ok());
+  };
+  auto names = [](const Source& source) {
+    std::vector<std::string> out;
+    for (const Hook& h : *source.Hooks()) out.push_back(h.configuration + "/" + h.name);
+    return out;
+  };
+  put("b", R"([{"name":"b1.example.com"},{"name":"b2.example.com"}])");
+  Source source(store.get(), "validatingwebhookconfigurations");
+  using Names = std::vector<std::string>;
+  CHECK(testing::Eventually([&] {
+    return names(source) == Names{"b/b1.example.com", "b/b2.example.com"};
+  }));
+  put("a", R"([{"name":"a1.example.com","failurePolicy":"Ignore","timeoutSeconds":3}])");
+  CHECK(testing::Eventually([&] {
+    return names(source) == Names{"a/a1.example.com", "b/b1.example.com", "b/b2.example.com"};
+  }));
+  const Hook& first = source.Hooks()->front();
+  CHECK(first.fail_open);
+  CHECK(first.timeout_seconds == 3);
+  REQUIRE(store->Delete(storage::ObjectKey("validatingwebhookconfigurations", "", "b")).ok());
+  CHECK(testing::Eventually([&] { return names(source) == Names{"a/a1.example.com"}; }));
 }
 
 // --- the configurations' strategy ------------------------------------------------------------
