@@ -66,7 +66,7 @@ void MakeCertificates(const std::filesystem::path& dir) {
       "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 "
       "-extfile server.ext -out server.crt; echo made",
       d);
-  std::string out = CommandOutput(script + " 2>&1");
+  std::string out = CommandOutput("(" + script + ") 2>&1");
   REQUIRE_MESSAGE(out.find("made") != std::string::npos, out);
 }
 
@@ -210,6 +210,11 @@ class WebhookCluster {
   }
 
   // The clientConfig of the test server's `path`.
+  // `ca_file`: the PEM file of caBundle, in the test's directory.
+  std::string ClientConfig(const std::string& path, const std::string& ca_file) const {
+    return fmt::format(R"({{"url":"https://127.0.0.1:{}{}","caBundle":"{}"}})", server_->port(),
+                       path, Base64(ReadFile(Path(ca_file))));
+  }
   std::string ClientConfig(const std::string& path) const {
     return fmt::format(R"({{"url":"https://127.0.0.1:{}{}","caBundle":"{}"}})", server_->port(),
                        path, ca_bundle_);
@@ -356,6 +361,30 @@ TEST_CASE("a webhook past its timeoutSeconds fails the request under Fail, not u
     REQUIRE_MESSAGE(created.code == 201, created.body);
     return c.server().Called("/slow " + name);
   }));
+}
+
+TEST_CASE("a server the caBundle does not vouch for is never sent the review") {
+  WebhookCluster c;
+  // The server's own certificate is no CA: nothing chains to a trusted root.
+  c.Configure("Validating", fmt::format(R"({{"metadata":{{"name":"untrusted"}},"webhooks":[{{
+      "name":"untrusted.webhook.test","clientConfig":{},
+      "rules":[{{"operations":["CREATE"],"apiGroups":[""],"apiVersions":["v1"],
+                 "resources":["configmaps"]}}],
+      "sideEffects":"None","admissionReviewVersions":["v1"]}}]}})",
+                                        c.ClientConfig("/record", "server.crt")));
+  const std::string configmap = R"({"metadata":{"name":"cm"}})";
+  REQUIRE(Eventually([&] {
+    return c.Post("/api/v1/namespaces/default/configmaps?dryRun=All", configmap).code != 201;
+  }));
+  HttpAnswer failed = c.Post("/api/v1/namespaces/default/configmaps", configmap);
+  CHECK(failed.code == 500);
+  CHECK(Message(failed) ==
+        fmt::format("Internal error occurred: failed calling webhook \"untrusted.webhook.test\": "
+                    "failed to call webhook: Post \"https://127.0.0.1:{}/record?timeout=10s\": "
+                    "tls: failed to verify certificate: x509: certificate signed by unknown "
+                    "authority",
+                    c.server().port()));
+  CHECK(c.server().calls().empty());
 }
 
 TEST_CASE("objectSelector and namespaceSelector limit what the webhook is sent") {
