@@ -7,8 +7,8 @@
 // (JSON, built with nlohmann-json around the codec's JSON of the objects) over HTTPS to
 // clientConfig.url, verifying the server with clientConfig.caBundle, within timeoutSeconds.
 // Mutating webhooks run one after another and their JSONPatch responses change the object;
-// validating webhooks run in order (Kubernetes runs them in parallel: the outcome is the
-// same, the first refusal in configuration order wins here). A refusal is
+// validating webhooks run in parallel (the first refusal in configuration order wins). A
+// refusal is
 // `admission webhook "NAME" denied the request: MESSAGE`; a webhook that cannot be called
 // fails the request with 500 under failurePolicy Fail and is skipped under Ignore.
 //
