@@ -35,8 +35,10 @@ void ReplaceInPlace(google::protobuf::Message* object, google::protobuf::Message
       swapped.push_back(field);
     } else if (reflection->HasField(*fresh, field)) {
       reflection->MutableMessage(object, field)->CopyFrom(reflection->GetMessage(*fresh, field));
-    } else {
-      reflection->ClearField(object, field);
+    } else if (reflection->HasField(*object, field)) {
+      // Emptied, not deleted: a pointer into it must stay valid (a webhook removing
+      // /metadata leaves an object that validation then refuses).
+      reflection->MutableMessage(object, field)->Clear();
     }
   }
   reflection->SwapFields(object, fresh, swapped);

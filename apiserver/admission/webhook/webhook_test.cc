@@ -298,6 +298,12 @@ TEST_CASE("a JSONPatch changes the object, which decodes back into its message")
   CHECK(pod.spec().containers(0).image() == "nginx:1");
   CHECK(&pod.metadata() == metadata);
 
+  Pod gutted = pod;
+  const auto* gutted_metadata = &gutted.metadata();
+  REQUIRE(ApplyPatch("m.example.com", R"([{"op":"remove","path":"/metadata"}])", a, &gutted).ok());
+  CHECK(&gutted.metadata() == gutted_metadata);
+  CHECK(gutted.metadata().name().empty());
+
   s = ApplyPatch("m.example.com", R"([{"op":"remove","path":"/metadata/nothing"}])", a, &pod);
   CHECK(s.code() == 500);
   CHECK(s.message().rfind("Internal error occurred: ", 0) == 0);
