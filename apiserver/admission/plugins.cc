@@ -15,6 +15,7 @@
 #include "apiserver/admission/pod_security.h"
 #include "apiserver/admission/priority.h"
 #include "apiserver/admission/resource_quota.h"
+#include "apiserver/admission/webhook/webhook.h"
 
 namespace pk::admission {
 namespace {
@@ -32,6 +33,10 @@ const std::map<std::string, Factory>& Factories() {
       {"NamespaceLifecycle", [](const Context& c) { return NewNamespaceLifecycle(c.store); }},
       {"LimitRanger", [](const Context& c) { return NewLimitRanger(c.store); }},
       {"ResourceQuota", [](const Context& c) { return NewResourceQuota(c.store); }},
+      {"MutatingAdmissionWebhook",
+       [](const Context& c) { return webhook::NewMutatingWebhook(c.store); }},
+      {"ValidatingAdmissionWebhook",
+       [](const Context& c) { return webhook::NewValidatingWebhook(c.store); }},
       {"NodeRestriction", [](const Context& c) { return NewNodeRestriction(c.store); }},
       {"PodSecurity", [](const Context& c) { return NewPodSecurity(c.store); }},
       {"Priority", [](const Context& c) { return NewPriority(c.store); }},

@@ -18,15 +18,20 @@ Names Enabled(Names enable, Names disable) {
 }
 
 TEST_CASE("the default-on plugins of kube-apiserver v1.32, in the recommended order") {
-  CHECK(Enabled({}, {}) ==
-        Names{"NamespaceLifecycle", "PodSecurity", "Priority", "DefaultTolerationSeconds"});
+  CHECK(Enabled({}, {}) == Names{"NamespaceLifecycle", "LimitRanger", "PodSecurity", "Priority",
+                                 "DefaultTolerationSeconds", "MutatingAdmissionWebhook",
+                                 "ValidatingAdmissionWebhook", "ResourceQuota"});
 }
 
 TEST_CASE("enabling and disabling keep the recommended order, whatever the flags' order") {
-  CHECK(Enabled({"Priority", "NodeRestriction"}, {"PodSecurity"}) ==
-        Names{"NamespaceLifecycle", "NodeRestriction", "Priority", "DefaultTolerationSeconds"});
-  CHECK(Enabled({}, {"NamespaceLifecycle", "DefaultTolerationSeconds"}) ==
-        Names{"PodSecurity", "Priority"});
+  const Names tail = {"MutatingAdmissionWebhook", "ValidatingAdmissionWebhook", "ResourceQuota"};
+  Names want = {"NamespaceLifecycle", "LimitRanger", "NodeRestriction", "Priority",
+                "DefaultTolerationSeconds"};
+  want.insert(want.end(), tail.begin(), tail.end());
+  CHECK(Enabled({"Priority", "NodeRestriction"}, {"PodSecurity"}) == want);
+  want = {"LimitRanger", "PodSecurity", "Priority"};
+  want.insert(want.end(), tail.begin(), tail.end());
+  CHECK(Enabled({}, {"NamespaceLifecycle", "DefaultTolerationSeconds"}) == want);
 }
 
 TEST_CASE("unknown and overlapping names fail with kube-apiserver's messages") {
@@ -46,8 +51,10 @@ TEST_CASE("unknown and overlapping names fail with kube-apiserver's messages") {
 }
 
 TEST_CASE("the registered plugins follow Kubernetes' order") {
-  CHECK(RegisteredPlugins() == Names{"NamespaceLifecycle", "NodeRestriction", "PodSecurity",
-                                     "Priority", "DefaultTolerationSeconds"});
+  CHECK(RegisteredPlugins() ==
+        Names{"NamespaceLifecycle", "LimitRanger", "NodeRestriction", "PodSecurity", "Priority",
+              "DefaultTolerationSeconds", "MutatingAdmissionWebhook",
+              "ValidatingAdmissionWebhook", "ResourceQuota"});
   const auto& order = RecommendedPluginOrder();
   CHECK(order.back() == "AlwaysDeny");
   CHECK(order[order.size() - 2] == "ResourceQuota");

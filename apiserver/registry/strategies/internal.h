@@ -70,6 +70,8 @@ const Strategy& RoleBindingStrategy();
 const Strategy& ClusterRoleBindingStrategy();
 const Strategy& ResourceQuotaStrategy();
 const Strategy& LimitRangeStrategy();
+const Strategy& MutatingWebhookConfigurationStrategy();
+const Strategy& ValidatingWebhookConfigurationStrategy();
 
 }  // namespace pk::registry
 

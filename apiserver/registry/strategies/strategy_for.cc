@@ -58,6 +58,10 @@ const std::map<TableKey, const Strategy*>& Table() {
       {{"rbac.authorization.k8s.io", "clusterroles"}, &ClusterRoleStrategy()},
       {{"rbac.authorization.k8s.io", "rolebindings"}, &RoleBindingStrategy()},
       {{"rbac.authorization.k8s.io", "clusterrolebindings"}, &ClusterRoleBindingStrategy()},
+      {{"admissionregistration.k8s.io", "mutatingwebhookconfigurations"},
+       &MutatingWebhookConfigurationStrategy()},
+      {{"admissionregistration.k8s.io", "validatingwebhookconfigurations"},
+       &ValidatingWebhookConfigurationStrategy()},
   };
   return *table;
 }
