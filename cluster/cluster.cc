@@ -154,7 +154,9 @@ std::vector<std::string> Cluster::ArgsOf(const std::string& component) const {
       const Pki pki(dir / "pki");
       add({"--tls-cert-file=" + pki.cert("apiserver").string(),
            "--tls-private-key-file=" + pki.key("apiserver").string(),
-           "--client-ca-file=" + pki.ca().string(), "--authorization-mode=Node,RBAC"});
+           "--client-ca-file=" + pki.ca().string(), "--authorization-mode=Node,RBAC",
+           // kubeadm's one addition to the default plugins: kubelets touch only their node.
+           "--enable-admission-plugins=NodeRestriction"});
     }
   } else if (kind == "scheduler") {
     add({"--apiserver=" + grpc_target(), "--port=0",
