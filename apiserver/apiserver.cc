@@ -122,6 +122,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   chain.traces = process->traces_.get();
   chain.request_timeout = options.request_timeout;
   chain.wait_group = &process->wait_group_;
+  chain.shutdown_send_retry_after = options.shutdown_send_retry_after;
   process->request_timeout_ = options.request_timeout;
   process->shutdown_delay_ = options.shutdown_delay;
   PK_RETURN_IF_ERROR(filters::ValidateCorsAllowedOrigins(options.cors_allowed_origins));

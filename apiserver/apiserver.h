@@ -49,6 +49,8 @@ struct Options {
   // --shutdown-delay-duration: how long Stop keeps serving normally before refusing new
   // requests (for load balancers to notice).
   std::chrono::milliseconds shutdown_delay{0};
+  // --shutdown-send-retry-after: refused requests get 429 + Retry-After: 5 instead of 503.
+  bool shutdown_send_retry_after = false;
 };
 
 class ApiServer {

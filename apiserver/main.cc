@@ -85,6 +85,13 @@ int main(int argc, char** argv) {
                  "Time to delay the termination. During that time the server keeps serving "
                  "requests normally. Graceful termination starts after this delay has elapsed.")
       ->capture_default_str();
+  app.add_option("--shutdown-send-retry-after", options.shutdown_send_retry_after,
+                 "If true the HTTP Server will continue listening until all non long running "
+                 "request(s) in flight have been drained, during this window all incoming "
+                 "requests will be rejected with a status code 429 and a 'Retry-After' response "
+                 "header, in addition 'Connection: close' response header is set in order to "
+                 "tear down the TCP connection when idle.")
+      ->capture_default_str();
   pk::trace::FlowFlags flow;
   flow.Add(app, /*with_trace=*/false);
   CLI11_PARSE(app, argc, argv);

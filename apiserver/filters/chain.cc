@@ -4,8 +4,9 @@ namespace pk::apiserver::filters {
 
 // Built inside out: the last wrapped filter runs first. Read bottom-up for the request's
 // path, which is Kubernetes' DefaultBuildHandlerChain's: audit init -> panic recovery ->
-// request info -> wait group -> trace (picokube's) -> timeout -> CORS -> authentication ->
-// audit -> impersonation -> max-in-flight -> authorization -> API.
+// request info -> retry-after (--shutdown-send-retry-after) -> wait group -> trace (picokube's) ->
+// timeout -> CORS -> authentication -> audit -> impersonation -> max-in-flight -> authorization ->
+// API.
 Handler BuildHandlerChain(Handler api, const ChainOptions& options) {
   Handler h = std::move(api);
   h = WithAuthorization(std::move(h), options.authorizer);
@@ -19,6 +20,7 @@ Handler BuildHandlerChain(Handler api, const ChainOptions& options) {
   h = WithTimeout(std::move(h), options.request_timeout);
   h = WithTrace(std::move(h), options.traces);
   h = WithWaitGroup(std::move(h), options.wait_group);
+  if (options.shutdown_send_retry_after) h = WithRetryAfter(std::move(h), options.wait_group);
   h = WithRequestInfo(std::move(h));
   h = WithPanicRecovery(std::move(h));
   h = WithAuditInit(std::move(h));

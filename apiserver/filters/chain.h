@@ -65,6 +65,9 @@ struct ChainOptions {
   std::vector<std::string> cors_allowed_origins;
   // Counts the requests graceful shutdown waits for; unset: none counted.
   RequestWaitGroup* wait_group = nullptr;
+  // --shutdown-send-retry-after: during shutdown answer 429 with Retry-After: 5 and
+  // Connection: close (WithRetryAfter) instead of the wait group's 503.
+  bool shutdown_send_retry_after = false;
   // Where the pod-flow traces of pod writes go (filters/trace.cc); unset: none.
   trace::TraceStore* traces = nullptr;
 };
@@ -79,6 +82,7 @@ Status ValidateCorsAllowedOrigins(const std::vector<std::string>& origins);
 Handler WithAuditInit(Handler next);
 Handler WithPanicRecovery(Handler next);
 Handler WithRequestInfo(Handler next);
+Handler WithRetryAfter(Handler next, const RequestWaitGroup* wait_group);
 Handler WithWaitGroup(Handler next, RequestWaitGroup* wait_group);
 Handler WithTrace(Handler next, trace::TraceStore* traces);
 Handler WithTimeout(Handler next, std::chrono::seconds timeout);
@@ -89,6 +93,11 @@ Handler WithAudit(Handler next, audit::Auditor* auditor);
 Handler WithImpersonation(Handler next, Authorizer authorizer);
 Handler WithMaxInFlight(Handler next, int max_read_only, int max_mutating);
 Handler WithAuthorization(Handler next, Authorizer authorizer);
+
+// isRequestExemptFromRetryAfter: health probes, metrics and the apiserver's own loopback
+// client are served during shutdown. WithRetryAfter and WithWaitGroup must agree on it, or
+// the shutdown could wait for requests it refused.
+bool ExemptFromRetryAfter(const Request& request);
 
 // The failed-authentication handler: the 401, audited at stage ResponseStarted as
 // Kubernetes' WithFailedAuthenticationAudit does (when `auditor` is set).

@@ -537,3 +537,31 @@ TEST_CASE("the audit filter: stages, user, objectRef, status, bodies and annotat
 
 }  // namespace
 }  // namespace pk::apiserver::filters
+
+namespace pk::apiserver::filters {
+namespace {
+
+TEST_CASE("--shutdown-send-retry-after: during shutdown 429 with Retry-After: 5, probes served") {
+  RequestWaitGroup group;
+  ChainOptions options;
+  options.wait_group = &group;
+  options.shutdown_send_retry_after = true;
+  Handler chain = BuildHandlerChain([](Request&) { return Response{}; }, options);
+  Request before = Get("/api/v1/pods");
+  CHECK(chain(before).code == 200);
+  CHECK(group.Wait(std::chrono::steady_clock::now()));  // nothing in flight: drained at once
+  Request after = Get("/api/v1/pods");
+  Response refused = chain(after);
+  CHECK(refused.code == 429);
+  CHECK(refused.body == "The apiserver is shutting down, please try again later.\n");
+  CHECK(HeaderOf(refused, "Retry-After") == "5");
+  CHECK(HeaderOf(refused, "Connection") == "close");
+  Request probe = Get("/livez");
+  CHECK(chain(probe).code == 200);
+  Request loopback = Get("/api/v1/pods");
+  loopback.headers["user-agent"] = "kube-apiserver/v1.32.0";
+  CHECK(chain(loopback).code == 200);
+}
+
+}  // namespace
+}  // namespace pk::apiserver::filters

@@ -9,14 +9,6 @@
 namespace pk::apiserver::filters {
 namespace {
 
-// isRequestExemptFromRetryAfter.
-bool Exempt(const Request& request) {
-  for (const char* prefix : {"/readyz", "/livez", "/healthz", "/metrics"}) {
-    if (request.path.starts_with(prefix)) return true;
-  }
-  return request.Header("user-agent").starts_with("kube-apiserver/");
-}
-
 // Gives the request's place back however the handler leaves.
 struct Counted {
   explicit Counted(RequestWaitGroup* group) : group(group) {}
@@ -54,7 +46,7 @@ Handler WithWaitGroup(Handler next, RequestWaitGroup* wait_group) {
   return [next = std::move(next), wait_group](Request& request) -> Response {
     if (IsLongRunning(request)) return next(request);
     if (!wait_group->Add()) {
-      if (Exempt(request)) return next(request);
+      if (ExemptFromRetryAfter(request)) return next(request);
       Response response =
           ErrorResponse(Status(Reason::kServiceUnavailable, "apiserver is shutting down"));
       response.headers.emplace_back("Retry-After", "1");
