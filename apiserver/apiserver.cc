@@ -8,8 +8,7 @@
 #include <system_error>
 #include <thread>
 
-#include "apiserver/admission/namespace_lifecycle.h"
-#include "apiserver/admission/priority.h"
+#include "apiserver/admission/plugins.h"
 #include "apiserver/authorization/authorization.h"
 #include "apiserver/bootstrap.h"
 #include "apiserver/endpoints/resource_handler.h"
@@ -96,8 +95,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   // Authorization learns of RBAC and pod writes as they are acknowledged (authorization.h).
   auto freshness = authorization::NewFreshness();
   process->store_ = authorization::TrackWrites(std::move(process->store_), freshness);
-  process->admission_.Register(admission::NewNamespaceLifecycle(process->store_.get()));
-  process->admission_.Register(admission::NewPriority(process->store_.get()));
+  PK_RETURN_IF_ERROR(
+      admission::BuildChain(options.admission, process->store_.get(), &process->admission_));
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
   PK_RETURN_IF_ERROR(Status(Bootstrap(*process->resources_)).Prefix("bootstrapping"));
@@ -131,8 +130,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   if (!auditor.ok()) return auditor.take_status();
   process->auditor_ = std::move(auditor).value();
   chain.auditor = process->auditor_.get();
-  if (!options.authentication.token_auth_file.empty()) {
-    auto authenticator = authn::NewAuthenticator(options.authentication);
+  if (!options.authentication.token_auth_file.empty() || !options.tls.client_ca_file.empty()) {
+    authn::AuthenticationOptions authentication = options.authentication;
+    authentication.client_ca_file = options.tls.client_ca_file;
+    auto authenticator = authn::NewAuthenticator(authentication);
     if (!authenticator.ok()) return authenticator.take_status();
     chain.authenticator = std::move(authenticator).value();
   }
@@ -154,12 +155,13 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   http_options.port = options.port;
   http_options.io_threads = options.io_threads;
   http_options.handler_threads = options.handler_threads;
+  http_options.tls = options.tls;
   auto server = http::Server::Start(http_options, process->chain_);
   if (!server.ok()) return server.take_status();
   process->server_ = std::move(server).value();
   if (options.grpc_port >= 0 || !options.grpc_socket.empty()) {
     grpcface::ServerOptions grpc_options{options.bind_address, options.grpc_port,
-                                         options.grpc_socket};
+                                         options.grpc_socket, options.tls};
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(grpcface::NewResourceService(&process->chain_));
     if (process->traces_) services.push_back(trace::NewTraceService(process->traces_.get()));

@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "apimachinery/status.h"
+#include "apiserver/admission/plugins.h"
 #include "apiserver/audit/audit.h"
 #include "apiserver/authn/authn.h"
+#include "apiserver/http/server.h"
 
 namespace pk::apiserver {
 
@@ -51,6 +53,12 @@ struct Options {
   std::chrono::milliseconds shutdown_delay{0};
   // --shutdown-send-retry-after: refused requests get 429 + Retry-After: 5 instead of 503.
   bool shutdown_send_retry_after = false;
+  // --tls-cert-file, --tls-private-key-file, --client-ca-file: HTTPS and gRPC over TLS (the
+  // client CA also enables x509 client-certificate authentication). No certificate: plain.
+  http::TlsOptions tls;
+  // --enable-admission-plugins, --disable-admission-plugins and the plugins' own flags
+  // (apiserver/admission/plugins.h).
+  admission::ChainOptions admission;
 };
 
 class ApiServer {

@@ -57,6 +57,13 @@ int main(int argc, char** argv) {
   app.add_option("--anonymous-auth", options.authentication.anonymous,
                  "Requests without credentials act as system:anonymous (else 401)")
       ->capture_default_str();
+  app.add_option("--tls-cert-file", options.tls.cert_file,
+                 "Serve HTTPS (and gRPC over TLS) with this certificate (PEM, chain allowed)");
+  app.add_option("--tls-private-key-file", options.tls.key_file,
+                 "The private key of --tls-cert-file (PEM)");
+  app.add_option("--client-ca-file", options.tls.client_ca_file,
+                 "Client certificates signed by these CAs authenticate: CommonName is the "
+                 "user, Organizations the groups");
   app.add_flag("--fault-injection", options.fault_injection,
                "Serve /debug/picokube/faults: inject a slow store (for scenarios)");
   app.add_option("--authorization-mode", options.authorization_mode,
@@ -92,6 +99,20 @@ int main(int argc, char** argv) {
                  "header, in addition 'Connection: close' response header is set in order to "
                  "tear down the TCP connection when idle.")
       ->capture_default_str();
+  app.add_option("--enable-admission-plugins", options.admission.enable,
+                 "Admission plugins to enable beyond the default ones (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--disable-admission-plugins", options.admission.disable,
+                 "Admission plugins to disable, default ones included (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--default-not-ready-toleration-seconds",
+                 options.admission.plugins.not_ready_toleration_seconds,
+                 "The tolerationSeconds of the not-ready:NoExecute toleration every pod gets")
+      ->capture_default_str();
+  app.add_option("--default-unreachable-toleration-seconds",
+                 options.admission.plugins.unreachable_toleration_seconds,
+                 "The tolerationSeconds of the unreachable:NoExecute toleration every pod gets")
+      ->capture_default_str();
   pk::trace::FlowFlags flow;
   flow.Add(app, /*with_trace=*/false);
   CLI11_PARSE(app, argc, argv);
@@ -107,6 +128,13 @@ int main(int argc, char** argv) {
       std::chrono::nanoseconds(std::max<int64_t>(*timeout, 1000000000)));
   options.shutdown_delay =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(*delay));
+
+  // Options validation, worded as kube-apiserver's (`Error: enable-admission-plugins plugin
+  // "X" is unknown`).
+  if (auto plugins = pk::admission::EnabledPlugins(options.admission); !plugins.ok()) {
+    std::fprintf(stderr, "Error: %s\n", plugins.status().message().c_str());
+    return 1;
+  }
 
   pk::StopSignals stop;  // before any thread starts
 

@@ -1,14 +1,61 @@
 #include "client/channel.h"
 
-namespace pk::client {
+#include <fmt/format.h>
 
-std::shared_ptr<grpc::Channel> NewApiChannel(const std::string& target) {
+#include <fstream>
+#include <sstream>
+
+namespace pk::client {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  return text.str();
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const ApiCredentials& credentials) {
+  if (!credentials.tls()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadFile(credentials.certificate_authority);
+  if (!credentials.client_certificate.empty()) {
+    ssl.pem_cert_chain = ReadFile(credentials.client_certificate);
+    ssl.pem_private_key = ReadFile(credentials.client_key);
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+}  // namespace
+
+Status CheckApiCredentials(const ApiCredentials& credentials) {
+  const std::pair<const char*, const std::string*> files[] = {
+      {"--certificate-authority", &credentials.certificate_authority},
+      {"--client-certificate", &credentials.client_certificate},
+      {"--client-key", &credentials.client_key}};
+  for (const auto& [flag, file] : files) {
+    if (!file->empty() && ReadFile(*file).empty()) {
+      return Status::BadRequest(fmt::format("{} {}: cannot read the file", flag, *file));
+    }
+  }
+  if (credentials.client_certificate.empty() != credentials.client_key.empty()) {
+    return Status::BadRequest("--client-certificate and --client-key go together");
+  }
+  if (!credentials.client_certificate.empty() && !credentials.tls()) {
+    return Status::BadRequest("--client-certificate needs --certificate-authority (TLS)");
+  }
+  return Status::OK();
+}
+
+std::shared_ptr<grpc::Channel> NewApiChannel(const std::string& target,
+                                             const ApiCredentials& credentials) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetMaxReceiveMessageSize(-1);  // lists of thousands of objects
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  // A unix socket's authority is "localhost", which the apiserver's certificate names.
+  return grpc::CreateCustomChannel(target, ChannelCredentials(credentials), args);
 }
 
 }  // namespace pk::client

@@ -85,6 +85,7 @@ Result<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) {
     return Status::InternalError(
         fmt::format("creating {}: {}", options.dir.string(), ec.message()));
   std::unique_ptr<Cluster> cluster(new Cluster(std::move(options)));
+  PK_RETURN_IF_ERROR(cluster->EnsureCertificates());
   // The documented order, with what does not depend on each other started together.
   std::vector<std::vector<std::string>> waves(3);
   for (const std::string& name : cluster->components()) {
@@ -149,11 +150,19 @@ std::vector<std::string> Cluster::ArgsOf(const std::string& component) const {
     add({"--data-dir=" + (dir / "data").string(), fmt::format("--port={}", rest_port_),
          "--port-file=" + (dir / "apiserver.port").string(), "--grpc-port=-1",
          "--grpc-socket=" + (dir / "api.sock").string()});
+    if (options_.secure) {
+      const Pki pki(dir / "pki");
+      add({"--tls-cert-file=" + pki.cert("apiserver").string(),
+           "--tls-private-key-file=" + pki.key("apiserver").string(),
+           "--client-ca-file=" + pki.ca().string(), "--authorization-mode=Node,RBAC"});
+    }
   } else if (kind == "scheduler") {
     add({"--apiserver=" + grpc_target(), "--port=0",
          "--port-file=" + (dir / "scheduler.port").string(), "--leader-elect=false"});
+    add(ClientTlsArgs("scheduler"));
   } else if (kind == "controller-manager") {
     add({"--apiserver=" + grpc_target(), "--leader-elect=false", Scale(options_.time_scale)});
+    add(ClientTlsArgs("controller-manager"));
   } else {
     const std::string group_name = component.substr(kind.size() + 1);
     size_t index = 0;
@@ -163,11 +172,13 @@ std::vector<std::string> Cluster::ArgsOf(const std::string& component) const {
     if (kind == "fake-cri") {
       add({"--socket=" + (home / "cri.sock").string(), "--state-dir=" + (home / "cri").string(),
            "--apiserver=" + grpc_target(), Scale(options_.time_scale)});
+      add(ClientTlsArgs("node-" + group.name));  // its trace spans go as the node's
     } else {
       add({"--apiserver=" + grpc_target(), "--cri-socket=" + (home / "cri.sock").string(),
            "--root-dir=" + (home / "kubelet").string(), "--node-name=" + group.name,
            fmt::format("--nodes={}", group.nodes), "--capacity=" + group.capacity,
            "--pod-cidr=" + FirstPodCidr(index), Scale(options_.time_scale)});
+      add(ClientTlsArgs("node-" + group.name));
       if (!group.labels.empty())
         add({fmt::format("--node-labels={}", fmt::join(group.labels, ","))});
       if (!group.taints.empty()) {
@@ -248,14 +259,10 @@ Status Cluster::WaitStarted(const std::string& name) {
   if (kind == "apiserver") {
     rest_port_ = ReadPort(options_.dir / "apiserver.port");
     clientset_ = std::make_unique<client::Clientset>(
-        client::NewApiChannel(grpc_target()));
-    std::ofstream(kubeconfig()) << fmt::format(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: picokube\n  cluster:\n"
-        "    server: http://127.0.0.1:{}\ncontexts:\n- name: picokube\n  context:\n"
-        "    cluster: picokube\n    user: picokube\n    namespace: default\n"
-        "current-context: picokube\nusers:\n- name: picokube\n  user: {{}}\n",
-        rest_port_);
-    Progress(fmt::format("apiserver: REST on 127.0.0.1:{}, gRPC on {}", rest_port_, grpc_target()));
+        client::NewApiChannel(grpc_target(), AdminCredentials()));
+    WriteKubeconfig();
+    Progress(fmt::format("apiserver: {} on 127.0.0.1:{}, gRPC on {}",
+                         options_.secure ? "HTTPS" : "HTTP", rest_port_, grpc_target()));
   } else {
     Progress(name + ": started");
   }
@@ -268,6 +275,7 @@ Status Cluster::AddKubelets(KubeletGroup group) {
   }
   const std::string name = group.name;
   options_.kubelets.push_back(std::move(group));
+  PK_RETURN_IF_ERROR(EnsureCertificates());
   for (const std::string& component : {"fake-cri-" + name, "kubelet-" + name}) {
     Status started = StartComponent(component);
     if (!started.ok()) return started;
@@ -314,6 +322,61 @@ Status Cluster::WaitNodesReady(int count) {
     return Status::OK();
   return Status::Timeout(fmt::format("{} of {} nodes Ready after {} ms\n{}", ready, count,
                                      options_.ready_timeout.count(), Diagnose()));
+}
+
+// Kubernetes' identities: the admin in system:masters, the scheduler and controller-manager
+// by their bootstrap users, a node's kubelet as system:node:NAME in system:nodes. A hollow
+// kubelet (many nodes) is one user in the group the bootstrap policy gives the node role.
+Status Cluster::EnsureCertificates() {
+  if (!options_.secure) return Status::OK();
+  std::vector<ClientIdentity> identities = {
+      {"admin", "kubernetes-admin", {"system:masters"}},
+      {"scheduler", "system:kube-scheduler", {}},
+      {"controller-manager", "system:kube-controller-manager", {}}};
+  for (const auto& group : options_.kubelets) {
+    if (group.nodes == 1) {
+      identities.push_back({"node-" + group.name, "system:node:" + group.name, {"system:nodes"}});
+    } else {
+      identities.push_back(
+          {"node-" + group.name, "picokube:hollow-node:" + group.name, {"picokube:hollow-nodes"}});
+    }
+  }
+  return EnsurePki(options_.dir / "pki", identities).status();
+}
+
+std::vector<std::string> Cluster::ClientTlsArgs(const std::string& file) const {
+  if (!options_.secure) return {};
+  const Pki pki(options_.dir / "pki");
+  return {"--certificate-authority=" + pki.ca().string(),
+          "--client-certificate=" + pki.cert(file).string(),
+          "--client-key=" + pki.key(file).string()};
+}
+
+client::ApiCredentials Cluster::AdminCredentials() const {
+  if (!options_.secure) return {};
+  const Pki pki(options_.dir / "pki");
+  return {pki.ca().string(), pki.cert("admin").string(), pki.key("admin").string()};
+}
+
+// kubectl's and the Python client's way in: HTTPS as kubernetes-admin, or plain HTTP.
+void Cluster::WriteKubeconfig() const {
+  std::string cluster = fmt::format("    server: http://127.0.0.1:{}\n", rest_port_);
+  std::string user = "  user: {}\n";
+  if (options_.secure) {
+    const client::ApiCredentials admin = AdminCredentials();
+    cluster = fmt::format("    server: https://127.0.0.1:{}\n    certificate-authority: {}\n",
+                          rest_port_, admin.certificate_authority);
+    user = fmt::format("  user:\n    client-certificate: {}\n    client-key: {}\n",
+                       admin.client_certificate, admin.client_key);
+  }
+  std::ofstream(kubeconfig()) << "apiVersion: v1\nkind: Config\nclusters:\n- name: picokube\n"
+                              << "  cluster:\n"
+                              << cluster
+                              << "contexts:\n- name: picokube\n  context:\n"
+                                 "    cluster: picokube\n    user: picokube\n"
+                                 "    namespace: default\n"
+                                 "current-context: picokube\nusers:\n- name: picokube\n"
+                              << user;
 }
 
 std::string Cluster::Diagnose() {

@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "apimachinery/status.h"
+#include "client/channel.h"
 #include "client/clientset.h"
+#include "cluster/pki.h"
 #include "cluster/process.h"
 
 namespace pk::cluster {
@@ -51,6 +53,12 @@ struct ClusterOptions {
   // "fake-cri"), e.g. {"controller-manager", {"--controllers=*,-nodelifecycle"}}.
   std::map<std::string, std::vector<std::string>> extra_args;
   int rest_port = 0;  // the apiserver's REST port (0: any free port, kept across restarts)
+  // HTTPS and gRPC over TLS with a certificate per component (DIR/pki, cluster/pki.h), and
+  // authorization Node,RBAC: each component acts as its own identity with the bootstrap
+  // policy's least privilege, the kubeconfig as kubernetes-admin (system:masters). False:
+  // plain HTTP and gRPC, every request allowed (for teaching and for benchmarks of the bare
+  // path).
+  bool secure = true;
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(60);
   // Components get sessions of their own (they outlive the launcher after Detach()).
   bool detach = false;
@@ -105,6 +113,12 @@ class Cluster {
   int NodeCount() const;
   void Progress(const std::string& step) const;
   std::string FirstPodCidr(size_t group) const;
+  // The certificates of every component and node group (a no-op when insecure or made).
+  Status EnsureCertificates();
+  // --certificate-authority, --client-certificate and --client-key for an identity's files.
+  std::vector<std::string> ClientTlsArgs(const std::string& file) const;
+  client::ApiCredentials AdminCredentials() const;
+  void WriteKubeconfig() const;
 
   ClusterOptions options_;
   int rest_port_ = 0;

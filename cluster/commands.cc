@@ -84,6 +84,7 @@ int Up(UpOptions options) {
   cluster.rest_port = remembered.port;
   cluster.time_scale = options.time_scale;
   cluster.slow_motion = options.slow_motion;
+  cluster.secure = !options.insecure;
   cluster.detach = true;
   cluster.progress = [&](const std::string& step) { Say("up: {} ({} ms)\n", step, elapsed()); };
   auto started = Cluster::Start(cluster);
@@ -96,15 +97,23 @@ int Up(UpOptions options) {
   remembered.port = (*started)->rest_port();
   Save(options.dir, remembered);
   const std::string dir = options.dir.string();
-  Say("up: cluster ready in {:.2f} s. Logs: {}/logs/\n\n"
+  const int port = (*started)->rest_port();
+  const std::string web =
+      options.insecure ? fmt::format("http://127.0.0.1:{}/ui/", port)
+                       : "run `kubectl proxy --port=8001`, then open http://127.0.0.1:8001/ui/";
+  Say("up: cluster ready in {:.2f} s. Logs: {}/logs/\n"
+      "API: {} (kubectl as kubernetes-admin; certificates in {}/pki/)\n\n"
       "  export KUBECONFIG={}/kubeconfig\n"
       "  kubectl get nodes\n"
       "  kubectl run nginx --image=nginx --restart=Always\n"
       "  kubectl get pods -w\n"
       "  scripts/trace nginx                  # the pod's flow, step by step, and nginx.svg\n\n"
-      "Web page (live nodes, pods, each pod's flow): http://127.0.0.1:{}/ui/\n"
+      "Web page (live nodes, pods, each pod's flow): {}\n"
       "Status: scripts/up --status --data-dir {}    Stop: scripts/down --data-dir {}\n",
-      double(elapsed()) / 1000, dir, dir, (*started)->rest_port(), dir, dir);
+      double(elapsed()) / 1000, dir,
+      options.insecure ? fmt::format("http://127.0.0.1:{} (insecure: no authentication)", port)
+                       : fmt::format("https://127.0.0.1:{}", port),
+      dir, dir, web, dir, dir);
   return 0;
 }
 

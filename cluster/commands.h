@@ -18,6 +18,9 @@ struct UpOptions {
   int hollow_above = 5;
   double time_scale = 1.0;
   double slow_motion = 0;  // seconds each hop of a pod's flow waits (for teaching)
+  // --insecure: plain HTTP and gRPC, no authentication or authorization (for teaching: the
+  // web page and curl reach the API directly).
+  bool insecure = false;
 };
 
 // Stops what still runs of a previous cluster in `dir`, starts every component, waits until

@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
       ->add_option("--time-scale", up.time_scale,
                    "Multiplies kubelet, fake-cri and controller timings (0.1: 10x faster)")
       ->capture_default_str();
+  up_cmd->add_flag("--insecure", up.insecure,
+                   "Plain HTTP and gRPC without authentication or authorization (teaching)");
   up_cmd->add_option("--slow-motion", up.slow_motion,
                      "Seconds each hop of a pod's flow waits, to follow it step by step");
   pk::scenario::RunOptions scenario;

@@ -4,6 +4,7 @@
 // as Kubernetes' --controllers flag does ("replicaset", "deployment", "job", ...).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -28,6 +29,8 @@ struct ControllerContext {
   double time_scale = 1.0;
   // --terminated-pod-gc-threshold: the pod garbage collector keeps this many terminated pods.
   int terminated_pod_gc_threshold = 12500;
+  // --resource-quota-sync-period: how often every quota is recounted.
+  std::chrono::milliseconds resource_quota_sync_period{std::chrono::minutes(5)};
 };
 
 class Controller {

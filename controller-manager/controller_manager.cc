@@ -50,6 +50,7 @@ struct ControllerManager::Impl {
     };
     context.time_scale = options.time_scale;
     context.terminated_pod_gc_threshold = options.terminated_pod_gc_threshold;
+    context.resource_quota_sync_period = options.resource_quota_sync_period;
     for (const std::string& name : selected) {
       auto c = KnownControllers().at(name).factory(context);
       if (!c.ok()) return c.take_status().Prefix("starting the " + name + " controller");
@@ -90,7 +91,7 @@ Result<std::unique_ptr<ControllerManager>> ControllerManager::Start(
   impl->selected = std::move(selected).value();
   impl->options = std::move(options);
   impl->clientset = std::make_unique<client::Clientset>(
-      client::NewApiChannel(impl->options.apiserver),
+      client::NewApiChannel(impl->options.apiserver, impl->options.credentials),
       impl->options.token);
   impl->factory = std::make_unique<client::SharedInformerFactory>(*impl->clientset);
   Impl* raw = impl.get();

@@ -3,10 +3,12 @@
 // kube-controller-manager Lease, then the selected controllers, each with its workers.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "client/channel.h"
 #include "apimachinery/status.h"
 
 namespace pk::controllers {
@@ -14,12 +16,14 @@ namespace pk::controllers {
 struct ControllerManagerOptions {
   std::string apiserver;  // gRPC target: "unix:PATH" or "127.0.0.1:PORT"
   std::string token;
+  client::ApiCredentials credentials;  // TLS files (client/channel.h)
   std::vector<std::string> controllers;  // --controllers ("*" when empty)
   bool leader_elect = true;
   std::string identity;  // host name and pid when empty
   int workers = 5;       // per controller (Kubernetes' --concurrent-*-syncs)
   double time_scale = 1.0;
   int terminated_pod_gc_threshold = 12500;  // --terminated-pod-gc-threshold (0: off)
+  std::chrono::milliseconds resource_quota_sync_period{std::chrono::minutes(5)};
 };
 
 class ControllerManager {

@@ -14,6 +14,7 @@
 #include "controller-manager/nodelifecycle/node_lifecycle_controller.h"
 #include "controller-manager/podgc/podgc_controller.h"
 #include "controller-manager/replicaset/replicaset_controller.h"
+#include "controller-manager/resourcequota/resourcequota_controller.h"
 #include "controller-manager/serviceaccount/serviceaccount_controller.h"
 #include "controller-manager/statefulset/statefulset_controller.h"
 #include "controller-manager/tainteviction/taint_eviction_controller.h"
@@ -32,6 +33,7 @@ const std::map<std::string, ControllerInfo>& KnownControllers() {
       {"nodelifecycle", {NewNodeLifecycleController}},
       {"pod-garbage-collector", {NewPodGCController}},
       {"replicaset", {NewReplicaSetController}},
+      {"resourcequota", {NewResourceQuotaController}},
       {"serviceaccount", {NewServiceAccountController}},
       {"statefulset", {NewStatefulSetController}},
       {"taint-eviction-controller", {NewTaintEvictionController}},

@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "apimachinery/stop_signals.h"
+#include "apimachinery/time.h"
+#include "client/api_flags.h"
 #include "controller-manager/controller_manager.h"
 #include "trace/flags.h"
 #include "trace/install.h"
@@ -11,9 +13,7 @@
 int main(int argc, char** argv) {
   pk::controllers::ControllerManagerOptions options;
   CLI::App app{"picokube controller-manager: keeps desired state and current state equal"};
-  app.add_option("--apiserver", options.apiserver, "gRPC address: unix:PATH or HOST:PORT")
-      ->required();
-  app.add_option("--token", options.token, "Bearer token for the apiserver");
+  pk::client::AddApiFlags(app, &options.apiserver, &options.token, &options.credentials);
   app.add_option("--controllers", options.controllers,
                  "Controllers to run: '*' (the default ones), 'name', '-name'")
       ->delimiter(',');
@@ -28,15 +28,29 @@ int main(int argc, char** argv) {
                  "Terminated pods kept before the pod garbage collector deletes the oldest "
                  "(0: never)")
       ->capture_default_str();
+  std::string quota_sync_period = "5m0s";
+  app.add_option("--resource-quota-sync-period", quota_sync_period,
+                 "The period for syncing quota usage status in the system")
+      ->capture_default_str();
   pk::trace::FlowFlags flow;
   flow.Add(app);
   CLI11_PARSE(app, argc, argv);
   flow.Apply();
+  auto period = pk::ParseGoDuration(quota_sync_period);
+  if (!period.ok() || *period <= 0) {
+    std::fprintf(stderr, "controller-manager: invalid --resource-quota-sync-period %s\n",
+                 quota_sync_period.c_str());
+    return 1;
+  }
+  options.resource_quota_sync_period =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(*period));
 
   pk::StopSignals stop;  // before any thread starts
   // After StopSignals: its thread must start with the stop signals blocked.
-  pk::trace::GlobalRecorder recorder(options.apiserver, "controller-manager", options.token,
-                                     flow.trace);
+  auto channel =
+      pk::client::DialFromFlags("controller-manager", options.apiserver, options.credentials);
+  if (!channel) return 1;
+  pk::trace::GlobalRecorder recorder(channel, "controller-manager", options.token, flow.trace);
   auto manager = pk::controllers::ControllerManager::Start(options);
   if (!manager.ok()) {
     std::fprintf(stderr, "controller-manager: %s\n", manager.status().message().c_str());

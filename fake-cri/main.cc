@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "apimachinery/stop_signals.h"
+#include "client/api_flags.h"
 #include "fake-cri/fake_cri.h"
 #include "trace/install.h"
 
@@ -16,16 +17,21 @@ int main(int argc, char** argv) {
   app.add_option("--seed", options.seed, "seed of the generated ids");
   app.add_option("--state-dir", options.state_dir, "directory for logs without a pod log dir");
   std::string apiserver;
+  pk::client::ApiCredentials credentials;
   bool trace_pods = true;
-  app.add_option(
-      "--apiserver", apiserver,
-      "gRPC address of the apiserver, for pod-flow trace spans (unix:PATH or HOST:PORT)");
+  // The apiserver only receives pod-flow trace spans from a runtime (a real CRI never calls it).
+  pk::client::AddApiFlags(app, &apiserver, nullptr, &credentials, /*required=*/false);
   app.add_option("--trace", trace_pods, "Send pod-flow trace spans to --apiserver")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   pk::StopSignals stop;  // before any thread starts
-  pk::trace::GlobalRecorder recorder(apiserver, "fake-cri", "", trace_pods);
+  std::shared_ptr<grpc::Channel> channel;
+  if (!apiserver.empty()) {
+    channel = pk::client::DialFromFlags("fake-cri", apiserver, credentials);
+    if (!channel) return 1;
+  }
+  pk::trace::GlobalRecorder recorder(channel, "fake-cri", "", trace_pods);
 
   auto cri = pk::fakecri::FakeCri::Start(options);
   if (!cri.ok()) {

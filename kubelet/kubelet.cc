@@ -66,7 +66,7 @@ std::vector<NodeConfig> NodesOf(const KubeletOptions& options) {
 
 Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
   auto impl = std::make_unique<Impl>();
-  auto channel = client::NewApiChannel(options.apiserver);
+  auto channel = client::NewApiChannel(options.apiserver, options.credentials);
   impl->clientset = std::make_unique<client::Clientset>(channel, options.token);
   impl->runtime = std::make_unique<RuntimeClient>(options.cri_socket, std::chrono::seconds(10),
                                                   std::chrono::minutes(5));

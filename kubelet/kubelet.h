@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "client/channel.h"
 #include "apimachinery/status.h"
 #include "kubelet/node_status.h"
 
@@ -15,6 +16,7 @@ namespace pk::kubelet {
 struct KubeletOptions {
   std::string apiserver;  // gRPC target: "unix:PATH" or "127.0.0.1:PORT"
   std::string token;      // bearer token, if any
+  client::ApiCredentials credentials;  // TLS files (client/channel.h)
   std::string cri_socket;
   std::string root_dir;  // pod logs under ROOT_DIR/pods
   NodeConfig node;       // the node; in hollow mode the template of every node

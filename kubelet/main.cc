@@ -7,6 +7,7 @@
 
 #include "apimachinery/quantity.h"
 #include "apimachinery/stop_signals.h"
+#include "client/api_flags.h"
 #include "kubelet/kubelet.h"
 #include "trace/flags.h"
 #include "trace/install.h"
@@ -34,9 +35,7 @@ int main(int argc, char** argv) {
   pk::kubelet::KubeletOptions options;
   std::vector<std::string> labels, taints, capacity;
   CLI::App app{"picokube kubelet: runs the pods bound to its node through fake-cri"};
-  app.add_option("--apiserver", options.apiserver, "gRPC address: unix:PATH or HOST:PORT")
-      ->required();
-  app.add_option("--token", options.token, "Bearer token for the apiserver");
+  pk::client::AddApiFlags(app, &options.apiserver, &options.token, &options.credentials);
   app.add_option("--cri-socket", options.cri_socket, "The runtime's unix socket")->required();
   app.add_option("--root-dir", options.root_dir, "Directory for pod logs and state")->required();
   app.add_option("--node-name", options.node.name, "This node's name (hollow: the prefix)")
@@ -79,7 +78,9 @@ int main(int argc, char** argv) {
   }
   pk::StopSignals stop;  // before any thread starts
   // After StopSignals: its thread must start with the stop signals blocked.
-  pk::trace::GlobalRecorder recorder(options.apiserver, "kubelet", options.token, flow.trace);
+  auto channel = pk::client::DialFromFlags("kubelet", options.apiserver, options.credentials);
+  if (!channel) return 1;
+  pk::trace::GlobalRecorder recorder(channel, "kubelet", options.token, flow.trace);
   auto kubelet = pk::kubelet::Kubelet::Start(options);
   if (!kubelet.ok()) {
     std::fprintf(stderr, "kubelet: %s\n", kubelet.status().message().c_str());

@@ -56,24 +56,6 @@ bool Scheduler::Impl::Responsible(const Pod& pod) const {
   return frameworks.count(pod.spec().scheduler_name()) > 0;
 }
 
-PodPtr Scheduler::Impl::WithPriority(PodPtr pod) const {
-  if (pod->spec().has_priority()) return pod;
-  const std::string& name = pod->spec().priority_class_name();
-  int32_t value = 0;
-  if (name == "system-node-critical") {
-    value = 2000001000;
-  } else if (name == "system-cluster-critical") {
-    value = 2000000000;
-  }
-  for (const auto& pc : priority_classes.GetLister().List()) {
-    if (name.empty() ? pc->global_default() : pc->metadata().name() == name) value = pc->value();
-  }
-  if (value == 0) return pod;
-  auto copy = std::make_shared<Pod>(*pod);
-  copy->mutable_spec()->set_priority(value);
-  return copy;
-}
-
 // helper.DefaultSelector: the Services' selectors merged, ANDed with the selector of the
 // pod's controlling ReplicaSet or StatefulSet (as text, parsed once: "a=b,c in (x)").
 LabelSelector Scheduler::Impl::DefaultSelectorFor(const Pod& pod) const {
@@ -119,12 +101,12 @@ void Scheduler::Impl::AddEventHandlers() {
           [this](const PodPtr& pod, bool) {
             if (Assigned(*pod)) {
               if (Terminated(*pod)) return;
-              cache.AddPod(WithPriority(pod));
+              cache.AddPod(pod);
               queue->MoveAllToActiveOrBackoff(ClusterEvent::kAssignedPodAdd);
             } else if (Responsible(*pod) && !pod->metadata().has_deletion_timestamp()) {
               trace::Global().Event(trace::PodRef::Of(*pod), "seen by informer",
                                     "unscheduled: into the scheduling queue");
-              queue->Add(WithPriority(pod));
+              queue->Add(pod);
             }
           },
       .on_update =
@@ -139,19 +121,19 @@ void Scheduler::Impl::AddEventHandlers() {
                 return;
               }
               if (Assigned(*old_pod)) {
-                cache.UpdatePod(WithPriority(old_pod), WithPriority(pod));
+                cache.UpdatePod(old_pod, pod);
                 if (SpecOrLabelsChanged(*old_pod, *pod)) {
                   queue->MoveAllToActiveOrBackoff(ClusterEvent::kAssignedPodUpdate);
                 }
               } else {
-                cache.AddPod(WithPriority(pod));  // confirms the assumed pod
+                cache.AddPod(pod);  // confirms the assumed pod
                 queue->MoveAllToActiveOrBackoff(ClusterEvent::kAssignedPodAdd);
               }
             } else if (Responsible(*pod)) {
               if (pod->metadata().has_deletion_timestamp()) {
                 queue->Delete(*pod);
               } else {
-                queue->Update(WithPriority(old_pod), WithPriority(pod));
+                queue->Update(old_pod, pod);
               }
             }
           },

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "apimachinery/stop_signals.h"
+#include "client/api_flags.h"
 #include "scheduler/scheduler.h"
 #include "trace/flags.h"
 #include "trace/install.h"
@@ -31,9 +32,7 @@ int main(int argc, char** argv) {
   std::string config_file, port_file;
   bool leader_elect = true;
   CLI::App app{"picokube scheduler: assigns pods to nodes"};
-  app.add_option("--apiserver", options.apiserver, "gRPC address: unix:PATH or HOST:PORT")
-      ->required();
-  app.add_option("--token", options.token, "Bearer token for the apiserver");
+  pk::client::AddApiFlags(app, &options.apiserver, &options.token, &options.credentials);
   app.add_option("--config", config_file, "A KubeSchedulerConfiguration YAML file");
   app.add_option("--leader-elect", leader_elect,
                  "Campaign for the kube-system/kube-scheduler Lease before scheduling")
@@ -71,7 +70,9 @@ int main(int argc, char** argv) {
 
   pk::StopSignals stop;  // before any thread starts
   // After StopSignals: its thread must start with the stop signals blocked.
-  pk::trace::GlobalRecorder recorder(options.apiserver, "scheduler", options.token, flow.trace);
+  auto channel = pk::client::DialFromFlags("scheduler", options.apiserver, options.credentials);
+  if (!channel) return 1;
+  pk::trace::GlobalRecorder recorder(channel, "scheduler", options.token, flow.trace);
   auto scheduler = pk::scheduler::Scheduler::Start(options);
   if (!scheduler.ok()) {
     std::fprintf(stderr, "scheduler: %s\n", scheduler.status().message().c_str());

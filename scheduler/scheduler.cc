@@ -43,13 +43,12 @@ DebugResponse Explain(const Scheduler::Impl& impl, const std::string& target) {
 
 Scheduler::Impl::Impl(SchedulerOptions o)
     : options(std::move(o)),
-      clientset(client::NewApiChannel(options.apiserver),
+      clientset(client::NewApiChannel(options.apiserver, options.credentials),
                 options.token),
       factory(std::make_unique<client::SharedInformerFactory>(clientset)),
       pods(factory->ForResource<Pod>()),
       nodes(factory->ForResource<Node>()),
       namespaces(factory->ForResource<k8s::core::v1::Namespace>()),
-      priority_classes(factory->ForResource<k8s::scheduling::v1::PriorityClass>()),
       services(factory->ForResource<k8s::core::v1::Service>()),
       replica_sets(factory->ForResource<k8s::apps::v1::ReplicaSet>()),
       stateful_sets(factory->ForResource<k8s::apps::v1::StatefulSet>()),

@@ -1,5 +1,6 @@
-// The scheduler process (kube-scheduler): informers for pods, nodes, namespaces and
-// PriorityClasses feed the cache and the scheduling queue; one loop pops a pod, runs its
+// The scheduler process (kube-scheduler): informers for pods, nodes, namespaces and the
+// workloads feed the cache and the scheduling queue (a pod's priority is its spec.priority,
+// resolved by the Priority admission plugin); one loop pops a pod, runs its
 // profile's framework on a snapshot of the cache, assumes the pod on the chosen node and
 // hands the binding (pods/binding) to a pool of binding threads, so the next pod is scheduled
 // before the bind is confirmed. Pods that fit nowhere get a FailedScheduling event, the
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "client/channel.h"
 #include "apimachinery/status.h"
 #include "scheduler/config/config.h"
 #include "scheduler/explanation.h"
@@ -23,6 +25,7 @@ namespace pk::scheduler {
 struct SchedulerOptions {
   std::string apiserver;  // gRPC target: "unix:PATH" or "127.0.0.1:PORT"
   std::string token;
+  client::ApiCredentials credentials;  // TLS files (client/channel.h)
   SchedulerConfig config = DefaultConfig();
   std::string identity;  // leader election identity; host name and pid when empty
   int debug_port = 0;    // 0: any free loopback port; -1: no debug server

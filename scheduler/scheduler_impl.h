@@ -70,7 +70,6 @@ struct Scheduler::Impl : public Services {
   void AddEventHandlers();
   bool Responsible(const Pod& pod) const;  // a profile of ours schedules it
   // The pod with spec.priority filled from its PriorityClass when the admission plugin has not.
-  PodPtr WithPriority(PodPtr pod) const;
 
   // binding.cc
   void StartBinders();
@@ -91,7 +90,6 @@ struct Scheduler::Impl : public Services {
   client::SharedIndexInformer<Pod> pods;
   client::SharedIndexInformer<Node> nodes;
   client::SharedIndexInformer<k8s::core::v1::Namespace> namespaces;
-  client::SharedIndexInformer<k8s::scheduling::v1::PriorityClass> priority_classes;
   // For default spreading (DefaultSelectorFor).
   client::SharedIndexInformer<k8s::core::v1::Service> services;
   client::SharedIndexInformer<k8s::apps::v1::ReplicaSet> replica_sets;

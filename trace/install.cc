@@ -2,14 +2,13 @@
 
 namespace pk::trace {
 
-GlobalRecorder::GlobalRecorder(const std::string& target, std::string component, std::string token,
-                               bool enabled) {
-  if (!enabled || target.empty()) return;
+GlobalRecorder::GlobalRecorder(std::shared_ptr<grpc::Channel> channel, std::string component,
+                               std::string token, bool enabled) {
+  if (!enabled || !channel) return;
   RecorderOptions options;
   options.component = std::move(component);
   options.bearer_token = std::move(token);
-  recorder_ = std::make_unique<Recorder>(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()), std::move(options));
+  recorder_ = std::make_unique<Recorder>(std::move(channel), std::move(options));
   SetGlobal(recorder_.get());
 }
 

@@ -1,8 +1,11 @@
 // The one line each component's main() adds to record its spans:
-//   pk::trace::GlobalRecorder recorder(options.apiserver, "scheduler", options.token, enabled);
-// While it lives, trace::Global() sends this process's spans to the apiserver at `target`
-// (unix:PATH or HOST:PORT, the component's own API address) over a channel of its own.
+//   pk::trace::GlobalRecorder recorder(client::NewApiChannel(target, credentials), "scheduler",
+//                                      options.token, enabled);
+// While it lives, trace::Global() sends this process's spans to the apiserver over
+// `channel` (the component's own kind of API channel: same TLS identity).
 #pragma once
+
+#include <grpcpp/grpcpp.h>
 
 #include <memory>
 #include <string>
@@ -13,8 +16,8 @@ namespace pk::trace {
 
 class GlobalRecorder {
  public:
-  // Disabled (Global() stays a no-op) when `enabled` is false or `target` is empty.
-  GlobalRecorder(const std::string& target, std::string component, std::string token,
+  // Disabled (Global() stays a no-op) when `enabled` is false or `channel` is null.
+  GlobalRecorder(std::shared_ptr<grpc::Channel> channel, std::string component, std::string token,
                  bool enabled = true);
   ~GlobalRecorder();  // uninstalls, then sends what is buffered
   GlobalRecorder(const GlobalRecorder&) = delete;

@@ -34,6 +34,10 @@ std::string NameOf(const Attributes& a) {
 
 }  // namespace
 
+void AddWarning(const Attributes& attributes, std::string warning) {
+  if (attributes.warnings != nullptr) attributes.warnings->push_back(std::move(warning));
+}
+
 Status Forbidden(const Attributes& attributes, std::string_view why) {
   GroupResource resource = attributes.type->group_resource();
   std::string name = NameOf(attributes);

@@ -30,7 +30,14 @@ struct Attributes {
   bool dry_run = false;
   google::protobuf::Message* object = nullptr;            // null for delete
   const google::protobuf::Message* old_object = nullptr;  // null for create
+  std::string uid;                                        // the requesting user's uid and groups
+  std::vector<std::string> groups;                        // (user.Info GetUID, GetGroups)
+  // The request's `Warning:` headers (warning.AddWarning); null when nobody reads them.
+  std::vector<std::string>* warnings = nullptr;
 };
+
+// Adds a warning to the request, when it has somewhere to put them.
+void AddWarning(const Attributes& attributes, std::string warning);
 
 // admission.NewForbidden: `pods "NAME" is forbidden: <why>` (403), naming the object as Kubernetes
 // does before a create has a name: the request's name, else the object's name or generateName,

@@ -49,20 +49,36 @@ Result<Authenticator> NewAuthenticator(const AuthenticationOptions& options) {
     if (!parsed.ok()) return parsed.take_status();
     *tokens = std::move(parsed).value();
   }
+  CertificateAuthenticator certificates;
+  if (!options.client_ca_file.empty()) {
+    auto x509 = NewCertificateAuthenticator(options.client_ca_file);
+    if (!x509.ok()) return x509.take_status();
+    certificates = std::move(x509).value();
+  }
   const bool anonymous = options.anonymous;
-  return Authenticator([tokens, anonymous](const Request& request) -> Result<UserInfo> {
-    const bool has_authorization = !request.Header("authorization").empty();
-    if (has_authorization) {
-      std::string token = BearerToken(request);
-      auto it = token.empty() ? tokens->end() : tokens->find(token);
-      if (it == tokens->end()) return Unauthorized();  // present but wrong: never anonymous
-      UserInfo user = it->second;
-      AddAuthenticatedGroup(&user);
-      return user;
-    }
-    if (!anonymous) return Unauthorized();
-    return UserInfo{kAnonymousUser, "", {kUnauthenticatedGroup}};
-  });
+  return Authenticator(
+      [tokens, certificates, anonymous](const Request& request) -> Result<UserInfo> {
+        // Kubernetes' order: the client certificate first, then the bearer token.
+        if (certificates && request.client_certificate) {
+          auto user = certificates(*request.client_certificate);
+          if (user.ok()) {
+            AddAuthenticatedGroup(&user.value());
+            return user;
+          }
+          if (request.Header("authorization").empty()) return user;
+        }
+        const bool has_authorization = !request.Header("authorization").empty();
+        if (has_authorization) {
+          std::string token = BearerToken(request);
+          auto it = token.empty() ? tokens->end() : tokens->find(token);
+          if (it == tokens->end()) return Unauthorized();  // present but wrong: never anonymous
+          UserInfo user = it->second;
+          AddAuthenticatedGroup(&user);
+          return user;
+        }
+        if (!anonymous) return Unauthorized();
+        return UserInfo{kAnonymousUser, "", {kUnauthenticatedGroup}};
+      });
 }
 
 }  // namespace pk::apiserver::authn

@@ -30,7 +30,14 @@ struct AuthenticationOptions {
   std::string token_auth_file;
   // --anonymous-auth: requests without credentials act as system:anonymous.
   bool anonymous = true;
+  // --client-ca-file: TLS client certificates issued by these CAs authenticate their
+  // subject's CommonName as the user, its Organizations as the groups.
+  std::string client_ca_file;
 };
+
+// Verifies a client certificate (PEM) against the client CAs: its user, or Unauthorized.
+using CertificateAuthenticator = std::function<Result<UserInfo>(const std::string& pem)>;
+Result<CertificateAuthenticator> NewCertificateAuthenticator(const std::string& client_ca_file);
 
 // The static tokens: token -> user. BadRequest naming the file and line for a malformed
 // line or a token listed twice.

@@ -28,6 +28,10 @@ namespace pk::apiserver::authorization {
 
 using k8s::rbac::v1::PolicyRule;
 
+// The group of hollow kubelets (one identity for many simulated nodes): bound to the
+// system:node ClusterRole by the bootstrap policy, since the Node authorizer cannot serve it.
+inline constexpr char kHollowNodesGroup[] = "picokube:hollow-nodes";
+
 // authorizer.AttributesRecord: what a request asks to do.
 struct Attributes {
   UserInfo user;

@@ -289,6 +289,11 @@ std::vector<ClusterRoleBinding> BootstrapClusterRoleBindings() {
       Binding("system:node", {}),
       Binding("system:service-account-issuer-discovery", {"system:serviceaccounts"}),
   };
+  // picokube: a hollow kubelet simulates many nodes under one identity, which the Node
+  // authorizer (one node per identity) cannot serve; its group gets the node role by RBAC.
+  ClusterRoleBinding hollow = Binding("system:node", {kHollowNodesGroup});
+  hollow.mutable_metadata()->set_name("picokube:hollow-nodes");
+  bindings.push_back(std::move(hollow));
   for (ClusterRoleBinding& controller : ControllerRoleBindings()) {
     bindings.push_back(std::move(controller));
   }

@@ -72,6 +72,11 @@ std::vector<ControllerRole> Controllers() {
         {{"update"}, {kApps, kExtensions}, {"replicasets/finalizers"}},
         {{"list", "watch", "patch", "create", "delete"}, {kLegacy}, {"pods"}},
         EventsRule()}},
+      // Quota counts anything, so it may list and watch everything.
+      {"resourcequota-controller",
+       {{{"list", "watch"}, {"*"}, {"*"}},
+        {{"update"}, {kLegacy}, {"resourcequotas/status"}},
+        EventsRule()}},
       {"service-account-controller", {{{"create"}, {kLegacy}, {"serviceaccounts"}}, EventsRule()}},
       {"statefulset-controller",
        {{{"list", "watch"}, {kLegacy}, {"pods"}},

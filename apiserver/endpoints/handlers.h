@@ -54,9 +54,9 @@ Result<nlohmann::ordered_json> PatchJson(const Request& request, PatchType patch
                                          const nlohmann::ordered_json& live,
                                          const google::protobuf::Descriptor* descriptor);
 
-// The registry's view of who writes: namespace, user, dryRun=All. BadRequest for an unknown
-// dryRun value.
-Result<registry::WriteContext> WriteContextOf(const Request& request);
+// The registry's view of who writes: namespace, user (name, uid, groups), dryRun=All, and the
+// request's warnings for admission to add to. BadRequest for an unknown dryRun value.
+Result<registry::WriteContext> WriteContextOf(Request& request);
 // Decodes the body (JSON or YAML) as an object of `type`, applying fieldValidation
 // (Strict: unknown fields are 400; Warn, the default: a Warning header each; Ignore).
 Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,

@@ -84,10 +84,13 @@ Response MethodNotAllowedResponse() {
       Status::MethodNotAllowed("the server does not allow this method on the requested resource"));
 }
 
-Result<registry::WriteContext> WriteContextOf(const Request& request) {
+Result<registry::WriteContext> WriteContextOf(Request& request) {
   registry::WriteContext ctx;
   ctx.ns = request.info.ns;
   ctx.user = request.user.name;
+  ctx.uid = request.user.uid;
+  ctx.groups = request.user.groups;
+  ctx.warnings = &request.warnings;
   ctx.subresource = request.info.subresource;
   auto dry_run = request.Query("dryRun");
   if (dry_run && !dry_run->empty()) {

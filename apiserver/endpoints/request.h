@@ -69,6 +69,9 @@ struct Request {
 
   RequestInfo info;  // by the request-info filter
   UserInfo user;     // by the authentication slot
+  // The client's TLS certificate (PEM) as it sent it, unverified (the x509 authenticator
+  // verifies it); null without TLS or without a certificate.
+  std::shared_ptr<const std::string> client_certificate;
   // Non-long-running requests should finish by then (the timeout filter sets and checks it).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::vector<std::string> warnings;  // become `Warning: 299 - "..."` headers

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 #include "apimachinery/api_status.h"
 #include "apimachinery/codec.h"
@@ -98,6 +100,13 @@ Request NewRequest(grpc::ServerContextBase* context, const char* method,
     std::string name(key.data(), key.size());
     if (name == "authorization" || name.rfind("impersonate-", 0) == 0 || name == "audit-id") {
       r.headers[name] = std::string(value.data(), value.size());
+    }
+  }
+  auto auth = context->auth_context();
+  if (auth) {
+    auto pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (!pem.empty()) {
+      r.client_certificate = std::make_shared<const std::string>(pem[0].data(), pem[0].size());
     }
   }
   return r;
@@ -228,6 +237,37 @@ std::unique_ptr<api::ResourceService::Service> NewResourceService(const filters:
   return std::make_unique<ResourceService>(chain);
 }
 
+namespace {
+
+Result<std::string> ReadPem(const char* flag, const std::string& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || text.str().empty())
+    return Status::BadRequest(fmt::format("{} {}: cannot read it", flag, file));
+  return text.str();
+}
+
+// TLS as the REST face has it: the client's certificate asked for, verified by the chain's
+// authenticator (so one without a certificate can still present a token).
+Result<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const http::TlsOptions& tls) {
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  auto cert = ReadPem("--tls-cert-file", tls.cert_file);
+  if (!cert.ok()) return cert.take_status();
+  auto key = ReadPem("--tls-private-key-file", tls.key_file);
+  if (!key.ok()) return key.take_status();
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!tls.client_ca_file.empty()) {
+    auto roots = ReadPem("--client-ca-file", tls.client_ca_file);
+    if (!roots.ok()) return roots.take_status();
+    ssl.pem_root_certs = *roots;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOptions& options,
                                                       std::unique_ptr<grpc::Service> service) {
   std::vector<std::unique_ptr<grpc::Service>> services;
@@ -239,12 +279,14 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const ServerOptions& options, std::vector<std::unique_ptr<grpc::Service>> services) {
   std::unique_ptr<GrpcServer> server(new GrpcServer());
   grpc::ServerBuilder builder;
+  auto credentials = ServerCredentials(options.tls);
+  if (!credentials.ok()) return credentials.take_status();
   if (options.port >= 0) {
-    builder.AddListeningPort(fmt::format("{}:{}", options.address, options.port),
-                             grpc::InsecureServerCredentials(), &server->port_);
+    builder.AddListeningPort(fmt::format("{}:{}", options.address, options.port), *credentials,
+                             &server->port_);
   }
   if (!options.unix_socket.empty()) {
-    builder.AddListeningPort("unix:" + options.unix_socket, grpc::InsecureServerCredentials());
+    builder.AddListeningPort("unix:" + options.unix_socket, *credentials);
   }
   // gRPC's sync server keeps at most 2 idle polling threads by default and creates and ends
   // threads per burst of calls; a standing pool serves concurrent clients without churn.

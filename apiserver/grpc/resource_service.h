@@ -12,6 +12,7 @@
 
 #include "apimachinery/status.h"
 #include "apiserver/filters/chain.h"
+#include "apiserver/http/server.h"
 #include "proto/api/resource.grpc.pb.h"
 
 namespace pk::apiserver::grpcface {
@@ -29,6 +30,9 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   int port = 0;             // 0: any free port; -1: no TCP listener
   std::string unix_socket;  // also listen on this unix socket when set
+  // TLS on both listeners when set; client certificates are asked for, not required, and
+  // verified by the authenticator in the chain (http::TlsOptions).
+  http::TlsOptions tls;
 };
 
 // A running gRPC server for one service, or several on one port.

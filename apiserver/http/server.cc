@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "apiserver/http/session.h"
+#include "apiserver/http/tls.h"
 
 namespace pk::http {
 namespace {
@@ -30,6 +31,12 @@ class BeastServer : public Server {
 
   Status Listen() {
     const ServerOptions& options = context_.options;
+    if (options.tls.enabled()) {
+      auto tls = NewServerContext(options.tls);
+      if (!tls.ok()) return tls.take_status();
+      tls_ = std::move(tls).value();
+      context_.tls = tls_.get();
+    }
     beast::error_code ec;
     auto address = asio::ip::make_address(options.address, ec);
     if (ec) return Status::BadRequest(fmt::format("bad bind address {}", options.address));
@@ -69,12 +76,17 @@ class BeastServer : public Server {
   void Accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket s) {
       if (ec) return;  // closed
-      std::make_shared<Session>(std::move(s), &context_)->Run();
+      if (tls_) {
+        std::make_shared<Session<TlsStream>>(std::move(s), &context_)->Run();
+      } else {
+        std::make_shared<Session<PlainStream>>(std::move(s), &context_)->Run();
+      }
       Accept();
     });
   }
 
   const Handler handler_;
+  std::unique_ptr<asio::ssl::context> tls_;
   SessionContext context_;
   asio::thread_pool workers_;
   asio::io_context io_;

@@ -19,6 +19,15 @@ namespace pk::http {
 // Produces the response to one request. Called on a server thread; must not throw.
 using Handler = std::function<apiserver::Response(apiserver::Request&)>;
 
+// HTTPS: the server's certificate (chain) and key, PEM; with a client CA, clients are asked
+// for a certificate (verified by the x509 authenticator, not here). No cert_file: plain HTTP.
+struct TlsOptions {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (see Server::port())
@@ -34,6 +43,7 @@ struct ServerOptions {
   // A response (or a watch chunk) the client does not take within this long ends the
   // connection: a client that stopped reading cannot pin a watch forever.
   std::chrono::seconds write_timeout{60};
+  TlsOptions tls;
 };
 
 class Server {

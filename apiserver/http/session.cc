@@ -1,6 +1,7 @@
 #include "apiserver/http/session.h"
 
 #include <fmt/format.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -9,6 +10,7 @@
 
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/request_info.h"
+#include "apiserver/http/tls.h"
 
 namespace pk::http {
 namespace {
@@ -82,35 +84,66 @@ std::string Chunk(const std::string& data) {
   return fmt::format("{:x}\r\n", data.size()) + data + "\r\n";
 }
 
+template <class Stream>
+Stream MakeStream(tcp::socket socket, SessionContext* context) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    return Stream(std::move(socket), *context->tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+
 }  // namespace
 
-Session::Session(tcp::socket socket, SessionContext* context)
-    : stream_(std::move(socket)), context_(context) {
+template <class Stream>
+Session<Stream>::Session(tcp::socket socket, SessionContext* context)
+    : stream_(MakeStream<Stream>(std::move(socket), context)), context_(context) {
   context_->connections++;
 }
 
-Session::~Session() {
+template <class Stream>
+Session<Stream>::~Session() {
   if (body_) body_->Close();
   context_->connections--;
 }
 
-void Session::Run() {
+template <class Stream>
+void Session<Stream>::Run() {
   if (context_->connections > context_->options.max_connections) return Close();
+  if constexpr (kTls) {
+    Tcp().expires_after(context_->options.read_timeout);
+    stream_.async_handshake(
+        asio::ssl::stream_base::server,
+        [self = this->shared_from_this()](beast::error_code ec) { self->OnHandshake(ec); });
+  } else {
+    Read();
+  }
+}
+
+template <class Stream>
+void Session<Stream>::OnHandshake(beast::error_code ec) {
+  if (ec) return Close();  // not TLS, or no common ground: nothing to answer in
+  if constexpr (kTls) {
+    std::string pem = PeerCertificatePem(stream_.native_handle());
+    if (!pem.empty()) client_certificate_ = std::make_shared<const std::string>(std::move(pem));
+  }
   Read();
 }
 
-void Session::Read() {
+template <class Stream>
+void Session<Stream>::Read() {
   parser_.emplace();
   parser_->body_limit(context_->options.body_limit);
   parser_->header_limit(1 << 20);
-  stream_.expires_after(context_->options.read_timeout);
+  Tcp().expires_after(context_->options.read_timeout);
   bhttp::async_read(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
 
-void Session::OnRead(beast::error_code ec) {
-  stream_.expires_never();
+template <class Stream>
+void Session<Stream>::OnRead(beast::error_code ec) {
+  Tcp().expires_never();
   if (ec == bhttp::error::body_limit) {
     return Write(StatusResponse(Status(Reason::kRequestEntityTooLarge,
                                        fmt::format("the request body is too large: the limit "
@@ -132,11 +165,12 @@ void Session::OnRead(beast::error_code ec) {
   unsigned version = beast_request.version();
   bool keep_alive = beast_request.keep_alive();
   apiserver::Request request = ToRequest(std::move(beast_request));
+  request.client_certificate = client_certificate_;
   beast::error_code peer_ec;  // the audit log's sourceIPs
-  request.peer_address = stream_.socket().remote_endpoint(peer_ec).address().to_string();
+  request.peer_address = Tcp().socket().remote_endpoint(peer_ec).address().to_string();
   // The handler runs on the worker pool; its answer is written back on this strand.
-  asio::post(*context_->workers, [self = shared_from_this(), request = std::move(request), version,
-                                  keep_alive]() mutable {
+  asio::post(*context_->workers, [self = this->shared_from_this(), request = std::move(request),
+                                  version, keep_alive]() mutable {
     apiserver::Response response = (*self->context_->handler)(request);
     asio::post(self->stream_.get_executor(),
                [self, request = std::move(request), response = std::move(response), version,
@@ -146,8 +180,9 @@ void Session::OnRead(beast::error_code ec) {
   });
 }
 
-void Session::Respond(apiserver::Request request, apiserver::Response response, unsigned version,
-                      bool keep_alive) {
+template <class Stream>
+void Session<Stream>::Respond(apiserver::Request request, apiserver::Response response,
+                              unsigned version, bool keep_alive) {
   if (response.stream) return StartStream(std::move(response), version);
   if (response.tunnel) return HandOver(std::move(response.tunnel));
   bool head = request.method == "HEAD";
@@ -159,37 +194,87 @@ void Session::Respond(apiserver::Request request, apiserver::Response response, 
 }
 
 // The connection leaves Beast for the tunnel's own thread (it ends when the tunnel does).
-void Session::HandOver(std::shared_ptr<apiserver::Tunnel> tunnel) {
-  int fd = ::dup(stream_.socket().native_handle());
-  closed_ = true;  // not Close(): a shutdown would end the connection for the tunnel too
+// Plain TCP: the tunnel gets the socket itself. TLS: the tunnel gets one end of a socket
+// pair and this session relays between the other end and the TLS stream, so tunnels never
+// see TLS. Bytes the client sent past the request (already in buffer_) go first.
+template <class Stream>
+void Session<Stream>::HandOver(std::shared_ptr<apiserver::Tunnel> tunnel) {
   beast::error_code ignored;
-  stream_.socket().close(ignored);
-  if (fd < 0) return;
-  std::thread([tunnel = std::move(tunnel), fd] { tunnel->Serve(fd); }).detach();
+  if constexpr (!kTls) {
+    int fd = ::dup(Tcp().socket().native_handle());
+    closed_ = true;  // not Close(): a shutdown would end the connection for the tunnel too
+    Tcp().socket().close(ignored);
+    if (fd < 0) return;
+    std::thread([tunnel = std::move(tunnel), fd] { tunnel->Serve(fd); }).detach();
+  } else {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return Close();
+    tunnel_end_.emplace(stream_.get_executor(), asio::local::stream_protocol(), fds[0]);
+    std::thread([tunnel = std::move(tunnel), fd = fds[1]] { tunnel->Serve(fd); }).detach();
+    if (buffer_.size() > 0) {
+      asio::write(*tunnel_end_, buffer_.data(), ignored);
+      buffer_.consume(buffer_.size());
+    }
+    RelayToTunnel();
+    RelayFromTunnel();
+  }
 }
 
-void Session::Write(BeastResponse response, bool keep_alive) {
+template <class Stream>
+void Session<Stream>::RelayToTunnel() {
+  stream_.async_read_some(
+      asio::buffer(to_tunnel_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+        if (ec || self->closed_) return self->Close();
+        asio::async_write(*self->tunnel_end_, asio::buffer(self->to_tunnel_.data(), n),
+                          [self](beast::error_code ec, size_t) {
+                            if (ec) return self->Close();
+                            self->RelayToTunnel();
+                          });
+      });
+}
+
+template <class Stream>
+void Session<Stream>::RelayFromTunnel() {
+  tunnel_end_->async_read_some(asio::buffer(from_tunnel_), [self = this->shared_from_this()](
+                                                               beast::error_code ec, size_t n) {
+    if (ec || self->closed_) return self->Close();
+    asio::async_write(self->stream_, asio::buffer(self->from_tunnel_.data(), n),
+                      [self](beast::error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        self->RelayFromTunnel();
+                      });
+  });
+}
+
+template <class Stream>
+void Session<Stream>::Write(BeastResponse response, bool keep_alive) {
   if (response.body().size() > 0 || !response.has_content_length()) response.prepare_payload();
   auto shared = std::make_shared<BeastResponse>(std::move(response));
-  stream_.expires_after(context_->options.write_timeout);
-  bhttp::async_write(stream_, *shared,
-                     [self = shared_from_this(), shared, keep_alive](beast::error_code ec, size_t) {
-                       if (ec || !keep_alive) return self->Close();
-                       self->Read();
-                     });
+  Tcp().expires_after(context_->options.write_timeout);
+  bhttp::async_write(
+      stream_, *shared,
+      [self = this->shared_from_this(), shared, keep_alive](beast::error_code ec, size_t) {
+        if (ec || !keep_alive) return self->Close();
+        self->Read();
+      });
 }
 
-void Session::Close() {
+// Closes the TCP connection without TLS's close_notify: the client re-reads nothing after
+// an ended response, and a peer that stopped reading cannot hold the close up.
+template <class Stream>
+void Session<Stream>::Close() {
   if (closed_) return;
   closed_ = true;
   beast::error_code ignored;
   if (body_) body_->Close();
   if (stream_timer_) stream_timer_->cancel();
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.socket().close(ignored);
+  if (tunnel_end_) tunnel_end_->close(ignored);
+  Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  Tcp().socket().close(ignored);
 }
 
-void Session::StartStream(apiserver::Response response, unsigned version) {
+template <class Stream>
+void Session<Stream>::StartStream(apiserver::Response response, unsigned version) {
   body_ = std::move(response.stream);
   // The connection closes when the stream ends: a client re-watches on a new one.
   pending_ = fmt::format(
@@ -197,7 +282,7 @@ void Session::StartStream(apiserver::Response response, unsigned version) {
       "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
       response.code, std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.code))),
       response.content_type);
-  std::weak_ptr<Session> weak = shared_from_this();
+  std::weak_ptr<Session> weak = this->shared_from_this();
   auto executor = stream_.get_executor();
   body_->Start([weak, executor] {
     asio::post(executor, [weak] {
@@ -207,7 +292,7 @@ void Session::StartStream(apiserver::Response response, unsigned version) {
   if (response.stream_timeout.count() > 0) {
     stream_timer_.emplace(executor);
     stream_timer_->expires_after(response.stream_timeout);
-    stream_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    stream_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;
       self->stream_ended_ = true;
       self->Pump();
@@ -217,18 +302,20 @@ void Session::StartStream(apiserver::Response response, unsigned version) {
   Pump();
 }
 
-void Session::WatchForHangup() {
-  stream_.socket().async_read_some(asio::buffer(&hangup_byte_, 1),
-                                   [self = shared_from_this()](beast::error_code ec, size_t) {
-                                     if (ec) return self->Close();
-                                     if (!self->closed_)
-                                       self->WatchForHangup();  // a stray byte; keep listening
-                                   });
+template <class Stream>
+void Session<Stream>::WatchForHangup() {
+  stream_.async_read_some(asio::buffer(&hangup_byte_, 1),
+                          [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec) return self->Close();
+                            if (!self->closed_)
+                              self->WatchForHangup();  // a stray byte; keep listening
+                          });
 }
 
 // Encoding a chunk runs on this I/O thread, outside the handler chain's panic recovery:
 // whatever it throws ends this connection, never the process.
-void Session::Pump() {
+template <class Stream>
+void Session<Stream>::Pump() {
   try {
     PumpOnce();
   } catch (const std::exception& e) {
@@ -237,7 +324,8 @@ void Session::Pump() {
   }
 }
 
-void Session::PumpOnce() {
+template <class Stream>
+void Session<Stream>::PumpOnce() {
   if (closed_ || write_in_flight_) return;
   bool last = false;
   if (!stream_ended_) {
@@ -255,13 +343,16 @@ void Session::PumpOnce() {
   writing_ = std::move(pending_);
   pending_.clear();
   write_in_flight_ = true;
-  stream_.expires_after(context_->options.write_timeout);
+  Tcp().expires_after(context_->options.write_timeout);
   asio::async_write(stream_, asio::buffer(writing_),
-                    [self = shared_from_this(), last](beast::error_code ec, size_t) {
+                    [self = this->shared_from_this(), last](beast::error_code ec, size_t) {
                       self->write_in_flight_ = false;
                       if (ec || last) return self->Close();
                       self->Pump();
                     });
 }
+
+template class Session<PlainStream>;
+template class Session<TlsStream>;
 
 }  // namespace pk::http

@@ -100,6 +100,12 @@ std::map<Key, FieldTags> BuildTable() {
   t[{"k8s.apps.v1.StatefulSetStatus", "conditions"}] = Merge("type");
   t[{"k8s.apps.v1.DaemonSetStatus", "conditions"}] = Merge("type");
   t[{"k8s.batch.v1.JobStatus", "conditions"}] = MergeButAtomicForApply("type");
+  // admissionregistration/v1: webhooks merge by name, and so do their matchConditions.
+  for (const char* kind : {"Mutating", "Validating"}) {
+    const std::string ar = "k8s.admissionregistration.v1.";
+    t[{ar + kind + "WebhookConfiguration", "webhooks"}] = Merge("name");
+    t[{ar + kind + "Webhook", "matchConditions"}] = Merge("name");
+  }
   return t;
 }
 

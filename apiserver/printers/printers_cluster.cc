@@ -1,7 +1,9 @@
 // Leases (coordination.k8s.io), RoleBindings and ClusterRoleBindings (rbac) and
 // PriorityClasses (scheduling.k8s.io), as printers.go prints them. Roles and ClusterRoles have
-// no printer in Kubernetes: they get the default table.
+// no printer in Kubernetes: they get the default table. Mutating and validating webhook
+// configurations (admissionregistration.k8s.io) print NAME, WEBHOOKS, AGE.
 #include "apiserver/printers/printers_internal.h"
+#include "proto/admissionregistration/v1/admissionregistration.pb.h"
 #include "proto/coordination/v1/coordination.pb.h"
 #include "proto/rbac/v1/rbac.pb.h"
 #include "proto/scheduling/v1/scheduling.pb.h"
@@ -10,6 +12,8 @@ namespace pk::printers {
 
 namespace {
 
+using k8s::admissionregistration::v1::MutatingWebhookConfiguration;
+using k8s::admissionregistration::v1::ValidatingWebhookConfiguration;
 using k8s::coordination::v1::Lease;
 using k8s::rbac::v1::ClusterRoleBinding;
 using k8s::rbac::v1::RoleBinding;
@@ -54,6 +58,19 @@ Row PriorityClassRow(const PriorityClass& pc, int64_t now) {
       pc.has_preemption_policy() ? pc.preemption_policy() : "PreemptLowerPriority";
   return {pc.metadata().name(), static_cast<int64_t>(pc.value()), pc.global_default(),
           Age(pc.metadata(), now), policy};
+}
+
+template <class Config>
+Row WebhookConfigurationRow(const Config& config, int64_t now) {
+  return {config.metadata().name(), static_cast<int64_t>(config.webhooks_size()),
+          Age(config.metadata(), now)};
+}
+
+std::vector<Column> WebhookConfigurationColumns() {
+  return {NameColumn(),
+          {"Webhooks", "integer", "",
+           "Webhooks indicates the number of webhooks registered in this configuration", 0},
+          AgeColumn()};
 }
 
 std::vector<Column> LeaseColumns() {
@@ -115,6 +132,12 @@ void AddClusterPrinters(PrinterMap* map) {
                      "clusterRoleBinding"),
       ClusterRoleBindingRow);
   AddPrinter<PriorityClass>(map, PriorityClassColumns(), PriorityClassRow);
+  AddPrinter<MutatingWebhookConfiguration>(
+      map, WebhookConfigurationColumns(),
+      WebhookConfigurationRow<MutatingWebhookConfiguration>);
+  AddPrinter<ValidatingWebhookConfiguration>(
+      map, WebhookConfigurationColumns(),
+      WebhookConfigurationRow<ValidatingWebhookConfiguration>);
 }
 
 }  // namespace pk::printers

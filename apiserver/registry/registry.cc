@@ -173,7 +173,8 @@ Result<std::unique_ptr<storage::Watcher>> Registry::Watch(const std::string& ns,
 admission::Attributes Registry::AttributesOf(admission::Operation operation,
                                              const WriteContext& ctx, const std::string& name,
                                              Message* object, const Message* old) const {
-  return {operation, &type_, ctx.subresource, ctx.ns, name, ctx.user, ctx.dry_run, object, old};
+  return {operation, &type_, ctx.subresource, ctx.ns,     name,        ctx.user, ctx.dry_run,
+          object,    old,    ctx.uid,         ctx.groups, ctx.warnings};
 }
 
 Status Registry::PrepareCreate(const WriteContext& ctx, Message* object) const {

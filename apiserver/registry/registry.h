@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "apimachinery/scheme.h"
 #include "apimachinery/status.h"
@@ -31,6 +32,9 @@ struct WriteContext {
   std::string user;
   bool dry_run = false;  // run every step but the store write
   std::string subresource;
+  std::string uid;  // the user's uid and groups, for admission
+  std::vector<std::string> groups;
+  std::vector<std::string>* warnings = nullptr;  // the request's warnings, for admission
 };
 
 // Produces the object to store from the current one (nullptr when it does not exist and

@@ -10,10 +10,11 @@
 // timing of the controllers, so that a simulation at 0.1 evicts from a dead node in 30 s,
 // not 300 s.
 //
-// DefaultTolerationSeconds: Kubernetes' admission plugin of that name gives every pod
-// without one a toleration of node.kubernetes.io/not-ready and .../unreachable (NoExecute)
-// for 300 s. picokube's apiserver has no such plugin yet, so this controller applies the
-// same default when it reads a pod's tolerations.
+// DefaultTolerationSeconds: the admission plugin of that name (apiserver/admission) gives
+// every pod without one a toleration of node.kubernetes.io/not-ready and .../unreachable
+// (NoExecute), 300 s by default. This controller still applies the 300 s default to a pod
+// without them -- one stored before the plugin existed, or written with it disabled -- where
+// Kubernetes would evict such a pod at once.
 #pragma once
 
 #include <memory>

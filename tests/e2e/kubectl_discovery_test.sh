@@ -6,7 +6,8 @@ start_apiserver
 out=$(k api-resources 2>&1)
 for r in pods nodes namespaces events configmaps secrets services serviceaccounts endpoints \
          deployments replicasets daemonsets statefulsets jobs leases roles rolebindings \
-         clusterroles clusterrolebindings priorityclasses; do
+         clusterroles clusterrolebindings priorityclasses mutatingwebhookconfigurations \
+         validatingwebhookconfigurations; do
   if printf '%s' "$out" | grep -Eq "^$r[[:space:]]"; then pass "api-resources lists $r"
   else fail "api-resources lists $r" "$out"; fi
 done

@@ -13,7 +13,7 @@ status() { "$root/scripts/up" --status --data-dir "$D"; }
 export KUBECONFIG="$D/kubeconfig"
 
 expect "up prints each step"   'up: 3 nodes Ready \([0-9]+ ms\)' up --data-dir "$D" --nodes 3
-expect "up wrote a kubeconfig" "server: http://127.0.0.1:" cat "$D/kubeconfig"
+expect "up wrote a kubeconfig" "server: https://127.0.0.1:" cat "$D/kubeconfig"
 expect_eq "three nodes Ready"  "node-0=True node-1=True node-2=True " \
   k get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}'
 timeout 60 kubectl --cache-dir "$E2E_DIR/cache" get pods -w >"$E2E_DIR/watch.txt" 2>&1 &

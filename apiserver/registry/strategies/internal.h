@@ -68,6 +68,10 @@ const Strategy& RoleStrategy();
 const Strategy& ClusterRoleStrategy();
 const Strategy& RoleBindingStrategy();
 const Strategy& ClusterRoleBindingStrategy();
+const Strategy& ResourceQuotaStrategy();
+const Strategy& LimitRangeStrategy();
+const Strategy& MutatingWebhookConfigurationStrategy();
+const Strategy& ValidatingWebhookConfigurationStrategy();
 
 }  // namespace pk::registry
 

@@ -10,7 +10,7 @@ namespace {
 
 class GenericStrategy : public Strategy {};
 
-// Generic rules, but PUT may create (Kubernetes' endpoints and limitranges strategies).
+// Generic rules, but PUT may create (Kubernetes' endpoints strategy).
 class CreateOnUpdateStrategy : public Strategy {
  public:
   bool AllowCreateOnUpdate() const override { return true; }
@@ -45,7 +45,8 @@ const std::map<TableKey, const Strategy*>& Table() {
       {{"", "configmaps"}, &ConfigMapStrategy()},
       {{"", "endpoints"}, &CreateOnUpdate()},
       {{"", "serviceaccounts"}, &ReturnDeleted()},
-      {{"", "limitranges"}, &CreateOnUpdate()},
+      {{"", "limitranges"}, &LimitRangeStrategy()},
+      {{"", "resourcequotas"}, &ResourceQuotaStrategy()},
       {{"apps", "deployments"}, &DeploymentStrategy()},
       {{"apps", "replicasets"}, &ReplicaSetStrategy()},
       {{"apps", "statefulsets"}, &StatefulSetStrategy()},
@@ -57,6 +58,10 @@ const std::map<TableKey, const Strategy*>& Table() {
       {{"rbac.authorization.k8s.io", "clusterroles"}, &ClusterRoleStrategy()},
       {{"rbac.authorization.k8s.io", "rolebindings"}, &RoleBindingStrategy()},
       {{"rbac.authorization.k8s.io", "clusterrolebindings"}, &ClusterRoleBindingStrategy()},
+      {{"admissionregistration.k8s.io", "mutatingwebhookconfigurations"},
+       &MutatingWebhookConfigurationStrategy()},
+      {{"admissionregistration.k8s.io", "validatingwebhookconfigurations"},
+       &ValidatingWebhookConfigurationStrategy()},
   };
   return *table;
 }
