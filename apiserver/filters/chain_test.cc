@@ -495,6 +495,12 @@ TEST_CASE("the audit filter: stages, user, objectRef, status, bodies and annotat
   CHECK(events[4]["user"].dump() == "{}");
   CHECK(events[4]["responseStatus"].dump() ==
         R"({"code":401,"message":"Authentication failed, attempted: bearer","metadata":{}})");
+  Request cert = Get("/api/v1/pods");
+  cert.headers["authorization"] = "Bearer wrong";
+  cert.client_certificate = std::make_shared<const std::string>("DER");
+  CHECK(chain(cert).code == 401);
+  CHECK(fx.Events().back()["responseStatus"]["message"] ==
+        "Authentication failed, attempted: bearer, x509");
 
   Request watch = Get("/api/v1/namespaces/a/pods");
   watch.query.emplace("watch", "true");
@@ -502,37 +508,37 @@ TEST_CASE("the audit filter: stages, user, objectRef, status, bodies and annotat
   Response streamed = chain(watch);
   REQUIRE(streamed.stream);
   events = fx.Events();
-  REQUIRE(events.size() == 7);
-  CHECK(events[6]["stage"] == "ResponseStarted");
+  REQUIRE(events.size() == 8);
+  CHECK(events[7]["stage"] == "ResponseStarted");
   std::string chunk;
   CHECK_FALSE(streamed.stream->Read(&chunk));  // the watch ends
   streamed.stream->Close();
   events = fx.Events();
-  REQUIRE(events.size() == 8);
-  CHECK(events[7]["stage"] == "ResponseComplete");
-  CHECK(events[7]["verb"] == "watch");
+  REQUIRE(events.size() == 9);
+  CHECK(events[8]["stage"] == "ResponseComplete");
+  CHECK(events[8]["verb"] == "watch");
 
   Request boom = Get("/api/v1/namespaces/a/pods/boom");
   boom.headers["authorization"] = "Bearer good";
   CHECK(chain(boom).code == 500);
   events = fx.Events();
-  REQUIRE(events.size() == 10);
-  CHECK(events[9]["stage"] == "Panic");
-  CHECK(events[9]["responseStatus"]["message"] == "APIServer panic'd: boom");
+  REQUIRE(events.size() == 11);
+  CHECK(events[10]["stage"] == "Panic");
+  CHECK(events[10]["responseStatus"]["message"] == "APIServer panic'd: boom");
 
   Request as = Get("/api/v1/namespaces/a/pods/web");
   as.headers["authorization"] = "Bearer good";
   as.headers["impersonate-user"] = "bob";
   CHECK(chain(as).code == 200);
   events = fx.Events();
-  REQUIRE(events.size() == 12);
-  CHECK(events[11]["user"]["username"] == "alice");
-  CHECK(events[11]["impersonatedUser"]["username"] == "bob");
+  REQUIRE(events.size() == 13);
+  CHECK(events[12]["user"]["username"] == "alice");
+  CHECK(events[12]["impersonatedUser"]["username"] == "bob");
 
   Request health = Get("/healthz");
   health.headers["authorization"] = "Bearer good";
   chain(health);
-  CHECK(fx.Events().size() == 12);  // level None
+  CHECK(fx.Events().size() == 13);  // level None
 }
 
 }  // namespace

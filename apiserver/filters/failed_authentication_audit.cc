@@ -10,7 +10,7 @@
 namespace pk::apiserver::filters {
 namespace {
 
-// getAuthMethods: "Authentication failed, attempted: bearer", or no credentials.
+// getAuthMethods: "Authentication failed, attempted: bearer, x509", or no credentials.
 std::string AuthMethods(const Request& request) {
   std::vector<std::string> methods;
   std::string auth = request.Header("authorization");
@@ -19,6 +19,7 @@ std::string AuthMethods(const Request& request) {
   if (scheme == "basic") methods.push_back("basic");
   if (scheme == "bearer" && auth.find(' ') != std::string::npos) methods.push_back("bearer");
   if (!request.QueryOr("access_token", "").empty()) methods.push_back("access_token");
+  if (request.client_certificate) methods.push_back("x509");
   if (methods.empty()) return "Authentication failed, no credentials provided";
   return fmt::format("Authentication failed, attempted: {}", fmt::join(methods, ", "));
 }
