@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include "apiserver/admission/plugins.h"
 #include "apiserver/authorization/authorization.h"
@@ -27,11 +30,29 @@ class Process : public ApiServer {
   uint16_t port() const override { return server_->port(); }
   int grpc_port() const override { return grpc_ ? grpc_->port() : 0; }
   void Stop() override {
+    if (stopped_.exchange(true)) return;
+    std::this_thread::sleep_for(shutdown_delay_);
+    auto deadline = std::chrono::steady_clock::now() + request_timeout_;
+    if (!wait_group_.Wait(deadline)) {
+      std::fprintf(stderr, "apiserver: requests still in flight after %llds; stopping\n",
+                   static_cast<long long>(request_timeout_.count()));
+    }
+    // The last drained answers are on their way out: the handler has returned, the
+    // connection's strand writes them. A moment for those writes before the I/O stops.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (grpc_) grpc_->Stop();
     if (server_) server_->Stop();
     if (authorization_) authorization_->Stop();
+    if (auditor_) auditor_->Shutdown();  // after the servers: no more events
   }
   ~Process() override { Stop(); }
+
+  std::atomic<bool> stopped_{false};
+  std::chrono::milliseconds shutdown_delay_{0};
+  std::chrono::seconds request_timeout_{60};
+  // Written by the audit filters until the servers stop.
+  std::unique_ptr<audit::Auditor> auditor_;
+  filters::RequestWaitGroup wait_group_;
 
   // The pod-flow traces (null when off): outlives everything that records into it.
   std::unique_ptr<trace::TraceStore> traces_;
@@ -98,6 +119,17 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   chain.max_requests_in_flight = options.max_requests_in_flight;
   chain.max_mutating_requests_in_flight = options.max_mutating_requests_in_flight;
   chain.traces = process->traces_.get();
+  chain.request_timeout = options.request_timeout;
+  chain.wait_group = &process->wait_group_;
+  chain.shutdown_send_retry_after = options.shutdown_send_retry_after;
+  process->request_timeout_ = options.request_timeout;
+  process->shutdown_delay_ = options.shutdown_delay;
+  PK_RETURN_IF_ERROR(filters::ValidateCorsAllowedOrigins(options.cors_allowed_origins));
+  chain.cors_allowed_origins = options.cors_allowed_origins;
+  auto auditor = audit::NewAuditor(options.audit);
+  if (!auditor.ok()) return auditor.take_status();
+  process->auditor_ = std::move(auditor).value();
+  chain.auditor = process->auditor_.get();
   if (!options.authentication.token_auth_file.empty() || !options.tls.client_ca_file.empty()) {
     authn::AuthenticationOptions authentication = options.authentication;
     authentication.client_ca_file = options.tls.client_ca_file;
@@ -106,7 +138,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
     chain.authenticator = std::move(authenticator).value();
   }
   if (options.authorization_mode != "AlwaysAllow") {
-    chain.authorizer = [authorizer](const Request& request) { return authorizer->Check(request); };
+    chain.authorizer = [authorizer](const Request& request, std::string* reason) {
+      return authorizer->Check(request, reason);
+    };
   }
   filters::Handler handler = tracing::WithTraceEndpoint(
       [resources](Request& request) { return resources->Serve(request); }, process->traces_.get(),

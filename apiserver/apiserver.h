@@ -2,13 +2,16 @@
 // tests can run a whole apiserver in-process.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "apimachinery/status.h"
 #include "apiserver/admission/plugins.h"
+#include "apiserver/audit/audit.h"
 #include "apiserver/authn/authn.h"
 #include "apiserver/http/server.h"
 
@@ -37,6 +40,19 @@ struct Options {
   // --authorization-mode: "AlwaysAllow" (no checks), or e.g. "Node,RBAC"
   // (apiserver/authorization). With RBAC the bootstrap policy is created at start.
   std::string authorization_mode = "AlwaysAllow";
+  // --audit-policy-file, --audit-log-path ("-": stdout), --audit-log-maxsize/maxbackup: an
+  // audit log needs both a policy and a path (apiserver/audit).
+  audit::Options audit;
+  // --cors-allowed-origins: regular expressions (validated as kube-apiserver does).
+  std::vector<std::string> cors_allowed_origins;
+  // --request-timeout: the deadline of non-long-running requests, and how long a graceful
+  // Stop waits for the requests in flight.
+  std::chrono::seconds request_timeout{60};
+  // --shutdown-delay-duration: how long Stop keeps serving normally before refusing new
+  // requests (for load balancers to notice).
+  std::chrono::milliseconds shutdown_delay{0};
+  // --shutdown-send-retry-after: refused requests get 429 + Retry-After: 5 instead of 503.
+  bool shutdown_send_retry_after = false;
   // --tls-cert-file, --tls-private-key-file, --client-ca-file: HTTPS and gRPC over TLS (the
   // client CA also enables x509 client-certificate authentication). No certificate: plain.
   http::TlsOptions tls;
@@ -51,6 +67,11 @@ class ApiServer {
   virtual ~ApiServer() = default;
   virtual uint16_t port() const = 0;
   virtual int grpc_port() const = 0;  // 0 when gRPC listens on no TCP port
+  // Graceful shutdown, in Kubernetes' order: after --shutdown-delay-duration, new requests
+  // are refused (503 "apiserver is shutting down", Retry-After: 1) and the non-long-running
+  // requests in flight finish (up to --request-timeout); then both faces stop (watches end)
+  // and the audit log is flushed. Every write acknowledged was synced to the store before its
+  // answer. Idempotent.
   virtual void Stop() = 0;
 };
 

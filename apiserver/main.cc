@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "apimachinery/stop_signals.h"
+#include "apimachinery/time.h"
 #include "apiserver/apiserver.h"
 #include "trace/flags.h"
 
@@ -68,6 +69,36 @@ int main(int argc, char** argv) {
   app.add_option("--authorization-mode", options.authorization_mode,
                  "Ordered list of plug-ins to do authorization on secure port: AlwaysAllow, "
                  "AlwaysDeny, Node, RBAC (e.g. Node,RBAC)");
+  app.add_option("--audit-policy-file", options.audit.policy_file,
+                 "Path to the file that defines the audit policy configuration.");
+  app.add_option("--audit-log-path", options.audit.log.path,
+                 "If set, all requests coming to the apiserver will be logged to this file.  '-' "
+                 "means standard out.");
+  app.add_option("--audit-log-maxsize", options.audit.log.max_size_mb,
+                 "The maximum size in megabytes of the audit log file before it gets rotated.");
+  app.add_option("--audit-log-maxbackup", options.audit.log.max_backups,
+                 "The maximum number of old audit log files to retain. Setting a value of 0 will "
+                 "mean there's no restriction on the number of files.");
+  app.add_option("--cors-allowed-origins", options.cors_allowed_origins,
+                 "List of allowed origins for CORS, comma separated (regular expressions "
+                 "anchored to the host, e.g. '//example\\.com(:|$)'). Empty: no CORS.")
+      ->delimiter(',');
+  std::string request_timeout = "1m0s", shutdown_delay = "0s";
+  app.add_option("--request-timeout", request_timeout,
+                 "The duration a handler must keep a request open before timing it out; also "
+                 "how long shutdown waits for the requests in flight")
+      ->capture_default_str();
+  app.add_option("--shutdown-delay-duration", shutdown_delay,
+                 "Time to delay the termination. During that time the server keeps serving "
+                 "requests normally. Graceful termination starts after this delay has elapsed.")
+      ->capture_default_str();
+  app.add_option("--shutdown-send-retry-after", options.shutdown_send_retry_after,
+                 "If true the HTTP Server will continue listening until all non long running "
+                 "request(s) in flight have been drained, during this window all incoming "
+                 "requests will be rejected with a status code 429 and a 'Retry-After' response "
+                 "header, in addition 'Connection: close' response header is set in order to "
+                 "tear down the TCP connection when idle.")
+      ->capture_default_str();
   app.add_option("--enable-admission-plugins", options.admission.enable,
                  "Admission plugins to enable beyond the default ones (comma-separated)")
       ->delimiter(',');
@@ -86,6 +117,17 @@ int main(int argc, char** argv) {
   flow.Add(app, /*with_trace=*/false);
   CLI11_PARSE(app, argc, argv);
   flow.Apply();
+  auto timeout = pk::ParseGoDuration(request_timeout);
+  auto delay = pk::ParseGoDuration(shutdown_delay);
+  if (!timeout.ok() || !delay.ok()) {
+    std::fprintf(stderr, "apiserver: %s\n",
+                 (timeout.ok() ? delay.status() : timeout.status()).ToString().c_str());
+    return 1;
+  }
+  options.request_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::nanoseconds(std::max<int64_t>(*timeout, 1000000000)));
+  options.shutdown_delay =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(*delay));
 
   // Options validation, worded as kube-apiserver's (`Error: enable-admission-plugins plugin
   // "X" is unknown`).
@@ -113,6 +155,7 @@ int main(int argc, char** argv) {
   write_port(port_file, (*server)->port());
   int signal = stop.Wait();
   std::fprintf(stderr, "apiserver: stopping on signal %d\n", signal);
-  (*server)->Stop();
+  (*server)->Stop();  // graceful: waits for the requests in flight (ApiServer::Stop)
+  std::fprintf(stderr, "apiserver: stopped\n");
   return 0;
 }

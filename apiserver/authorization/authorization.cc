@@ -61,8 +61,12 @@ Attributes RbacAttributes(const UserInfo& user, std::string verb, std::string re
 
 class Process final : public Authorization {
  public:
-  Status Check(const Request& request) const override {
-    return CheckAttributes(AttributesOf(request));
+  Status Check(const Request& request, std::string* reason) const override {
+    Attributes a = AttributesOf(request);
+    Verdict v = Decide(a);
+    if (reason != nullptr) *reason = v.reason;
+    if (v.allowed()) return Status();
+    return Forbidden(a, v.reason);
   }
 
   Status CheckAttributes(const Attributes& a) const override {

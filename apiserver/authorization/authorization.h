@@ -173,8 +173,9 @@ class Authorization {
                                                       std::shared_ptr<Freshness> freshness,
                                                       const Options& options);
   virtual ~Authorization() = default;
-  // The chain's hook (filters::Authorizer): OK or Forbidden.
-  virtual Status Check(const Request& request) const = 0;
+  // The chain's hook (filters::Authorizer): OK or Forbidden; `reason`, when not null, gets
+  // the authorizer's reason (the audit annotation authorization.k8s.io/reason).
+  virtual Status Check(const Request& request, std::string* reason = nullptr) const = 0;
   // The same for attributes built by hand: the impersonation filter asks whether the user
   // may "impersonate" users, groups or serviceaccounts (verb impersonate, resource users...).
   virtual Status CheckAttributes(const Attributes& attributes) const = 0;

@@ -55,6 +55,17 @@ struct Request {
   std::multimap<std::string, std::string> query;  // decoded
   std::map<std::string, std::string> headers;     // lower-case names
   std::string body;
+  // The target as sent ("/api/v1/pods?limit=500"): an audit event's requestURI. Empty on the
+  // gRPC face (the path stands for it).
+  std::string request_uri;
+  // The peer's IP address ("127.0.0.1"): the last of an audit event's sourceIPs.
+  std::string peer_address;
+  // Set by the audit-init filter: the request's Audit-ID header or a new UUID (answered in
+  // the Audit-Id header), and when the request arrived.
+  std::string audit_id;
+  std::chrono::system_clock::time_point received;
+  // Annotations for the request's audit event (authorization.k8s.io/decision and /reason).
+  std::map<std::string, std::string> audit_annotations;
 
   RequestInfo info;  // by the request-info filter
   UserInfo user;     // by the authentication slot

@@ -6,8 +6,8 @@
 
 namespace pk::apiserver::filters {
 
-Handler WithAuthentication(Handler next, Authenticator authenticator) {
-  return [next = std::move(next), authenticator](Request& request) -> Response {
+Handler WithAuthentication(Handler next, Authenticator authenticator, FailedAuthentication failed) {
+  return [next = std::move(next), authenticator, failed](Request& request) -> Response {
     trace::ScopedStep step("authentication");
     if (!authenticator) {
       request.user = {"system:admin", "", {"system:masters", "system:authenticated"}};
@@ -18,7 +18,7 @@ Handler WithAuthentication(Handler next, Authenticator authenticator) {
     auto user = authenticator(request);
     if (!user.ok()) {
       if (step.active()) step.set_detail("rejected: " + user.status().message());
-      return ErrorResponse(user.status());
+      return failed ? failed(request, user.status()) : ErrorResponse(user.status());
     }
     request.user = std::move(user).value();
     if (step.active()) step.set_detail("user " + request.user.name);

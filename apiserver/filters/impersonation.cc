@@ -40,7 +40,7 @@ Status Check(const Authorizer& authorizer, const Request& request, const std::st
   attributes.info.resource = resource;
   attributes.info.ns = ns;
   attributes.info.name = name;
-  return authorizer(attributes);
+  return authorizer(attributes, nullptr);
 }
 
 Result<UserInfo> Impersonate(const Authorizer& authorizer, const Request& request,

@@ -26,9 +26,9 @@ Handler WithTimeout(Handler next, std::chrono::seconds timeout) {
     const std::string& verb = request.info.verb;
     bool read = verb == "get" || verb == "list";
     if (read && std::chrono::steady_clock::now() > request.deadline) {
-      return ErrorResponse(Status::Timeout(
-          "Timeout: request did not complete within requested timeout - context deadline "
-          "exceeded"));
+      // WithTimeoutForNonLongRunningRequests' answer (apierrors.NewTimeoutError).
+      return ErrorResponse(
+          Status::Timeout("Timeout: request did not complete within the allotted timeout"));
     }
     return response;
   };

@@ -12,6 +12,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "apimachinery/api_status.h"
 #include "apimachinery/codec.h"
@@ -361,6 +363,53 @@ TEST_CASE("a committed event's object is serialized once for all its watchers") 
   copy.type = storage::Event::Type::kDeleted;
   copy.object = other;
   CHECK(grpcface::ToWireEvent(copy, nullptr).object().data() == other->SerializeAsString());
+}
+
+}  // namespace
+}  // namespace pk::apiserver
+
+namespace pk::apiserver {
+namespace {
+
+// The audit log records the gRPC face as it does REST, its typed objects encoded to JSON.
+TEST_CASE("a gRPC create is audited with its objects as JSON") {
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "policy.yaml")
+      << "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: RequestResponse\n";
+  Options options;
+  options.data_dir = (dir.path() / "data").string();
+  options.audit.policy_file = (dir.path() / "policy.yaml").string();
+  options.audit.log.path = (dir.path() / "audit.log").string();
+  auto server = ApiServer::Start(options);
+  REQUIRE(server.ok());
+  auto service = k8s::api::ResourceService::NewStub(grpc::CreateChannel(
+      fmt::format("127.0.0.1:{}", (*server)->grpc_port()), grpc::InsecureChannelCredentials()));
+  Pod pod = PodFromJson(PodJson("audited"));
+  k8s::api::ObjectRequest in;
+  in.mutable_ref()->set_version("v1");
+  in.mutable_ref()->set_resource("pods");
+  in.mutable_ref()->set_namespace_("default");
+  in.mutable_object()->set_type("k8s.core.v1.Pod");
+  pod.SerializeToString(in.mutable_object()->mutable_data());
+  k8s::api::ObjectResponse out;
+  grpc::ClientContext context;
+  context.AddMetadata("audit-id", "grpc-audit-1");
+  REQUIRE(service->Create(&context, in, &out).ok());
+  (*server)->Stop();  // flushes the log
+
+  std::ifstream log(dir.path() / "audit.log");
+  nlohmann::json event;
+  for (std::string line; std::getline(log, line);) {
+    auto e = nlohmann::json::parse(line);
+    if (e["auditID"] == "grpc-audit-1" && e["stage"] == "ResponseComplete") event = e;
+  }
+  REQUIRE(event.is_object());
+  CHECK(event["verb"] == "create");
+  CHECK(event["objectRef"]["name"] == "audited");  // from the typed object
+  CHECK(event["sourceIPs"] == nlohmann::json::array({"127.0.0.1"}));
+  CHECK(event["responseStatus"]["code"] == 201);
+  CHECK(event["requestObject"]["spec"]["containers"][0]["image"] == "nginx:1.25");
+  CHECK_FALSE(event["responseObject"]["metadata"]["uid"].get<std::string>().empty());
 }
 
 }  // namespace

@@ -77,6 +77,16 @@ void SetObject(const Message& message, api::Object* out) {
   message.SerializeToString(out->mutable_data());
 }
 
+// The IP address of gRPC's peer "ipv4:127.0.0.1:5000" or "ipv6:[::1]:5000" (the audit
+// log's sourceIPs); empty for a unix socket.
+std::string PeerAddress(const std::string& peer) {
+  size_t scheme = peer.find(':');
+  if (scheme == std::string::npos || !peer.starts_with("ip")) return "";
+  std::string host = peer.substr(scheme + 1, peer.rfind(':') - scheme - 1);
+  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return host;
+}
+
 // The Request of one call; credentials come from the metadata, as REST's headers.
 Request NewRequest(grpc::ServerContextBase* context, const char* method,
                    const api::ResourceRef& ref, const api::Options& options) {
@@ -84,10 +94,11 @@ Request NewRequest(grpc::ServerContextBase* context, const char* method,
   r.method = method;
   r.path = PathOf(ref);
   r.typed = true;
+  r.peer_address = PeerAddress(context->peer());
   AddQuery(options, &r);
   for (const auto& [key, value] : context->client_metadata()) {
     std::string name(key.data(), key.size());
-    if (name == "authorization" || name.rfind("impersonate-", 0) == 0) {
+    if (name == "authorization" || name.rfind("impersonate-", 0) == 0 || name == "audit-id") {
       r.headers[name] = std::string(value.data(), value.size());
     }
   }

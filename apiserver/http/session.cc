@@ -37,6 +37,7 @@ apiserver::Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
   std::string_view target(in.target().data(), in.target().size());
   size_t q = target.find('?');
   out.path = std::string(target.substr(0, q));
+  out.request_uri = std::string(target);
   if (q != std::string_view::npos) out.query = apiserver::ParseQuery(target.substr(q + 1));
   for (const auto& field : in) {
     std::string name = Lower({field.name_string().data(), field.name_string().size()});
@@ -165,6 +166,8 @@ void Session<Stream>::OnRead(beast::error_code ec) {
   bool keep_alive = beast_request.keep_alive();
   apiserver::Request request = ToRequest(std::move(beast_request));
   request.client_certificate = client_certificate_;
+  beast::error_code peer_ec;  // the audit log's sourceIPs
+  request.peer_address = Tcp().socket().remote_endpoint(peer_ec).address().to_string();
   // The handler runs on the worker pool; its answer is written back on this strand.
   asio::post(*context_->workers, [self = this->shared_from_this(), request = std::move(request),
                                   version, keep_alive]() mutable {
