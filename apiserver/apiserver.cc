@@ -108,6 +108,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   const authorization::Authorization* authorizer = process->authorization_.get();
   if (authorizer->rbac()) {
     PK_RETURN_IF_ERROR(Status(BootstrapRBAC(*process->resources_)).Prefix("bootstrapping RBAC"));
+    // Not a named plugin: Kubernetes' RBAC registries always check, whatever admission runs.
+    process->admission_.Register(authorization::NewEscalationCheck(authorizer));
   }
   process->resources_->SetReviewer(
       [authorizer](const Request& request, google::protobuf::Message* review) {

@@ -1,5 +1,8 @@
 #include "kubelet/node_agent.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "apimachinery/time.h"
 #include "client/errors.h"
 
@@ -17,8 +20,26 @@ Status NodeAgent::Register() {
   auto version = runtime_->Version();
   runtime_ready_ = version.ok();
   runtime_message_ = version.ok() ? "" : version.status().message();
-  for (const NodeConfig& config : nodes_) PK_RETURN_IF_ERROR(RegisterOne(config));
+  for (const NodeConfig& config : nodes_) PK_RETURN_IF_ERROR(RegisterWithRetry(config));
   return Status::OK();
+}
+
+// registerWithAPIServer: an apiserver that cannot be reached yet (starting, or a connection
+// that failed its first handshake) is retried with back-off from 100 ms to 2 s, for at most
+// 30 s; a refusal (403, 422) is final.
+Status NodeAgent::RegisterWithRetry(const NodeConfig& config) {
+  constexpr auto kGiveUpAfter = std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + kGiveUpAfter;
+  auto delay = std::chrono::milliseconds(100);
+  while (true) {
+    Status status = RegisterOne(config);
+    if (status.ok() || !client::IsUnavailable(status) ||
+        std::chrono::steady_clock::now() + delay > deadline) {
+      return status;
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+  }
 }
 
 Status NodeAgent::RegisterOne(const NodeConfig& config) {

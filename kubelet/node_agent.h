@@ -37,6 +37,7 @@ class NodeAgent {
 
  private:
   Status RegisterOne(const NodeConfig& config);
+  Status RegisterWithRetry(const NodeConfig& config);
   Status RenewLease(const NodeConfig& config);
   Status PostStatus(const NodeConfig& config);
   void Loop();

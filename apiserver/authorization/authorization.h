@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "apimachinery/status.h"
+#include "apiserver/admission/admission.h"
 #include "apiserver/endpoints/request.h"
 #include "apiserver/storage/store.h"
 #include "proto/rbac/v1/rbac.pb.h"
@@ -183,8 +184,7 @@ class Authorization {
   // SelfSubjectAccessReview, SelfSubjectRulesReview): fills its status, or says why the
   // review is invalid (BadRequest, Invalid with Kubernetes' wording).
   virtual Status AnswerReview(const Request& request, google::protobuf::Message* review) const = 0;
-  // What the RBAC registries check on a write by `user` (for an admission plugin; not yet
-  // called on writes): a Role or ClusterRole (`resource` "roles" or "clusterroles") may carry
+  // What the RBAC registries check on a write by `user` (NewEscalationCheck calls them): a Role or ClusterRole (`resource` "roles" or "clusterroles") may carry
   // `rules` if the user may "escalate" it or holds them all; a binding may refer to `role_ref`
   // if the user may "bind" that role or holds all its rules. OK without RBAC.
   virtual Status ConfirmRoleWrite(const UserInfo& user, const std::string& resource,
@@ -199,5 +199,10 @@ class Authorization {
   // Stops the watches; Check and AnswerReview still answer from what the index holds.
   virtual void Stop() = 0;
 };
+
+// The escalation checks of the RBAC registries as a validating admission plugin: writes of
+// roles and bindings by anyone but system:masters (and the apiserver itself) go through
+// ConfirmRoleWrite / ConfirmBindingWrite. `authorization` outlives it.
+std::unique_ptr<admission::Plugin> NewEscalationCheck(const Authorization* authorization);
 
 }  // namespace pk::apiserver::authorization

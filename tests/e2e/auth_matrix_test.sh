@@ -98,6 +98,18 @@ expect "NodeRestriction: a kubelet creates only mirror pods" \
   "pod does not have \\\\\"kubernetes.io/config.mirror\\\\\" annotation, node \\\\\"$victim_node\\\\\" can only create mirror pods" \
   curl -sS --cacert "$P/ca.crt" $(creds kubelet-own) -X POST -H 'Content-Type: application/json' \
   -d "${pod/NAME/x}" "https://127.0.0.1:$port/api/v1/namespaces/default/pods"
+
+# Escalation: an admin of one namespace may grant there what it holds, and nothing more.
+kj() { k --client-certificate "$E2E_DIR/jane.crt" --client-key "$E2E_DIR/jane.key" "$@"; }
+k create rolebinding jane-admin --clusterrole=admin --user=jane >/dev/null
+expect "a namespace admin grants view (rules it holds)" 'rolebinding.rbac.authorization.k8s.io/bob-view created' \
+  kj create rolebinding bob-view --clusterrole=view --user=bob
+expect_fail "but not cluster-admin: escalation is refused" \
+  'rolebindings.rbac.authorization.k8s.io "esc" is forbidden: user "jane" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held' \
+  kj create rolebinding esc --clusterrole=cluster-admin --user=jane
+expect_fail "nor a Role with rules it lacks" \
+  'roles.rbac.authorization.k8s.io "nodes-reader" is forbidden: user "jane" .* is attempting to grant RBAC permissions not currently held' \
+  kj create role nodes-reader --verb=get --resource=nodes
 expect "401 is Kubernetes' Status"  '"message":"Unauthorized","reason":"Unauthorized","code":401' \
   curl -sS --cacert "$P/ca.crt" $(creds evil) "https://127.0.0.1:$port/api/v1/nodes"
 summary
