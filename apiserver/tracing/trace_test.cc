@@ -46,6 +46,11 @@ struct Server {
     auto started = ApiServer::Start(options);
     REQUIRE_MESSAGE(started.ok(), started.status().ToString());
     server = std::move(started).value();
+    // What the controller-manager's serviceaccount controller would make: pods need it.
+    HttpAnswer sa =
+        Http(server->port(), bhttp::verb::post, "/api/v1/namespaces/default/serviceaccounts",
+             R"({"metadata":{"name":"default"}})");
+    REQUIRE_MESSAGE(sa.code == 201, sa.body);
   }
   std::shared_ptr<grpc::Channel> Channel() const {
     return grpc::CreateChannel(fmt::format("127.0.0.1:{}", server->grpc_port()),
@@ -72,9 +77,11 @@ const std::vector<std::string> kCreateSteps = {"request received",
                                                "decode",
                                                "managed fields",
                                                "admission: NamespaceLifecycle",
+                                               "admission: ServiceAccount",
                                                "admission: Priority",
                                                "validation",
                                                "admission: NamespaceLifecycle",
+                                               "admission: ServiceAccount",
                                                "admission: Priority",
                                                "store write",
                                                "response"};
@@ -95,14 +102,16 @@ TEST_CASE("a pod created over REST: the apiserver's spans in order, by name, in 
   CHECK(spans[0]["client"] == "kubectl");
   CHECK(spans[0]["detail"].get<std::string>().find("POST /api/v1/namespaces/default/pods via "
                                                    "REST") == 0);
-  CHECK(spans[1]["detail"].get<std::string>().find("system:admin") != std::string::npos);
+  CHECK(spans[1]["detail"].get<std::string>().find("system:anonymous") != std::string::npos);
   CHECK(spans[5]["detail"] == "mutating: ok");
   CHECK(spans[6]["detail"] == "mutating: ok");
-  CHECK(spans[8]["detail"] == "validating: ok");
+  CHECK(spans[7]["detail"] == "mutating: ok");
   CHECK(spans[9]["detail"] == "validating: ok");
+  CHECK(spans[10]["detail"] == "validating: ok");
+  CHECK(spans[11]["detail"] == "validating: ok");
   std::string rv = json::parse(created.body)["metadata"]["resourceVersion"];
-  CHECK(spans[10]["detail"] == "create, revision " + rv);
-  CHECK(spans[11]["detail"] == "201");
+  CHECK(spans[12]["detail"] == "create, revision " + rv);
+  CHECK(spans[13]["detail"] == "201");
   for (size_t i = 1; i < spans.size(); ++i) {
     CHECK(spans[i]["startUnixNano"] >= spans[i - 1]["startUnixNano"]);
   }
