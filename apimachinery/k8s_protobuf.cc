@@ -340,9 +340,9 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeKubernetesProtobuf(
   if (!env.content_type.empty() && env.content_type != kKubernetesProtobufContentType)
     return Status::UnsupportedMediaType(
         fmt::format("protobuf envelope of contentType \"{}\" is not supported", env.content_type));
-  const ResourceType* type = Scheme::Builtin().FindByKind(kind);
-  const google::protobuf::Message* prototype =
-      type != nullptr ? type->prototype : OptionsPrototype(kind.kind);
+  // Resources, the scheme's other kinds (a TokenRequest), or options in any group version.
+  const google::protobuf::Message* prototype = Scheme::Builtin().PrototypeOf(kind);
+  if (prototype == nullptr) prototype = OptionsPrototype(kind.kind);
   if (prototype == nullptr)
     return Status::BadRequest(fmt::format("no kind \"{}\" is registered for version \"{}\"",
                                           kind.kind, kind.api_version()));

@@ -72,6 +72,10 @@ const std::vector<Row>& Rows() {
       {"authorization.k8s.io", "LocalSubjectAccessReview",
        "k8s.authorization.v1.LocalSubjectAccessReview", "localsubjectaccessreviews", {}, {},
        true},
+      {"authentication.k8s.io", "TokenReview", "k8s.authentication.v1.TokenReview",
+       "tokenreviews", {}, {}, false},
+      {"authentication.k8s.io", "SelfSubjectReview", "k8s.authentication.v1.SelfSubjectReview",
+       "selfsubjectreviews", {}, {}, false},
   };
   return rows;
 }
@@ -89,6 +93,7 @@ const std::vector<KindRow>& KindRows() {
       {{"meta.k8s.io", "v1", "Table"}, "k8s.meta.v1.Table"},
       {{"meta.k8s.io", "v1", "PartialObjectMetadata"}, "k8s.meta.v1.PartialObjectMetadata"},
       {{"autoscaling", "v1", "Scale"}, "k8s.autoscaling.v1.Scale"},
+      {{"authentication.k8s.io", "v1", "TokenRequest"}, "k8s.authentication.v1.TokenRequest"},
   };
   return rows;
 }
@@ -237,6 +242,12 @@ Result<std::unique_ptr<google::protobuf::Message>> Scheme::Decode(
         "the kind in the data ({}) does not match the expected kind ({})", r->kind, expected.kind));
   }
   return object;
+}
+
+const google::protobuf::Message* Scheme::PrototypeOf(const GroupVersionKind& kind) const {
+  auto it = kinds_.find(kind);
+  if (it == kinds_.end()) return nullptr;
+  return MessageFactory::generated_factory()->GetPrototype(it->second);
 }
 
 Result<std::unique_ptr<google::protobuf::Message>> Scheme::DecodeAny(

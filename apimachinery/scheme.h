@@ -50,6 +50,8 @@ class Scheme {
   const ResourceType* FindByMessage(const google::protobuf::Descriptor* type) const;
   // The kind of any registered message, resources and others (Status, Table, Scale...).
   std::optional<GroupVersionKind> KindOf(const google::protobuf::Descriptor* type) const;
+  // The message of any registered kind (resources and the others); null when unknown.
+  const google::protobuf::Message* PrototypeOf(const GroupVersionKind& kind) const;
 
   // JSON of a top-level object, "kind" and "apiVersion" first. Unregistered types get none.
   std::string Encode(const google::protobuf::Message& object) const;

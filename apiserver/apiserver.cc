@@ -58,6 +58,7 @@ class Process : public ApiServer {
   std::unique_ptr<trace::TraceStore> traces_;
   std::unique_ptr<faults::Faults> faults_;  // null unless --fault-injection; outlives the store
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<serviceaccount::Tokens> tokens_;  // reads the store
   admission::Chain admission_;
   std::unique_ptr<ResourceHandler> resources_;
   // Watches the store; stopped (destroyed) before it.
@@ -97,6 +98,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   process->store_ = authorization::TrackWrites(std::move(process->store_), freshness);
   PK_RETURN_IF_ERROR(
       admission::BuildChain(options.admission, process->store_.get(), &process->admission_));
+  serviceaccount::Options sa_options = options.service_account;
+  if (sa_options.data_dir.empty()) sa_options.data_dir = options.data_dir;
+  auto tokens = serviceaccount::Tokens::New(sa_options, process->store_.get());
+  if (!tokens.ok()) return tokens.take_status();
+  process->tokens_ = std::move(tokens).value();
   process->resources_ =
       std::make_unique<ResourceHandler>(process->store_.get(), &process->admission_);
   PK_RETURN_IF_ERROR(Status(Bootstrap(*process->resources_)).Prefix("bootstrapping"));
@@ -132,13 +138,24 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
   if (!auditor.ok()) return auditor.take_status();
   process->auditor_ = std::move(auditor).value();
   chain.auditor = process->auditor_.get();
-  if (!options.authentication.token_auth_file.empty() || !options.tls.client_ca_file.empty()) {
-    authn::AuthenticationOptions authentication = options.authentication;
-    authentication.client_ca_file = options.tls.client_ca_file;
-    auto authenticator = authn::NewAuthenticator(authentication);
-    if (!authenticator.ok()) return authenticator.take_status();
-    chain.authenticator = std::move(authenticator).value();
-  }
+  // Authentication is always on: the token file's and service account tokens, else
+  // system:anonymous (allowed by default; AlwaysAllow lets it do anything).
+  const serviceaccount::Tokens* sa_tokens = process->tokens_.get();
+  authn::AuthenticationOptions authn_options = options.authentication;
+  authn_options.client_ca_file = options.tls.client_ca_file;
+  authn_options.api_audiences = sa_tokens->api_audiences();
+  authn_options.token_authenticators.push_back(
+      [sa_tokens](const std::string& token, const std::vector<std::string>& audiences) {
+        return sa_tokens->Authenticate(token, audiences);
+      });
+  auto authentication = authn::NewAuthentication(authn_options);
+  if (!authentication.ok()) return authentication.take_status();
+  chain.authenticator = std::move(authentication->authenticate);
+  process->resources_->SetAuthenticationReviewer(std::move(authentication->review));
+  process->resources_->SetTokenIssuer(
+      [sa_tokens](const Request& request, google::protobuf::Message* token_request) {
+        return sa_tokens->AnswerTokenRequest(request, token_request);
+      });
   if (options.authorization_mode != "AlwaysAllow") {
     chain.authorizer = [authorizer](const Request& request, std::string* reason) {
       return authorizer->Check(request, reason);

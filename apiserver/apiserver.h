@@ -14,6 +14,7 @@
 #include "apiserver/audit/audit.h"
 #include "apiserver/authn/authn.h"
 #include "apiserver/http/server.h"
+#include "apiserver/serviceaccount/serviceaccount.h"
 
 namespace pk::apiserver {
 
@@ -34,9 +35,12 @@ struct Options {
   size_t trace_pods = 5000;
   // Serve /debug/picokube/faults (faults/faults.h): a slow store on demand, for scenarios.
   bool fault_injection = false;
-  // Who is asking. With no method configured (no --token-auth-file), the server is insecure:
-  // every request acts as system:admin (group system:masters).
+  // Who is asking: a --token-auth-file token, a service account token, else system:anonymous
+  // (when --anonymous-auth, the default).
   authn::AuthenticationOptions authentication;
+  // Service account tokens: keys, issuer, audiences (--service-account-*, --api-audiences).
+  // Without a signing key one is made in the data directory (serviceaccount.h).
+  serviceaccount::Options service_account;
   // --authorization-mode: "AlwaysAllow" (no checks), or e.g. "Node,RBAC"
   // (apiserver/authorization). With RBAC the bootstrap policy is created at start.
   std::string authorization_mode = "AlwaysAllow";

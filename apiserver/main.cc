@@ -64,6 +64,21 @@ int main(int argc, char** argv) {
   app.add_option("--client-ca-file", options.tls.client_ca_file,
                  "Client certificates signed by these CAs authenticate: CommonName is the "
                  "user, Organizations the groups");
+  auto& sa = options.service_account;
+  app.add_option("--service-account-key-file", sa.key_files,
+                 "PEM public (or private) keys verifying service account tokens; may repeat");
+  app.add_option("--service-account-signing-key-file", sa.signing_key_file,
+                 "PEM private key (RSA or EC P-256) signing service account tokens; default: "
+                 "a P-256 key made in the data directory at the first start");
+  app.add_option("--service-account-issuer", sa.issuers,
+                 "Issuer (iss) of service account tokens; may repeat, the first one signs "
+                 "(default https://kubernetes.default.svc.cluster.local)");
+  app.add_option("--api-audiences", sa.api_audiences,
+                 "Audiences of the API: tokens must be for one of them (default: the issuers)")
+      ->delimiter(',');
+  app.add_option("--service-account-extend-token-expiration", sa.extend_token_expiration,
+                 "Projected tokens (3607s) bound to pods are issued for a year")
+      ->capture_default_str();
   app.add_flag("--fault-injection", options.fault_injection,
                "Serve /debug/picokube/faults: inject a slow store (for scenarios)");
   app.add_option("--authorization-mode", options.authorization_mode,

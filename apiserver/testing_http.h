@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>  // before Boost 1.74's asio, which needs std::exchange
+#include <vector>
 
 namespace pk::apiserver::http_testing {
 
@@ -17,10 +18,11 @@ struct HttpAnswer {
   std::string body;
 };
 
-inline HttpAnswer Http(uint16_t port, boost::beast::http::verb verb, const std::string& target,
-                       const std::string& body = "",
-                       const std::string& content_type = "application/json",
-                       const std::string& user_agent = "") {
+// With more request headers (e.g. {{"Authorization", "Bearer TOKEN"}}).
+inline HttpAnswer HttpWithHeaders(uint16_t port, boost::beast::http::verb verb,
+                                  const std::string& target, const std::string& body,
+                                  const std::vector<std::pair<std::string, std::string>>& headers,
+                                  const std::string& content_type = "application/json") {
   namespace bhttp = boost::beast::http;
   boost::asio::io_context io;
   boost::beast::tcp_stream stream(io);
@@ -28,7 +30,7 @@ inline HttpAnswer Http(uint16_t port, boost::beast::http::verb verb, const std::
   bhttp::request<bhttp::string_body> req{verb, target, 11};
   req.set(bhttp::field::host, "127.0.0.1");
   req.set(bhttp::field::content_type, content_type);
-  if (!user_agent.empty()) req.set(bhttp::field::user_agent, user_agent);
+  for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = body;
   req.prepare_payload();
   bhttp::write(stream, req);
@@ -37,6 +39,15 @@ inline HttpAnswer Http(uint16_t port, boost::beast::http::verb verb, const std::
   bhttp::read(stream, buffer, res);
   return {static_cast<int>(res.result_int()), std::string(res[bhttp::field::content_type]),
           res.body()};
+}
+
+inline HttpAnswer Http(uint16_t port, boost::beast::http::verb verb, const std::string& target,
+                       const std::string& body = "",
+                       const std::string& content_type = "application/json",
+                       const std::string& user_agent = "") {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!user_agent.empty()) headers.emplace_back("User-Agent", user_agent);
+  return HttpWithHeaders(port, verb, target, body, headers, content_type);
 }
 
 }  // namespace pk::apiserver::http_testing

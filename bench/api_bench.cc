@@ -255,6 +255,16 @@ void MakePod(k8s::api::ResourceService::Stub* service) {
   meta->clear_creation_timestamp();
   meta->clear_managed_fields();
   spec.clear_status();
+  // What the controller-manager's serviceaccount controller would make: the ServiceAccount
+  // admission plugin wants it before any pod (AlreadyExists when a server is reused).
+  k8s::core::v1::ServiceAccount sa;
+  sa.mutable_metadata()->set_name("default");
+  ObjectRequest sa_in = RefRequest("serviceaccounts", "default", "");
+  sa_in.mutable_object()->set_type("k8s.core.v1.ServiceAccount");
+  sa.SerializeToString(sa_in.mutable_object()->mutable_data());
+  ObjectResponse sa_out;
+  grpc::ClientContext sa_context;
+  (void)service->Create(&sa_context, sa_in, &sa_out);
   ObjectRequest in = RefRequest("pods", "default", "");
   in.mutable_object()->set_type("k8s.core.v1.Pod");
   spec.SerializeToString(in.mutable_object()->mutable_data());

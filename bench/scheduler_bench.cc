@@ -35,6 +35,7 @@
 
 #include "bench/bench_util.h"
 #include "client/clientset.h"
+#include "proto/core/v1/config.pb.h"
 #include "proto/core/v1/namespace.pb.h"
 #include "proto/core/v1/node.pb.h"
 #include "proto/core/v1/pod.pb.h"
@@ -273,6 +274,13 @@ Result<Row> RunOne(const Options& opt, int nodes, bool profile) {
   ns.mutable_metadata()->set_name(kNamespace);
   if (auto s = cs.Resource<k8s::core::v1::Namespace>().Create(ns).status(); !s.ok()) {
     return Failed("create namespace: " + s.message());
+  }
+  // What the controller-manager's serviceaccount controller would make: pods need it.
+  k8s::core::v1::ServiceAccount sa;
+  sa.mutable_metadata()->set_name("default");
+  if (auto s = cs.Resource<k8s::core::v1::ServiceAccount>(kNamespace).Create(sa).status();
+      !s.ok()) {
+    return Failed("create service account: " + s.message());
   }
 
   // The backlog, and a watch that notes when each of its pods is bound.

@@ -18,6 +18,7 @@
 
 #include "bench/bench_util.h"
 #include "client/clientset.h"
+#include "proto/core/v1/config.pb.h"
 #include "proto/core/v1/node.pb.h"
 #include "proto/core/v1/pod.pb.h"
 
@@ -80,6 +81,10 @@ int Main(int argc, char** argv) {
       grpc::CreateChannel("unix:" + path("api.sock"), grpc::InsecureChannelCredentials()));
   WaitOrDie([&] { return NodeReady(cs); }, 30, "node-1 never became Ready");
 
+  // What the controller-manager's serviceaccount controller would make: pods need it.
+  k8s::core::v1::ServiceAccount sa;
+  sa.mutable_metadata()->set_name("default");
+  if (!cs.Resource<k8s::core::v1::ServiceAccount>("default").Create(sa).ok()) return 1;
   auto client = cs.Pods("default");
   if (!client.Create(MakePod("warm-up", image)).ok()) return 1;
   WaitOrDie(

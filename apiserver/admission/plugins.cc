@@ -15,6 +15,7 @@
 #include "apiserver/admission/pod_security.h"
 #include "apiserver/admission/priority.h"
 #include "apiserver/admission/resource_quota.h"
+#include "apiserver/admission/service_account.h"
 #include "apiserver/admission/webhook/webhook.h"
 
 namespace pk::admission {
@@ -40,6 +41,7 @@ const std::map<std::string, Factory>& Factories() {
       {"NodeRestriction", [](const Context& c) { return NewNodeRestriction(c.store); }},
       {"PodSecurity", [](const Context& c) { return NewPodSecurity(c.store); }},
       {"Priority", [](const Context& c) { return NewPriority(c.store); }},
+      {"ServiceAccount", [](const Context& c) { return NewServiceAccount(c.store); }},
       {"DefaultTolerationSeconds",
        [](const Context& c) {
          return NewDefaultTolerationSeconds(c.options.not_ready_toleration_seconds,

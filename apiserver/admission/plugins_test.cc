@@ -18,18 +18,19 @@ Names Enabled(Names enable, Names disable) {
 }
 
 TEST_CASE("the default-on plugins of kube-apiserver v1.32, in the recommended order") {
-  CHECK(Enabled({}, {}) == Names{"NamespaceLifecycle", "LimitRanger", "PodSecurity", "Priority",
+  CHECK(Enabled({}, {}) == Names{"NamespaceLifecycle", "LimitRanger", "ServiceAccount",
+                                 "PodSecurity", "Priority",
                                  "DefaultTolerationSeconds", "MutatingAdmissionWebhook",
                                  "ValidatingAdmissionWebhook", "ResourceQuota"});
 }
 
 TEST_CASE("enabling and disabling keep the recommended order, whatever the flags' order") {
   const Names tail = {"MutatingAdmissionWebhook", "ValidatingAdmissionWebhook", "ResourceQuota"};
-  Names want = {"NamespaceLifecycle", "LimitRanger", "NodeRestriction", "Priority",
+  Names want = {"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "Priority",
                 "DefaultTolerationSeconds"};
   want.insert(want.end(), tail.begin(), tail.end());
   CHECK(Enabled({"Priority", "NodeRestriction"}, {"PodSecurity"}) == want);
-  want = {"LimitRanger", "PodSecurity", "Priority"};
+  want = {"LimitRanger", "ServiceAccount", "PodSecurity", "Priority"};
   want.insert(want.end(), tail.begin(), tail.end());
   CHECK(Enabled({}, {"NamespaceLifecycle", "DefaultTolerationSeconds"}) == want);
 }
@@ -52,7 +53,8 @@ TEST_CASE("unknown and overlapping names fail with kube-apiserver's messages") {
 
 TEST_CASE("the registered plugins follow Kubernetes' order") {
   CHECK(RegisteredPlugins() ==
-        Names{"NamespaceLifecycle", "LimitRanger", "NodeRestriction", "PodSecurity", "Priority",
+        Names{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction",
+              "PodSecurity", "Priority",
               "DefaultTolerationSeconds", "MutatingAdmissionWebhook",
               "ValidatingAdmissionWebhook", "ResourceQuota"});
   const auto& order = RecommendedPluginOrder();

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "proto/authentication/v1/authentication.pb.h"
 #include "tests/testing.h"
 
 namespace pk::apiserver::authn {
@@ -74,6 +75,59 @@ TEST_CASE("tokens name users; wrong credentials are 401, missing ones anonymous"
 
   options.token_auth_file = (dir.path() / "missing.csv").string();
   CHECK_FALSE(NewAuthenticator(options).ok());
+}
+
+// A token authenticator for tokens "sa-*": "sa-bad" is its kind but invalid.
+Result<std::optional<TokenUser>> FakeServiceAccounts(const std::string& token,
+                                                     const std::vector<std::string>& audiences) {
+  if (!token.starts_with("sa-")) return std::optional<TokenUser>();
+  if (token == "sa-bad") return Status::Unauthorized("service account token has expired");
+  TokenUser user{{"system:serviceaccount:ns:bot", "u1", {"system:serviceaccounts"}}, audiences};
+  user.user.extra["authentication.kubernetes.io/pod-name"] = {"web"};
+  return std::optional<TokenUser>(std::move(user));
+}
+
+TEST_CASE("token authenticators join the union; TokenReview and SelfSubjectReview answer") {
+  AuthenticationOptions options;
+  options.token_authenticators.push_back(FakeServiceAccounts);
+  options.api_audiences = {"https://kubernetes.default.svc.cluster.local"};
+  auto authentication = NewAuthentication(options);
+  REQUIRE(authentication.ok());
+
+  auto bot = authentication->authenticate(WithHeader("Bearer sa-good"));
+  REQUIRE(bot.ok());
+  CHECK(bot->name == "system:serviceaccount:ns:bot");
+  CHECK(bot->groups == std::vector<std::string>{"system:serviceaccounts", "system:authenticated"});
+  CHECK(authentication->authenticate(WithHeader("Bearer sa-bad")).status().code() == 401);
+  CHECK(authentication->authenticate(WithHeader("Bearer other")).status().code() == 401);
+
+  k8s::authentication::v1::TokenReview review;
+  review.mutable_spec()->set_token("sa-good");
+  REQUIRE(authentication->review(Request(), &review).ok());
+  CHECK(review.status().authenticated());
+  CHECK(review.status().user().username() == "system:serviceaccount:ns:bot");
+  CHECK(review.status().user().extra().at("authentication.kubernetes.io/pod-name").items(0) ==
+        "web");
+  CHECK(review.status().audiences(0) == "https://kubernetes.default.svc.cluster.local");
+
+  review.mutable_spec()->set_token("sa-bad");
+  REQUIRE(authentication->review(Request(), &review).ok());
+  CHECK_FALSE(review.status().authenticated());
+  CHECK(review.status().error() == "service account token has expired");
+  review.mutable_spec()->set_token("nothing");
+  REQUIRE(authentication->review(Request(), &review).ok());
+  CHECK(review.status().error() == "invalid bearer token");
+  review.mutable_spec()->clear_token();
+  CHECK(authentication->review(Request(), &review).message() ==
+        "token is required for TokenReview in authentication");
+
+  Request request;
+  request.user = *bot;
+  k8s::authentication::v1::SelfSubjectReview self;
+  REQUIRE(authentication->review(request, &self).ok());
+  CHECK(self.status().user_info().username() == "system:serviceaccount:ns:bot");
+  CHECK(self.status().user_info().groups_size() == 2);
+  CHECK(self.metadata().creation_timestamp().seconds() > 0);
 }
 
 }  // namespace

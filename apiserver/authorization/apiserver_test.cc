@@ -1,11 +1,12 @@
 // An apiserver with --authorization-mode=Node,RBAC, asked over REST: SubjectAccessReviews for
 // a matrix of users and verbs, the bootstrap policy and its aggregation, a binding that
-// grants at once, and the other reviews. (Requests themselves run as system:admin until
-// authentication exists, so the authorizer is reached through the reviews.)
+// grants at once, and the other reviews. (Requests themselves run as system:admin, a static
+// token in system:masters, so the authorizer is reached through the reviews.)
 #include "apiserver/apiserver.h"
 
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "apiserver/testing_http.h"
@@ -16,7 +17,11 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 using http_testing::Http;
+using http_testing::HttpWithHeaders;
 using nlohmann::json;
+
+const std::vector<std::pair<std::string, std::string>> kAdmin = {
+    {"Authorization", "Bearer admin-token"}};
 
 struct Server {
   testing::TempDir dir;
@@ -27,17 +32,20 @@ struct Server {
     options.data_dir = (dir.path() / "data").string();
     options.grpc_port = -1;
     options.authorization_mode = mode;
+    options.authentication.token_auth_file = (dir.path() / "tokens.csv").string();
+    std::ofstream(options.authentication.token_auth_file)
+        << "admin-token,system:admin,admin,system:masters\n";
     auto started = ApiServer::Start(options);
     REQUIRE_MESSAGE(started.ok(), started.status().ToString());
     server = std::move(started).value();
   }
   json Post(const std::string& path, const json& body, int want = 201) {
-    auto answer = Http(server->port(), bhttp::verb::post, path, body.dump());
+    auto answer = HttpWithHeaders(server->port(), bhttp::verb::post, path, body.dump(), kAdmin);
     CHECK_MESSAGE(answer.code == want, answer.body);
     return json::parse(answer.body);
   }
   json Get(const std::string& path) {
-    auto answer = Http(server->port(), bhttp::verb::get, path);
+    auto answer = HttpWithHeaders(server->port(), bhttp::verb::get, path, "", kAdmin);
     REQUIRE_MESSAGE(answer.code == 200, answer.body);
     return json::parse(answer.body);
   }

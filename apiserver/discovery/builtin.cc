@@ -24,6 +24,8 @@ const std::map<GroupResource, Verbs>& SpecialVerbs() {
       {{"authorization.k8s.io", "subjectaccessreviews"}, {"create"}},
       {{"authorization.k8s.io", "selfsubjectrulesreviews"}, {"create"}},
       {{"authorization.k8s.io", "localsubjectaccessreviews"}, {"create"}},
+      {{"authentication.k8s.io", "tokenreviews"}, {"create"}},
+      {{"authentication.k8s.io", "selfsubjectreviews"}, {"create"}},
   };
   return verbs;
 }
@@ -49,6 +51,8 @@ const std::map<GroupResource, std::vector<SubresourceRow>>& Subresources() {
       {{"", "nodes"}, {Status()}},
       {{"", "namespaces"}, {{"finalize", {}, {"update"}}, Status()}},
       {{"", "services"}, {Status()}},
+      {{"", "serviceaccounts"},
+       {{"token", {"authentication.k8s.io", "v1", "TokenRequest"}, {"create"}}}},
       {{"", "resourcequotas"}, {Status()}},
       {{"", "persistentvolumeclaims"}, {Status()}},
       {{"apps", "deployments"}, {Scale(), Status()}},

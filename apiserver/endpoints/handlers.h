@@ -37,11 +37,12 @@ Response ToKubelet(Request& request, const Registry& pods, const Registry& nodes
 // pod to the target node (Conflict when it already has one).
 Response CreateBinding(Request& request, const Registry& pods, const Output& output);
 
-// Fills an authorization review's status, or says why the review is invalid.
+// Fills a review's status (or a TokenRequest's), or says why the review is invalid.
 using Reviewer = std::function<Status(const Request& request, google::protobuf::Message* review)>;
-// POST of an authorization review: answered at once by `reviewer`, never stored. Without a
-// reviewer everything is allowed.
-Response Review(Request& request, const Registry& registry, const Output& output,
+// POST of a review of `type` (authorization and authentication reviews, TokenRequests):
+// answered at once by `reviewer`, never stored. Without a reviewer an authorization review
+// allows everything.
+Response Review(Request& request, const ResourceType& type, const Output& output,
                 const Reviewer& reviewer);
 
 // --- shared by the handlers

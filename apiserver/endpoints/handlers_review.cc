@@ -33,16 +33,16 @@ void AnswerEverythingAllowed(google::protobuf::Message* review) {
 
 }  // namespace
 
-Response Review(Request& request, const Registry& registry, const Output& output,
+Response Review(Request& request, const ResourceType& type, const Output& output,
                 const Reviewer& reviewer) {
-  auto review = DecodeBody(request, registry.type());
+  auto review = DecodeBody(request, type);
   if (!review.ok()) return ErrorResponse(review.status());
   if (reviewer) {
     if (Status s = reviewer(request, review->get()); !s.ok()) return ErrorResponse(s);
   } else {
     AnswerEverythingAllowed(review->get());
   }
-  return ObjectResponse(201, registry.type(), std::move(review).value(), output);
+  return ObjectResponse(201, type, std::move(review).value(), output);
 }
 
 }  // namespace pk::apiserver::handlers

@@ -30,6 +30,8 @@ struct UserInfo {
   std::string name;
   std::string uid;
   std::vector<std::string> groups;
+  // user.Info's Extra: e.g. authentication.kubernetes.io/pod-name of a service account token.
+  std::map<std::string, std::vector<std::string>> extra = {};
 };
 
 // What a request is about, parsed from its path, method and query as Kubernetes'

@@ -6,6 +6,7 @@
 #include "apiserver/endpoints/handlers.h"
 #include "apiserver/endpoints/version.h"
 #include "apiserver/ui/ui.h"
+#include "proto/authentication/v1/authentication.pb.h"
 
 namespace pk::apiserver {
 namespace {
@@ -25,6 +26,19 @@ Status CheckPathName(const std::string& name) {
 Response NotFoundResponse() {
   return ErrorResponse(
       Status(Reason::kNotFound, "the server could not find the requested resource"));
+}
+
+// The body and answer of POST serviceaccounts/NAME/token, a kind of no resource of its own.
+const ResourceType& TokenRequestType() {
+  static const ResourceType* type = [] {
+    auto* t = new ResourceType();
+    t->kind = {"authentication.k8s.io", "v1", "TokenRequest"};
+    t->resource = "serviceaccounts";
+    t->singular = "tokenrequest";
+    t->prototype = &k8s::authentication::v1::TokenRequest::default_instance();
+    return t;
+  }();
+  return *type;
 }
 
 Response Text(std::string body) {
@@ -102,7 +116,16 @@ Response ResourceHandler::ServeResource(Request& request) const {
   if (request.typed) output->shape = Output::Shape::kTyped;
   const registry::Registry* pods = RegistryFor({"", "pods"});
   if (type.kind.group == "authorization.k8s.io" && info.verb == "create") {
-    return handlers::Review(request, *registry, *output, reviewer_);
+    return handlers::Review(request, type, *output, reviewer_);
+  }
+  if (type.kind.group == "authentication.k8s.io" && info.verb == "create") {
+    if (!authentication_reviewer_) return NotFoundResponse();
+    return handlers::Review(request, type, *output, authentication_reviewer_);
+  }
+  if (type.resource == "serviceaccounts" && info.subresource == "token") {
+    if (!token_issuer_) return NotFoundResponse();
+    if (info.verb != "create") return handlers::MethodNotAllowedResponse();
+    return handlers::Review(request, TokenRequestType(), *output, token_issuer_);
   }
   if (type.resource == "bindings" && info.verb == "create") {
     return handlers::CreateBinding(request, *pods, *output);

@@ -27,6 +27,12 @@ class ResourceHandler {
   // Who answers the authorization reviews (the authorizer); unset: everything is allowed.
   // Set before serving.
   void SetReviewer(handlers::Reviewer reviewer) { reviewer_ = std::move(reviewer); }
+  // Who answers TokenReviews and SelfSubjectReviews (authn), and TokenRequests (POST
+  // serviceaccounts/NAME/token: apiserver/serviceaccount); unset: 404. Set before serving.
+  void SetAuthenticationReviewer(handlers::Reviewer reviewer) {
+    authentication_reviewer_ = std::move(reviewer);
+  }
+  void SetTokenIssuer(handlers::Reviewer issuer) { token_issuer_ = std::move(issuer); }
 
  private:
   Response ServeResource(Request& request) const;
@@ -37,6 +43,8 @@ class ResourceHandler {
   std::map<GroupResource, std::vector<std::string>> subresources_;  // served ones, by name
   std::unique_ptr<discovery::Discovery> discovery_;
   handlers::Reviewer reviewer_;
+  handlers::Reviewer authentication_reviewer_;
+  handlers::Reviewer token_issuer_;
 };
 
 }  // namespace pk::apiserver

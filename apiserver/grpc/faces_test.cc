@@ -60,6 +60,15 @@ Pod Normalized(Pod pod) {
   meta->clear_resource_version();
   meta->clear_creation_timestamp();
   meta->clear_managed_fields();
+  // The ServiceAccount plugin names the token volume at random (kube-api-access-XXXXX).
+  for (auto& v : *pod.mutable_spec()->mutable_volumes()) {
+    if (v.name().starts_with("kube-api-access-")) v.set_name("kube-api-access");
+  }
+  for (auto& c : *pod.mutable_spec()->mutable_containers()) {
+    for (auto& m : *c.mutable_volume_mounts()) {
+      if (m.name().starts_with("kube-api-access-")) m.set_name("kube-api-access");
+    }
+  }
   return pod;
 }
 
@@ -70,6 +79,10 @@ struct Faces {
     auto started = ApiServer::Start(options);
     REQUIRE(started.ok());
     server = std::move(started).value();
+    // What the controller-manager's serviceaccount controller would make: pods need it.
+    REQUIRE(Http(server->port(), bhttp::verb::post, "/api/v1/namespaces/default/serviceaccounts",
+                 R"({"metadata":{"name":"default"}})")
+                .code == 201);
     auto channel = grpc::CreateChannel(fmt::format("127.0.0.1:{}", server->grpc_port()),
                                        grpc::InsecureChannelCredentials());
     service = k8s::api::ResourceService::NewStub(channel);

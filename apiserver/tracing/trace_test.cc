@@ -46,6 +46,11 @@ struct Server {
     auto started = ApiServer::Start(options);
     REQUIRE_MESSAGE(started.ok(), started.status().ToString());
     server = std::move(started).value();
+    // What the controller-manager's serviceaccount controller would make: pods need it.
+    HttpAnswer sa =
+        Http(server->port(), bhttp::verb::post, "/api/v1/namespaces/default/serviceaccounts",
+             R"({"metadata":{"name":"default"}})");
+    REQUIRE_MESSAGE(sa.code == 201, sa.body);
   }
   std::shared_ptr<grpc::Channel> Channel() const {
     return grpc::CreateChannel(fmt::format("127.0.0.1:{}", server->grpc_port()),
@@ -73,6 +78,7 @@ const std::vector<std::string> kCreateSteps = {"request received",
                                                "managed fields",
                                                "admission: NamespaceLifecycle",
                                                "admission: LimitRanger",
+                                               "admission: ServiceAccount",
                                                "admission: PodSecurity",
                                                "admission: Priority",
                                                "admission: DefaultTolerationSeconds",
@@ -82,6 +88,7 @@ const std::vector<std::string> kCreateSteps = {"request received",
                                                "validation",
                                                "admission: NamespaceLifecycle",
                                                "admission: LimitRanger",
+                                               "admission: ServiceAccount",
                                                "admission: PodSecurity",
                                                "admission: Priority",
                                                "admission: DefaultTolerationSeconds",
@@ -107,12 +114,12 @@ TEST_CASE("a pod created over REST: the apiserver's spans in order, by name, in 
   CHECK(spans[0]["client"] == "kubectl");
   CHECK(spans[0]["detail"].get<std::string>().find("POST /api/v1/namespaces/default/pods via "
                                                    "REST") == 0);
-  CHECK(spans[1]["detail"].get<std::string>().find("system:admin") != std::string::npos);
-  for (size_t i : {5, 6, 7, 8}) CHECK(spans[i]["detail"] == "mutating: ok");
-  for (size_t i : {10, 11, 12, 13}) CHECK(spans[i]["detail"] == "validating: ok");
+  CHECK(spans[1]["detail"].get<std::string>().find("system:anonymous") != std::string::npos);
+  for (size_t i = 5; i <= 13; ++i) CHECK(spans[i]["detail"] == "mutating: ok");
+  for (size_t i = 15; i <= 23; ++i) CHECK(spans[i]["detail"] == "validating: ok");
   std::string rv = json::parse(created.body)["metadata"]["resourceVersion"];
-  CHECK(spans[14]["detail"] == "create, revision " + rv);
-  CHECK(spans[15]["detail"] == "201");
+  CHECK(spans[24]["detail"] == "create, revision " + rv);
+  CHECK(spans[25]["detail"] == "201");
   for (size_t i = 1; i < spans.size(); ++i) {
     CHECK(spans[i]["startUnixNano"] >= spans[i - 1]["startUnixNano"]);
   }

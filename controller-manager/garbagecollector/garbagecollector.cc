@@ -31,7 +31,9 @@ std::vector<const ResourceType*> MonitoredResources() {
   std::vector<const ResourceType*> out;
   for (const ResourceType& type : Scheme::Builtin().resources()) {
     if (type.resource == "events" || type.resource == "bindings") continue;
-    if (type.kind.group == "authorization.k8s.io") continue;
+    if (type.kind.group == "authorization.k8s.io" || type.kind.group == "authentication.k8s.io") {
+      continue;  // create-only reviews: nothing to list or watch
+    }
     out.push_back(&type);
   }
   return out;

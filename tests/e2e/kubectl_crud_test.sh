@@ -5,6 +5,7 @@ start_apiserver
 NOSCHED='{"apiVersion":"v1","spec":{"schedulerName":"e2e-none"}}'
 
 expect "create namespace"     'namespace/e2e created'       k create ns e2e
+default_serviceaccount e2e
 expect "run a pod"            'pod/web created'             k -n e2e run web --image=nginx:1.25 --labels=app=web --overrides="$NOSCHED"
 expect "unknown field warned" 'Warning: unknown field "spec.bogus"' k -n e2e create --validate=warn -f - <<'Y'
 {"apiVersion":"v1","kind":"Service","metadata":{"name":"warned"},"spec":{"bogus":1,"ports":[{"port":80}]}}

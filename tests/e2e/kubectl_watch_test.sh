@@ -3,6 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 start_apiserver
 k create ns e2e >/dev/null
+default_serviceaccount e2e
 NOSCHED='{"apiVersion":"v1","spec":{"schedulerName":"e2e-none"}}'
 W="$E2E_DIR/watch.json"; T="$E2E_DIR/watch.txt"
 timeout 20 kubectl --cache-dir "$E2E_DIR/cache" -n e2e get pods -w -o json --output-watch-events >"$W" 2>&1 &

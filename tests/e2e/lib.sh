@@ -25,6 +25,7 @@ start_apiserver() {
     curl -sS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null && break  # any answer, 401 too
     sleep 0.05
   done
+  default_serviceaccount default
   export KUBECONFIG="$E2E_DIR/kubeconfig"
   cat >"$KUBECONFIG" <<EOF2
 apiVersion: v1
@@ -34,6 +35,14 @@ contexts: [{name: e2e, context: {cluster: e2e, user: e2e, namespace: default}}]
 current-context: e2e
 users: [{name: e2e, user: {}}]
 EOF2
+}
+
+# What the controller-manager's serviceaccount controller does for namespace $1 (these tests
+# run an apiserver alone): its "default" ServiceAccount, which the ServiceAccount admission
+# plugin wants before any pod. Quiet; does nothing when anonymous requests may not write.
+default_serviceaccount() {
+  curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+    -d '{"metadata":{"name":"default"}}' "http://127.0.0.1:$PORT/api/v1/namespaces/$1/serviceaccounts"
 }
 
 k() { timeout 60 kubectl --cache-dir "$E2E_DIR/cache" --request-timeout=30s "$@"; }

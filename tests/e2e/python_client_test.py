@@ -35,6 +35,10 @@ def pod(name, **labels):
                                               containers=[client.V1Container(name="c", image="nginx")]))
 try:
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="py")))
+    # What the controller-manager's serviceaccount controller would make (an apiserver runs
+    # alone here): the ServiceAccount admission plugin wants it before any pod.
+    core.create_namespaced_service_account(
+        "py", client.V1ServiceAccount(metadata=client.V1ObjectMeta(name="default")))
     p = core.create_namespaced_pod("py", pod("a"))
     check("created with uid", len(p.metadata.uid) == 36)
     check("defaults applied", p.spec.restart_policy == "Always" and p.spec.dns_policy == "ClusterFirst"
