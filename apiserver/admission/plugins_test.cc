@@ -19,15 +19,15 @@ Names Enabled(Names enable, Names disable) {
 
 TEST_CASE("the default-on plugins of kube-apiserver v1.32, in the recommended order") {
   CHECK(Enabled({}, {}) == Names{"NamespaceLifecycle", "LimitRanger", "ServiceAccount",
-                                 "PodSecurity", "Priority",
-                                 "DefaultTolerationSeconds", "MutatingAdmissionWebhook",
-                                 "ValidatingAdmissionWebhook", "ResourceQuota"});
+                                 "PodSecurity", "Priority", "DefaultTolerationSeconds",
+                                 "MutatingAdmissionWebhook", "ValidatingAdmissionWebhook",
+                                 "ResourceQuota"});
 }
 
 TEST_CASE("enabling and disabling keep the recommended order, whatever the flags' order") {
   const Names tail = {"MutatingAdmissionWebhook", "ValidatingAdmissionWebhook", "ResourceQuota"};
-  Names want = {"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "Priority",
-                "DefaultTolerationSeconds"};
+  Names want = {"NamespaceLifecycle", "LimitRanger", "ServiceAccount",
+                "NodeRestriction",    "Priority",    "DefaultTolerationSeconds"};
   want.insert(want.end(), tail.begin(), tail.end());
   CHECK(Enabled({"Priority", "NodeRestriction"}, {"PodSecurity"}) == want);
   want = {"LimitRanger", "ServiceAccount", "PodSecurity", "Priority"};
@@ -52,11 +52,10 @@ TEST_CASE("unknown and overlapping names fail with kube-apiserver's messages") {
 }
 
 TEST_CASE("the registered plugins follow Kubernetes' order") {
-  CHECK(RegisteredPlugins() ==
-        Names{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction",
-              "PodSecurity", "Priority",
-              "DefaultTolerationSeconds", "MutatingAdmissionWebhook",
-              "ValidatingAdmissionWebhook", "ResourceQuota"});
+  CHECK(RegisteredPlugins() == Names{"NamespaceLifecycle", "LimitRanger", "ServiceAccount",
+                                     "NodeRestriction", "PodSecurity", "Priority",
+                                     "DefaultTolerationSeconds", "MutatingAdmissionWebhook",
+                                     "ValidatingAdmissionWebhook", "ResourceQuota"});
   const auto& order = RecommendedPluginOrder();
   CHECK(order.back() == "AlwaysDeny");
   CHECK(order[order.size() - 2] == "ResourceQuota");

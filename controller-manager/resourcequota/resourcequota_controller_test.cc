@@ -22,7 +22,9 @@ struct Cluster {
     ControllerManagerOptions options;
     options.apiserver = server.target();
     options.leader_elect = false;
-    options.controllers = {"resourcequota"};
+    // The serviceaccount controller makes "default", which the ServiceAccount admission
+    // plugin requires of every pod.
+    options.controllers = {"resourcequota", "serviceaccount"};
     auto started = ControllerManager::Start(options);
     REQUIRE_MESSAGE(started.ok(), started.status().message());
     manager = std::move(started).value();

@@ -36,7 +36,7 @@ expect_eq "every line is an audit.k8s.io/v1 Event"  "true" \
 expect_eq "RequestReceived is omitted by the policy" "0" \
   jq -s 'map(select(.stage == "RequestReceived")) | length' "$LOG"
 expect_eq "create: one event, code 201"    "201" event create audited .responseStatus.code
-expect_eq "create: the user"               '"system:admin"' event create audited .user.username
+expect_eq "create: the user"               '"system:anonymous"' event create audited .user.username
 expect_eq "create: the objectRef"          '{"resource":"configmaps","namespace":"default","name":"audited","apiVersion":"v1"}' \
   event create audited .objectRef
 expect_eq "create: the request body (RequestResponse)" '{"a":"b"}' event create audited .requestObject.data

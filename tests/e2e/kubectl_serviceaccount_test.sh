@@ -6,6 +6,7 @@
 # same signing key) the account's token is denied by name.
 # kubectl sends bearer tokens only over TLS, so the tokens are used with curl over HTTP.
 . "$(dirname "$0")/lib.sh"
+export E2E_SERVICE_ACCOUNTS=1  # the plugin under test
 start_apiserver
 api() { curl -s "http://127.0.0.1:$PORT$1" "${@:2}"; }
 as() { local token=$1; shift; api "$@" -H "Authorization: Bearer $token"; }

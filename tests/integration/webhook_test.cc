@@ -190,7 +190,10 @@ class WebhookCluster {
     apiserver_ = std::make_unique<Process>(
         BinaryPath("apiserver"),
         std::vector<std::string>{"--data-dir=" + Path("data"), "--port=0",
-                                 "--port-file=" + Path("port"), "--grpc-port=-1"},
+                                 "--port-file=" + Path("port"), "--grpc-port=-1",
+                                 // No controller-manager makes the "default" service
+                                 // accounts here (Kubernetes' integration tests do the same).
+                                 "--disable-admission-plugins=ServiceAccount"},
         Path("apiserver.log"));
     port_ = WaitForPortFile(Path("port"));
     std::ofstream(Path("kubeconfig")) << fmt::format(
