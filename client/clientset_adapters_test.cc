@@ -23,6 +23,7 @@ struct Server {
   Server() {
     apiserver::Options options;
     options.data_dir = (dir.path() / "data").string();
+    options.admission.disable = {"ServiceAccount"};  // no controller makes "default"
     auto started = apiserver::ApiServer::Start(options);
     REQUIRE(started.ok());
     server = std::move(started).value();

@@ -33,6 +33,9 @@ class TestApiServer {
     options.data_dir = (dir_.path() / "data").string();
     options.grpc_port = port;
     options.watch_window_events = window_;
+    // No controller-manager makes the "default" service accounts that the ServiceAccount
+    // plugin wants of every pod: off, as in Kubernetes' own integration tests.
+    options.admission.disable = {"ServiceAccount"};
     auto started = apiserver::ApiServer::Start(options);
     REQUIRE_MESSAGE(started.ok(), started.status().ToString());
     server_ = std::move(started).value();

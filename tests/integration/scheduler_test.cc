@@ -34,6 +34,7 @@ class SchedulerCluster {
         BinaryPath("apiserver"),
         std::vector<std::string>{"--data-dir=" + Path("data"), "--port=0",
                                  "--port-file=" + Path("port"), "--grpc-port=-1",
+                                 "--disable-admission-plugins=ServiceAccount",
                                  "--grpc-socket=" + Path("api.sock")},
         Path("apiserver.log"));
     WaitForPortFile(Path("port"));
