@@ -8,6 +8,10 @@
 namespace pk::client {
 namespace {
 
+// The reconnect back-off (ms): the apiserver is local, so retry soon (see channel.h).
+constexpr int kReconnectInitial = 100;
+constexpr int kReconnectMax = 1000;
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -50,9 +54,12 @@ Status CheckApiCredentials(const ApiCredentials& credentials) {
 std::shared_ptr<grpc::Channel> NewApiChannel(const std::string& target,
                                              const ApiCredentials& credentials) {
   grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kReconnectInitial);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kReconnectMax);
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC takes it as the least time one connection
+  // attempt gets (default 20 s), and a TLS handshake with an apiserver that is just starting
+  // on a busy machine takes longer than the 100 ms to 1 s of the back-off above. With it, every
+  // attempt was cut off mid-handshake ("Handshake read failed") for as long as the load lasted.
   args.SetMaxReceiveMessageSize(-1);  // lists of thousands of objects
   // A unix socket's authority is "localhost", which the apiserver's certificate names.
   return grpc::CreateCustomChannel(target, ChannelCredentials(credentials), args);

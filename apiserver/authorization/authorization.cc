@@ -3,6 +3,7 @@
 // system:masters shortcut, and the chain's check with its wait for fresh RBAC.
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <set>
 
 #include "apiserver/authorization/internal.h"
@@ -45,6 +46,8 @@ Status ValidateModes(const std::vector<std::string>& modes) {
 }
 
 constexpr const char* kRbacGroup = "rbac.authorization.k8s.io";
+// How long Start waits for the index's first lists (150,000 pods list in about a second).
+constexpr std::chrono::seconds kInitialListWait{60};
 
 Attributes RbacAttributes(const UserInfo& user, std::string verb, std::string resource,
                           std::string ns, std::string name) {
@@ -170,6 +173,12 @@ Result<std::unique_ptr<Authorization>> Authorization::Start(storage::Store* stor
     process->index_->Start(store, process->freshness_, [aggregator] {
       if (aggregator != nullptr) aggregator->Changed();
     });
+    // Serve once the index holds what is stored, as kube-apiserver's readiness waits for its
+    // RBAC informers: a restarted apiserver must not deny its components from an empty index.
+    if (process->freshness_ && !process->freshness_->WaitCaughtUp(kInitialListWait)) {
+      std::fprintf(stderr, "authorization: the stored roles and pods are not listed after %llds; "
+                   "denials wait for them\n", static_cast<long long>(kInitialListWait.count()));
+    }
   }
   return std::unique_ptr<Authorization>(std::move(process));
 }

@@ -74,9 +74,12 @@ void Freshness::Applied(std::string_view resource, int64_t revision) {
   {
     std::lock_guard lock(mu_);
     auto it = applied_.find(resource);
-    if (it == applied_.end()) it = applied_.emplace(std::string(resource), 0).first;
-    if (revision <= it->second) return;
-    it->second = revision;
+    if (it == applied_.end()) {
+      applied_.emplace(std::string(resource), revision);  // a first list, at any revision
+    } else {
+      if (revision <= it->second) return;
+      it->second = revision;
+    }
   }
   cv_.notify_all();
 }

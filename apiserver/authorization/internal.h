@@ -26,6 +26,10 @@ inline constexpr std::string_view kTrackedResources[] = {"roles", "clusterroles"
 
 class Freshness {
  public:
+  // By the index before its first list: until `resource` is applied once, Behind() holds,
+  // so a denial right after a (re)start waits for the stored roles instead of answering
+  // from an empty index.
+  void Expect(std::string_view resource) { Written(resource, 0); }
   // By TrackWrites: a write to `resource` was acknowledged at `revision`.
   void Written(std::string_view resource, int64_t revision);
   // By the index: every write to `resource` up to `revision` has been applied.
@@ -84,9 +88,14 @@ class PolicyIndex {
   // Applies one object (nullptr: deleted) of `resource` at key ns/name. For the watch and tests.
   void Put(std::string_view resource, const std::string& ns, const std::string& name,
            storage::ObjectPtr object);
+  // Replaces every object of `resource` with a list's, in one step: a relist never shows a
+  // reader the empty index in between.
+  void Replace(std::string_view resource, const std::vector<storage::ObjectPtr>& objects);
 
  private:
-  void Clear(std::string_view resource);
+  void PutLocked(std::string_view resource, const std::string& ns, const std::string& name,
+                 storage::ObjectPtr object);
+  void ClearLocked(std::string_view resource);
   void WatchLoop(std::string resource);
   Status ListAndWatch(const std::string& resource);
 

@@ -66,6 +66,21 @@ PolicyIndex::~PolicyIndex() { Stop(); }
 void PolicyIndex::Put(std::string_view resource, const std::string& ns, const std::string& name,
                       storage::ObjectPtr object) {
   std::unique_lock lock(mu_);
+  PutLocked(resource, ns, name, std::move(object));
+}
+
+void PolicyIndex::Replace(std::string_view resource,
+                          const std::vector<storage::ObjectPtr>& objects) {
+  std::unique_lock lock(mu_);
+  ClearLocked(resource);
+  for (const auto& object : objects) {
+    const auto* meta = GetObjectMeta(*object);
+    PutLocked(resource, meta->namespace_(), meta->name(), object);
+  }
+}
+
+void PolicyIndex::PutLocked(std::string_view resource, const std::string& ns,
+                            const std::string& name, storage::ObjectPtr object) {
   if (resource == "roles") {
     if (object)
       roles_[Key(ns, name)] = As<k8s::rbac::v1::Role>(object);
@@ -101,8 +116,7 @@ void PolicyIndex::Put(std::string_view resource, const std::string& ns, const st
   }
 }
 
-void PolicyIndex::Clear(std::string_view resource) {
-  std::unique_lock lock(mu_);
+void PolicyIndex::ClearLocked(std::string_view resource) {
   if (resource == "roles") roles_.clear();
   if (resource == "clusterroles") cluster_roles_.clear();
   if (resource == "rolebindings") role_bindings_.clear();
@@ -179,6 +193,9 @@ void PolicyIndex::Start(storage::Store* store, std::shared_ptr<Freshness> freshn
   store_ = store;
   freshness_ = std::move(freshness);
   on_clusterroles_ = std::move(on_clusterroles);
+  if (freshness_) {
+    for (std::string_view resource : kTrackedResources) freshness_->Expect(resource);
+  }
   for (std::string_view resource : kTrackedResources) {
     threads_.emplace_back([this, r = std::string(resource)] { WatchLoop(r); });
   }
@@ -211,11 +228,7 @@ Status PolicyIndex::ListAndWatch(const std::string& resource) {
   list_options.prefix = storage::PrefixKey(resource);
   auto list = store_->List(list_options);
   if (!list.ok()) return list.take_status();
-  Clear(resource);
-  for (const auto& object : list->items) {
-    const auto* meta = GetObjectMeta(*object);
-    Put(resource, meta->namespace_(), meta->name(), object);
-  }
+  Replace(resource, list->items);
   if (freshness_) freshness_->Applied(resource, list->revision);
   if (resource == "clusterroles" && on_clusterroles_) on_clusterroles_();
   storage::WatchOptions watch_options;

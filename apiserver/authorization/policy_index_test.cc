@@ -58,6 +58,42 @@ TEST_CASE("PolicyIndex follows the store; Freshness waits for acknowledged write
   index->Stop();
 }
 
+TEST_CASE("Freshness: behind until the index has listed once, then a relist keeps the roles") {
+  auto freshness = NewFreshness();
+  auto store = TrackWrites(storage::NewMemoryStore(), freshness);
+  REQUIRE(store
+              ->Create(storage::ObjectKey("clusterrolebindings", "", "jane"),
+                       BindingOf("jane", "jane", "reader"))
+              .ok());
+  // A restarted apiserver: the stored binding was acknowledged by another process.
+  auto restarted = NewFreshness();
+  CHECK_FALSE(restarted->Behind());
+  auto index = std::make_shared<PolicyIndex>();
+  index->Start(store.get(), restarted, nullptr);
+  // Expect() marks every tracked resource before the first list, so a denial waits.
+  CHECK(restarted->WaitCaughtUp(std::chrono::seconds(5)));
+  CHECK_FALSE(restarted->Behind());
+  CHECK(index->ClusterRoleBindings().size() == 1);
+
+  // Replace swaps a resource's objects in one step.
+  auto got = store->Get(storage::ObjectKey("clusterrolebindings", "", "jane"));
+  REQUIRE(got.ok());
+  index->Replace("clusterrolebindings", {*got, *got});
+  CHECK(index->ClusterRoleBindings().size() == 1);
+  index->Replace("clusterrolebindings", {});
+  CHECK(index->ClusterRoleBindings().empty());
+  index->Stop();
+}
+
+TEST_CASE("Freshness::Expect holds Behind until the resource is applied") {
+  Freshness freshness;
+  freshness.Expect("roles");
+  CHECK(freshness.Behind());
+  CHECK_FALSE(freshness.WaitCaughtUp(std::chrono::milliseconds(10)));
+  freshness.Applied("roles", 0);  // an empty store lists at revision 0
+  CHECK_FALSE(freshness.Behind());
+}
+
 TEST_CASE("Aggregator rewrites the rules of aggregated ClusterRoles") {
   auto freshness = NewFreshness();
   auto store = TrackWrites(storage::NewMemoryStore(), freshness);
