@@ -330,6 +330,7 @@ int Main(int argc, char** argv) {
   std::printf("%-7s %7s | %9s %7s %7s %7s | %9s %7s %7s %7s | %9s\n", "op", "clients", "REST op/s",
               "p50 ms", "p99 ms", "cpu us", "gRPC op/s", "p50 ms", "p99 ms", "cpu us", "gRPC/REST");
   double rest_get = 0, grpc_get = 0, grpc_create = 0;
+  Figures figures;
   for (const Line& l : lines) {
     std::printf("%-7s %7d | %9.0f %7.2f %7.2f %7.0f | %9.0f %7.2f %7.2f %7.0f | %8.2fx\n", l.op,
                 l.clients, l.rest.ops_per_s, l.rest.latency.p50, l.rest.latency.p99, l.rest.cpu_us,
@@ -339,6 +340,11 @@ int Main(int argc, char** argv) {
       std::printf("        errors: REST %lld, gRPC %lld\n", (long long)l.rest.errors,
                   (long long)l.grpc.errors);
     }
+    const std::string at = fmt::format("{}_x{}", l.op, l.clients);
+    figures.Set("rest_" + at + "_per_s", l.rest.ops_per_s);
+    figures.Set("rest_" + at + "_p99_ms", l.rest.latency.p99);
+    figures.Set("grpc_" + at + "_per_s", l.grpc.ops_per_s);
+    figures.Set("grpc_" + at + "_p99_ms", l.grpc.latency.p99);
     if (l.clients == counts.back()) {
       if (std::string(l.op) == "get") {
         rest_get = l.rest.ops_per_s;
@@ -348,6 +354,7 @@ int Main(int argc, char** argv) {
       }
     }
   }
+  figures.WriteIfAsked(argc, argv);
   std::printf("api: REST get %.0f/s, gRPC get %.0f/s, gRPC create %.0f/s\n", rest_get, grpc_get,
               grpc_create);
   return 0;

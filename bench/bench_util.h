@@ -16,7 +16,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,6 +64,28 @@ inline Stats Summarize(std::vector<double>* ms) {
   s.max = ms->back();
   return s;
 }
+
+// A benchmark's key figures for `scripts/bench all`, which builds BENCHMARKS.md from them:
+// with --json=FILE they are written there as one flat JSON object {"name": number}. Names are
+// snake_case with their unit ("get_per_s", "startup_p99_ms") and stay stable.
+class Figures {
+ public:
+  void Set(const std::string& name, double value) { values_[name] = value; }
+  // Writes FILE of --json=FILE, if given; exits the benchmark when it cannot.
+  void WriteIfAsked(int argc, char** argv) const {
+    const std::string path = Flag(argc, argv, "json", "");
+    if (path.empty()) return;
+    std::ofstream out(path);
+    out << nlohmann::json(values_).dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "cannot write %s\n", path.c_str());
+      std::exit(1);
+    }
+  }
+
+ private:
+  std::map<std::string, double> values_;
+};
 
 // A temp dir (under $TMPDIR or /tmp), removed when it goes.
 class TempDir {

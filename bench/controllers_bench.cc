@@ -11,187 +11,11 @@
 // Usage: controllers_bench [--nodes=100] [--pods=1000] [--deployments=10] [--quick=true]
 //        [--time-scale=1] [--kubelet-workers=N] [--phases=scale,roll]
 // --phases=scale runs phase 1 only (for profiling the scale path).
-#include <fmt/format.h>
-
-#include <atomic>
-#include <fstream>
-#include <map>
-#include <mutex>
-#include <thread>
-
-#include "bench/bench_util.h"
-#include "cluster/cluster.h"
+#include "bench/hollow_cluster.h"
 #include "proto/apps/v1/apps.pb.h"
-#include "proto/core/v1/pod.pb.h"
 
 namespace pk::bench {
 namespace {
-
-using k8s::core::v1::Pod;
-
-[[noreturn]] void Die(const std::string& what) {
-  fmt::print(stderr, "controllers_bench: {}\n", what);
-  std::exit(1);
-}
-
-// Polls `done` every 10 ms for up to `seconds`; exits the benchmark with `what` otherwise.
-void WaitOrDie(const std::function<bool()>& done, int seconds, const std::string& what) {
-  const auto deadline = Clock::now() + std::chrono::seconds(seconds);
-  while (!done()) {
-    if (Clock::now() > deadline) Die(what);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-// When a pod watch first saw each pod of a label selector created, bound and Running.
-class PodTimes {
- public:
-  PodTimes(const client::Clientset& cs, const std::string& selector) {
-    client::ListOptions options;
-    options.label_selector = selector;
-    auto watch = cs.Pods("default").Watch(options);
-    if (!watch.ok()) Die("watch: " + watch.status().message());
-    watch_ = std::move(watch).value();
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~PodTimes() {
-    stop_ = true;
-    thread_.join();
-  }
-  struct Summary {
-    int running = 0;
-    Clock::time_point created, bound, ran;  // the last of each
-  };
-  // Pods first seen Running in each second after `t0` ("12 40 97 ..."), for the progress log.
-  std::string RunningPerSecond(Clock::time_point t0) {
-    std::lock_guard lock(mu_);
-    std::vector<int> per;
-    for (const auto& [name, t] : times_) {
-      if (t.running == Clock::time_point()) continue;
-      size_t s = size_t(std::max(0.0, Ms(t.running - t0) / 1000));
-      if (per.size() <= s) per.resize(s + 1);
-      ++per[s];
-    }
-    std::string out;
-    for (int n : per) out += fmt::format(" {}", n);
-    return out;
-  }
-  Summary Get() {
-    std::lock_guard lock(mu_);
-    Summary s;
-    for (const auto& [name, t] : times_) {
-      s.created = std::max(s.created, t.created);
-      s.bound = std::max(s.bound, t.bound);
-      if (t.running == Clock::time_point()) continue;
-      s.ran = std::max(s.ran, t.running);
-      ++s.running;
-    }
-    return s;
-  }
-
- private:
-  struct Times {
-    Clock::time_point created, bound, running;
-  };
-  void Loop() {
-    while (!stop_) {
-      auto event = watch_->Next(std::chrono::milliseconds(50));
-      if (!event || !event->object || event->type == client::EventType::kDeleted) continue;
-      const Pod& pod = *event->object;
-      const auto now = Clock::now();
-      std::lock_guard lock(mu_);
-      Times& t = times_[pod.metadata().name()];
-      if (t.created == Clock::time_point()) t.created = now;
-      if (t.bound == Clock::time_point() && !pod.spec().node_name().empty()) t.bound = now;
-      if (t.running == Clock::time_point() && pod.status().phase() == "Running") t.running = now;
-    }
-  }
-  std::unique_ptr<client::TypedWatch<Pod>> watch_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::map<std::string, Times> times_;
-};
-
-class Bench {
- public:
-  Bench(const std::string& dir, int nodes, double time_scale, const std::string& kubelet_workers)
-      : dir_(dir) {
-    cluster::ClusterOptions options;
-    options.dir = dir + "/cluster";
-    options.bin_dir = BinaryBeside("");
-    cluster::KubeletGroup group;
-    group.name = "hollow";
-    group.nodes = nodes;
-    options.kubelets = {group};
-    options.time_scale = time_scale;
-    if (!kubelet_workers.empty()) options.extra_args["kubelet"] = {"--workers=" + kubelet_workers};
-    options.ready_timeout = std::chrono::seconds(120);
-    const auto t0 = Clock::now();
-    auto started = cluster::Cluster::Start(options);
-    if (!started.ok()) Die(started.status().message());
-    cluster_ = std::move(started).value();
-    fmt::print(stderr, "cluster of {} hollow nodes up in {:.2f} s ({})\n", nodes,
-               Ms(Clock::now() - t0) / 1000, options.dir.string());
-  }
-  const client::Clientset& cs() const { return cluster_->clientset(); }
-
-  std::string Kubectl(const std::string& args) {
-    std::string command =
-        fmt::format("/usr/bin/kubectl --kubeconfig={} --cache-dir={}/kube-cache {} 2>&1",
-                    cluster_->kubeconfig().string(), dir_, args);
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) Die("popen kubectl");
-    char buf[4096];
-    for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-    if (pclose(pipe) != 0) Die("kubectl " + args + ": " + out);
-    return out;
-  }
-  void Apply(const std::string& yaml) {
-    const std::string file = fmt::format("{}/manifest-{}.yaml", dir_, ++manifests_);
-    std::ofstream(file) << yaml;
-    Kubectl("apply -f " + file);
-  }
-  int RunningPods(const std::string& selector) {
-    client::ListOptions options;
-    options.label_selector = selector;
-    auto list = cs().Pods("default").List(options);
-    if (!list.ok()) return -1;
-    int n = 0;
-    for (const auto& p : list->items) n += p->status().phase() == "Running";
-    return int(list->items.size()) == n ? n : -1;
-  }
-  // CPU seconds each component used since the last call, and its RSS now.
-  std::string UsageSince() {
-    std::string out;
-    for (const std::string& name : cluster_->components()) {
-      cluster::Usage u = cluster_->usage(name);
-      out += fmt::format(" {} {:.1f}s/{:.0f}MB", name, u.cpu_seconds - cpu_[name], u.rss_mb);
-      cpu_[name] = u.cpu_seconds;
-    }
-    return out;
-  }
-  // The store's revision now: every write anywhere adds one.
-  int64_t Revision() {
-    client::ListOptions options;
-    options.limit = 1;
-    auto list = cs().Pods("kube-system").List(options);
-    return list.ok() ? std::stoll(list->metadata.resource_version()) : 0;
-  }
-  int Pods(const std::string& selector) {
-    client::ListOptions options;
-    options.label_selector = selector;
-    auto list = cs().Pods("default").List(options);
-    return list.ok() ? int(list->items.size()) : -1;
-  }
-
- private:
-  std::string dir_;
-  int manifests_ = 0;
-  std::map<std::string, double> cpu_;
-  std::unique_ptr<cluster::Cluster> cluster_;
-};
 
 std::string Deployment(const std::string& name, int replicas, const std::string& image,
                        const std::string& group) {
@@ -217,7 +41,7 @@ struct Row {
   double created_s, bound_s, running_s;
 };
 
-void WarmUp(Bench& bench) {
+void WarmUp(HollowCluster& bench) {
   bench.Apply(Deployment("warm-a", 1, "nginx:1.25", "warm") + "---\n" +
               Deployment("warm-b", 1, "nginx:1.26", "warm"));
   WaitOrDie([&] { return bench.RunningPods("bench=warm") == 2; }, 120, "the warm-up never ran");
@@ -225,7 +49,7 @@ void WarmUp(Bench& bench) {
   WaitOrDie([&] { return bench.Pods("bench=warm") == 0; }, 120, "the warm-up pods stayed");
 }
 
-Row Scale(Bench& bench, int pods) {
+Row Scale(HollowCluster& bench, int pods) {
   bench.Apply(Deployment("scale", 0, "nginx:1.25", "scale"));
   PodTimes times(bench.cs(), "bench=scale");
   bench.UsageSince();
@@ -262,7 +86,7 @@ bool RolledOut(const client::Clientset& cs, int deployments) {
   return done == deployments;
 }
 
-Row RollingUpdate(Bench& bench, int pods, int deployments) {
+Row RollingUpdate(HollowCluster& bench, int pods, int deployments) {
   std::string yaml;
   for (int i = 0; i < deployments; ++i) {
     yaml += (i ? "---\n" : "") +
@@ -295,7 +119,7 @@ int Main(int argc, char** argv) {
   const double time_scale = FlagNum(argc, argv, "time-scale", 1.0);
   const std::string phases = Flag(argc, argv, "phases", "scale,roll");
   TempDir dir;
-  Bench bench(dir.path(), nodes, time_scale, Flag(argc, argv, "kubelet-workers", ""));
+  HollowCluster bench(dir.path(), nodes, time_scale, Flag(argc, argv, "kubelet-workers", ""));
   WarmUp(bench);
   std::vector<Row> rows{Scale(bench, pods)};
   fmt::print(stderr, "{}: {:.2f} s\n", rows[0].phase, rows[0].running_s);
@@ -313,6 +137,12 @@ int Main(int argc, char** argv) {
     fmt::print("{:<24} {:>6} {:>10.2f} {:>10.2f} {:>10.2f}\n", r.phase, r.pods, r.created_s,
                r.bound_s, r.running_s);
   }
+  Figures figures;
+  figures.Set("scale_pods", pods);
+  figures.Set("scale_nodes", nodes);
+  figures.Set("scale_s", rows[0].running_s);
+  if (rows.size() > 1) figures.Set("rolling_update_s", rows[1].running_s);
+  figures.WriteIfAsked(argc, argv);
   fmt::print("scale 0->{}: {:.2f} s\n", pods, rows[0].running_s);
   return 0;
 }

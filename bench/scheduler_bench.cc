@@ -413,6 +413,12 @@ int Main(int argc, char** argv) {
                 r.backlog_seconds, r.backlog_pods_per_s, r.seconds, r.pods_per_s, r.latency.p50,
                 r.latency.p99, missing.c_str());
   }
+  Figures figures;
+  for (const auto& r : rows) {
+    figures.Set(fmt::format("pods_per_s_{}_nodes", r.nodes), r.backlog_pods_per_s);
+    figures.Set(fmt::format("p99_ms_{}_nodes", r.nodes), r.latency.p99);
+  }
+  figures.WriteIfAsked(argc, argv);
   // The largest N (with --quick, its only N); the last row of that N when repeated.
   const Row* summary = &rows.back();
   for (const auto& r : rows) {

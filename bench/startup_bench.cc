@@ -144,6 +144,12 @@ int Main(int argc, char** argv) {
       image.c_str(), pods, interval_ms);
   std::printf("%6s %9s %9s %9s %9s\n", "pods", "p50 ms", "p90 ms", "p99 ms", "max ms");
   std::printf("%6zu %9.2f %9.2f %9.2f %9.2f\n", s.count, s.p50, p90, s.p99, s.max);
+  Figures figures;
+  figures.Set("startup_p50_ms", s.p50);
+  figures.Set("startup_p90_ms", p90);
+  figures.Set("startup_p99_ms", s.p99);
+  figures.Set("pods", double(s.count));
+  figures.WriteIfAsked(argc, argv);
   std::printf("startup p99: %.2f ms\n", s.p99);
   return 0;
 }

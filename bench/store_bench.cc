@@ -24,8 +24,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -170,6 +172,7 @@ struct Flags {
   int rounds = 3;  // runs of each 64-writer config, interleaved; the median is reported
   std::filesystem::path base = std::filesystem::temp_directory_path();
   std::string only;  // comma-separated run names (raw1,store1,...,batch,memory64); "": all
+  std::string json;  // --json=FILE: each run's ops/s, for `scripts/bench all`
 };
 
 bool ParseFlags(int argc, char** argv, Flags* flags) {
@@ -183,9 +186,11 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       flags->base = arg.substr(6);
     } else if (arg.starts_with("--only=")) {
       flags->only = arg.substr(7);
+    } else if (arg.starts_with("--json=")) {
+      flags->json = arg.substr(7);
     } else {
       fmt::print(stderr,
-                 "usage: store_bench [--seconds=N] [--rounds=N] [--dir=PATH] "
+                 "usage: store_bench [--seconds=N] [--rounds=N] [--dir=PATH] [--json=FILE] "
                  "[--only=raw1,store1,raw16,store16,raw64,store64,batch,memory64]\n");
       return false;
     }
@@ -259,6 +264,11 @@ int Main(int argc, char** argv) {
     if (it == rows.end()) continue;
     const Row& r = it->second;
     fmt::print("{:<40} {:>9.0f} {:>8.2f} {:>8.2f}\n", r.config, r.ops_per_sec, r.p50_ms, r.p99_ms);
+  }
+  if (!flags.json.empty()) {
+    nlohmann::json figures;
+    for (const auto& [name, r] : rows) figures[name + "_per_s"] = r.ops_per_sec;
+    std::ofstream(flags.json) << figures.dump(2) << "\n";
   }
   if (rows.count("store64") && rows.count("raw64") && rows.count("batch")) {
     const double store64 = rows["store64"].ops_per_sec;

@@ -85,7 +85,7 @@ int Main(int argc, char** argv) {
              nodes);
   fmt::print("{:<8} {:>10} {:>14} {:>12} {:>12} {:>10}\n", "run", "built ms", "apiserver ms",
              "kubelets ms", "nodes Ready", "total ms");
-  std::vector<double> fresh;
+  std::vector<double> fresh, restart;
   for (const Run& r : all) {
     auto step = [&](const std::string& name) {
       auto it = r.step_ms.find(name);
@@ -95,8 +95,14 @@ int Main(int argc, char** argv) {
                step("apiserver"), step(fmt::format("kubelet-node-{}", nodes - 1)),
                step(fmt::format("{} nodes Ready", nodes)), r.total_ms);
     if (r.kind == "fresh") fresh.push_back(r.total_ms);
+    if (r.kind == "restart") restart.push_back(r.total_ms);
   }
   const Stats s = Summarize(&fresh);
+  Figures figures;
+  figures.Set("up_s", s.p50 / 1000);
+  figures.Set("up_restart_s", Summarize(&restart).p50 / 1000);
+  figures.Set("nodes", nodes);
+  figures.WriteIfAsked(argc, argv);
   fmt::print("up: {:.2f} s\n", s.p50 / 1000);
   return 0;
 }

@@ -243,6 +243,14 @@ int Main(int argc, char** argv) {
                 (long long)r.delivered, (long long)r.expected, r.events_per_s, r.latency.p50,
                 r.latency.p99, r.latency.max, (long long)r.early, r.create_p50, r.cpu_us);
   }
+  Figures figures;
+  for (const Row& r : rows) {
+    figures.Set(fmt::format("p50_ms_{}_watchers", r.watchers), r.latency.p50);
+    figures.Set(fmt::format("p99_ms_{}_watchers", r.watchers), r.latency.p99);
+    figures.Set(fmt::format("delivered_ratio_{}_watchers", r.watchers),
+                r.expected > 0 ? double(r.delivered) / double(r.expected) : 0.0);
+  }
+  figures.WriteIfAsked(argc, argv);
   for (const Row& r : rows) {
     if (r.watchers == 1000) {
       std::printf("watch p99 at 1000 watchers: %.2f ms\n", r.latency.p99);

@@ -51,8 +51,7 @@ Status CheckApiCredentials(const ApiCredentials& credentials) {
   return Status::OK();
 }
 
-std::shared_ptr<grpc::Channel> NewApiChannel(const std::string& target,
-                                             const ApiCredentials& credentials) {
+grpc::ChannelArguments LocalChannelArguments() {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kReconnectInitial);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kReconnectMax);
@@ -61,6 +60,12 @@ std::shared_ptr<grpc::Channel> NewApiChannel(const std::string& target,
   // on a busy machine takes longer than the 100 ms to 1 s of the back-off above. With it, every
   // attempt was cut off mid-handshake ("Handshake read failed") for as long as the load lasted.
   args.SetMaxReceiveMessageSize(-1);  // lists of thousands of objects
+  return args;
+}
+
+std::shared_ptr<grpc::Channel> NewApiChannel(const std::string& target,
+                                             const ApiCredentials& credentials) {
+  grpc::ChannelArguments args = LocalChannelArguments();
   // A unix socket's authority is "localhost", which the apiserver's certificate names.
   return grpc::CreateCustomChannel(target, ChannelCredentials(credentials), args);
 }

@@ -26,6 +26,10 @@ struct ApiCredentials {
 // BadRequest naming the flag of a file that cannot be read, or a certificate without key.
 Status CheckApiCredentials(const ApiCredentials& credentials);
 
+// The arguments of a channel to a server on this machine (the apiserver, a container
+// runtime): after the server restarts, reconnect within a second; no message size limit.
+grpc::ChannelArguments LocalChannelArguments();
+
 // `target`: "unix:PATH" or "HOST:PORT". Files that cannot be read count as empty (check them
 // first with CheckApiCredentials): the apiserver then refuses the handshake or the request.
 std::shared_ptr<grpc::Channel> NewApiChannel(const std::string& target,

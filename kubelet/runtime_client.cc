@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "client/channel.h"
+
 namespace pk::kubelet {
 namespace {
 
@@ -101,12 +103,8 @@ using ImageStub = cri::ImageService::Stub;
 // The runtime is local: after it restarts (a node reboot) reconnect within a second, not
 // after gRPC's default back-off of up to two minutes.
 std::shared_ptr<grpc::Channel> Dial(const std::string& socket_path) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel("unix:" + socket_path, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel("unix:" + socket_path, grpc::InsecureChannelCredentials(),
+                                   client::LocalChannelArguments());
 }
 
 }  // namespace
