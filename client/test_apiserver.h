@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "apiserver/apiserver.h"
+#include "client/channel.h"
 #include "client/clientset.h"
 #include "tests/testing.h"
 
@@ -58,15 +59,11 @@ class TestApiServer {
   int port() const { return port_; }
   std::string target() const { return fmt::format("127.0.0.1:{}", port_); }
 
-  // A clientset whose channel retries connections quickly (tests restart the server).
+  // A clientset whose channel retries connections quickly (tests restart the server), as the
+  // components' channel does.
   Clientset NewClientset(const std::string& target_override = "") const {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-    return Clientset(grpc::CreateCustomChannel(target_override.empty() ? target() : target_override,
-                                               grpc::InsecureChannelCredentials(), args),
-                     "", std::chrono::seconds(10));
+    return Clientset(NewApiChannel(target_override.empty() ? target() : target_override), "",
+                     std::chrono::seconds(10));
   }
 
  private:
