@@ -178,9 +178,11 @@ class Etcd {
     }
     return Failed("did not answer (" + last.error_message() + ")");
   }
+  // The log is in the temp dir, which goes with the run: its tail is in the message.
   Status Failed(const std::string& what) {
-    return Status::InternalError(fmt::format("etcd {} within 30 s; its log ({}) ends:\n{}", what,
-                                             log_, cluster::LogTail(log_)));
+    std::string why = process_->Running() ? what + " within 30 s" : "exited";
+    return Status::InternalError(
+        fmt::format("etcd {}; the end of its log:\n{}", why, cluster::LogTail(log_)));
   }
 
   std::unique_ptr<cluster::Process> process_;
