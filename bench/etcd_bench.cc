@@ -40,6 +40,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -120,6 +122,34 @@ bool Connects(int port) {
   return ok;
 }
 
+// The running etcd's pid, for StopOnSignal.
+std::atomic<pid_t> g_etcd_pid{-1};
+
+// SIGINT, SIGTERM and SIGHUP (Ctrl-C, a driver's timeout) kill etcd and remove the temp dir
+// before the benchmark ends, instead of leaving etcd running: they are blocked in every thread
+// but one that waits for them (construct this before any other thread starts).
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(std::string dir) : dir_(std::move(dir)) {
+    sigemptyset(&signals_);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals_, sig);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    std::thread([this] {
+      int sig = 0;
+      sigwait(&signals_, &sig);
+      if (pid_t pid = g_etcd_pid; pid > 0) kill(pid, SIGKILL);
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+      fmt::print(stderr, "etcd_bench: stopped by signal {}\n", sig);
+      _exit(128 + sig);
+    }).detach();
+  }
+
+ private:
+  std::string dir_;
+  sigset_t signals_;
+};
+
 // One etcd member in `dir`, stopped (SIGTERM, then SIGKILL) when this goes.
 class Etcd {
  public:
@@ -147,6 +177,7 @@ class Etcd {
          o.pin ? 1u : 0u});
     if (!process.ok()) return process.take_status();
     etcd->process_ = std::move(process).value();
+    g_etcd_pid = etcd->process_->pid();
     Status ready = etcd->WaitReady(std::chrono::seconds(30));
     if (!ready.ok()) return ready;
     return etcd;
@@ -398,6 +429,7 @@ int Main(int argc, char** argv) {
   Status status;
   {
     TempDir dir;  // removed after etcd has stopped (RunRows' Etcd goes first)
+    static StopOnSignal stop_on_signal(dir.path());  // lives on for its detached thread
     fmt::print(stderr, "etcd_bench: {} s per row in {}; value {} bytes\n", o.seconds, dir.path(),
                o.value_bytes);
     status = RunRows(o, dir.path(), &lines);
