@@ -238,6 +238,8 @@ struct Call {
 // Every call has a 10 s deadline, so a stuck server ends the row with an error.
 Result<LoadResult> RunEtcd(const std::vector<std::unique_ptr<KV::Stub>>& kv, Op op, int clients,
                            const Options& o, const std::string& value) {
+  static int runs = 0;  // in every key: each run's keys are new, not overwrites of an earlier run's
+  const int run = runs++;
   grpc::CompletionQueue cq;
   const auto from = Clock::now() + std::chrono::microseconds(int64_t(o.warmup * 1e6));
   const auto to = from + std::chrono::microseconds(int64_t(o.seconds * 1e6));
@@ -254,7 +256,7 @@ Result<LoadResult> RunEtcd(const std::vector<std::unique_ptr<KV::Stub>>& kv, Op 
     call->begin = Clock::now();
     if (op == Op::kPut) {  // the request is serialized by AsyncPut: it need not outlive it
       etcdserverpb::PutRequest in;
-      in.set_key(fmt::format("{}etcd-{}-{}-{}", kKeyPrefix, clients, client, seq[client]++));
+      in.set_key(fmt::format("{}etcd-{}-{}-{}", kKeyPrefix, run, client, seq[client]++));
       in.set_value(value);
       call->put_rpc = stub->AsyncPut(&call->context, in, &cq);
       call->put_rpc->Finish(&call->put, &call->status, call);
