@@ -71,7 +71,7 @@ struct Options {
   std::vector<int> clients;
   int channels = 1, value_bytes = 555, rounds = 3;
   std::string json;
-  bool pin = false;       // etcd on CPU 0, this client on the others
+  bool pin = false;       // the servers on CPU 0, this client on the others
   bool apiserver = true;  // the apiserver gRPC create row
 };
 
@@ -172,6 +172,7 @@ class Etcd {
           fmt::format("{} is missing: install Debian's etcd-server (scripts/setup does)", o.etcd));
     }
     auto client = FreePort(), peer = FreePort();
+    while (client.ok() && peer.ok() && *peer == *client) peer = FreePort();  // closed: reusable
     if (!client.ok()) return client.status();
     if (!peer.ok()) return peer.status();
     std::string client_url = fmt::format("http://127.0.0.1:{}", *client);
