@@ -38,3 +38,28 @@ function(pk_test name)
   set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
     ENVIRONMENT "PK_SOURCE_DIR=${CMAKE_SOURCE_DIR};PK_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
 endfunction()
+
+# pk_protoc(PROTO SOURCES_VAR): generates PROTO's C++ (and gRPC stubs when it declares a
+# service) under the build root at its path from the repository root ("bench/x.proto" makes
+# build/bench/x.pb.{h,cc}), and appends the generated .cc files to SOURCES_VAR.
+function(pk_protoc proto sources_var)
+  file(RELATIVE_PATH rel ${CMAKE_SOURCE_DIR} ${proto})
+  string(REGEX REPLACE "\\.proto$" "" stem ${rel})
+  set(outputs ${CMAKE_BINARY_DIR}/${stem}.pb.cc ${CMAKE_BINARY_DIR}/${stem}.pb.h)
+  set(args --cpp_out=${CMAKE_BINARY_DIR})
+  file(STRINGS ${proto} has_service REGEX "^service ")
+  if(has_service)
+    list(APPEND outputs ${CMAKE_BINARY_DIR}/${stem}.grpc.pb.cc ${CMAKE_BINARY_DIR}/${stem}.grpc.pb.h)
+    list(APPEND args --grpc_out=${CMAKE_BINARY_DIR}
+      --plugin=protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin>)
+  endif()
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND protobuf::protoc -I ${CMAKE_SOURCE_DIR} ${args} ${rel}
+    DEPENDS ${proto} protobuf::protoc
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+    COMMENT "protoc ${rel}"
+    VERBATIM)
+  list(FILTER outputs INCLUDE REGEX "\\.cc$")
+  set(${sources_var} ${${sources_var}} ${outputs} PARENT_SCOPE)
+endfunction()
