@@ -49,7 +49,6 @@
 #include <csignal>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "bench/bench_util.h"
@@ -70,7 +69,6 @@ struct Options {
   double seconds = 3, warmup = 0.5;
   std::vector<int> clients;
   int channels = 1, value_bytes = 555, rounds = 3;
-  std::string json;
   bool pin = false;       // the servers on CPU 0, this client on the others
   bool apiserver = true;  // the apiserver gRPC create row
 };
@@ -84,7 +82,6 @@ Options ParseOptions(int argc, char** argv) {
   o.channels = std::max(1, int(FlagNum(argc, argv, "channels", 1)));
   o.value_bytes = std::max(1, int(FlagNum(argc, argv, "value-bytes", 555)));
   o.rounds = std::max(1, int(FlagNum(argc, argv, "rounds", quick ? 1 : 3)));
-  o.json = Flag(argc, argv, "json", "");
   std::stringstream list(Flag(argc, argv, "clients", quick ? "64" : "1,64"));
   for (std::string item; std::getline(list, item, ',');) {
     if (std::atoi(item.c_str()) > 0) o.clients.push_back(std::atoi(item.c_str()));
@@ -505,7 +502,7 @@ LoadResult Find(const std::vector<Line>& lines, const std::string& prefix, int c
   return {};
 }
 
-int Report(const Options& o, const std::vector<Line>& lines) {
+int Report(const Options& o, const std::vector<Line>& lines, int argc, char** argv) {
   std::printf(
       "etcd (%s): one member on loopback, default durability; value %d bytes; %d HTTP/2 "
       "connection(s), 1 client thread; %s; %.1f s per row\n",
@@ -523,22 +520,16 @@ int Report(const Options& o, const std::vector<Line>& lines) {
              serial = Find(lines, "etcd get (ser", n), raw = Find(lines, "raw", n),
              create = Find(lines, "apiserver", n);
   const double ratio = put.ops_per_s > 0 ? create.ops_per_s / put.ops_per_s : 0;
-  if (!o.json.empty()) {
-    nlohmann::json figures = {{"etcd_puts_per_s", put.ops_per_s},
-                              {"etcd_gets_per_s", get.ops_per_s},
-                              {"etcd_serializable_gets_per_s", serial.ops_per_s},
-                              {"etcd_put_p99_ms", put.p99_ms},
-                              {"raw_rocksdb_puts_per_s", raw.ops_per_s},
-                              {"apiserver_creates_per_s", create.ops_per_s},
-                              {"apiserver_etcd_write_ratio", ratio},
-                              {"value_bytes", o.value_bytes}};
-    std::ofstream out(o.json);
-    out << figures.dump(2) << "\n";
-    if (!out) {
-      fmt::print(stderr, "cannot write {}\n", o.json);
-      return 1;
-    }
-  }
+  Figures figures;
+  figures.Set("etcd_puts_per_s", put.ops_per_s);
+  figures.Set("etcd_gets_per_s", get.ops_per_s);
+  figures.Set("etcd_serializable_gets_per_s", serial.ops_per_s);
+  figures.Set("etcd_put_p99_ms", put.p99_ms);
+  figures.Set("raw_rocksdb_puts_per_s", raw.ops_per_s);
+  figures.Set("apiserver_creates_per_s", create.ops_per_s);
+  figures.Set("apiserver_etcd_write_ratio", ratio);
+  figures.Set("value_bytes", o.value_bytes);
+  figures.WriteIfAsked(argc, argv);
   if (o.apiserver) {
     std::printf("apiserver gRPC creates / etcd puts at %d clients: %.2f (%.0f/s vs %.0f/s)\n", n,
                 ratio, create.ops_per_s, put.ops_per_s);
@@ -563,7 +554,7 @@ int Main(int argc, char** argv) {
     fmt::print(stderr, "etcd_bench: {}\n", status.message());
     return 1;
   }
-  return Report(o, lines);
+  return Report(o, lines, argc, argv);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // looping a synced Put of a fixed value into a fresh database opened with the store's own
 // options (StoreRocksOptions), so the figure is what the disk and RocksDB's group commit give
 // before any server's work. Shared by the benchmarks that compare a store with the raw disk
-// (store_bench does the same with its own loop; etcd_bench uses this one).
+// (store_bench, etcd_bench).
 #pragma once
 
 #include <fmt/format.h>

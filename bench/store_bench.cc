@@ -35,6 +35,7 @@
 #include "apiserver/storage/rocks_backend.h"
 #include "apiserver/storage/store.h"
 #include "apiserver/storage/value_codec.h"
+#include "bench/rocks_load.h"
 #include "proto/core/v1/config.pb.h"
 
 namespace pk::storage {
@@ -145,13 +146,14 @@ Row StoreRun(const std::string& dir, int writers, std::chrono::seconds seconds,
 }
 
 Row RawPutRun(const std::string& dir, int threads, std::chrono::seconds seconds) {
-  auto db = OpenRaw(dir);
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  const std::string value = RawValue(0, 0);
-  return RunLoad(fmt::format("raw put, {} thread{}", threads, threads > 1 ? "s" : ""), threads,
-                 seconds,
-                 [&](int t, int64_t i) { return db->Put(sync, KeyOf(t, i), value).ok() ? 1 : 0; });
+  const std::string config = fmt::format("raw put, {} thread{}", threads, threads > 1 ? "s" : "");
+  fmt::print(stderr, "  {} ...\n", config);
+  auto load = bench::RawSyncedPuts(dir, threads, 0, double(seconds.count()), RawValue(0, 0));
+  if (!load.ok()) {
+    fmt::print(stderr, "{}\n", load.status().ToString());
+    std::exit(1);
+  }
+  return Row{config, load->ops_per_s, load->p50_ms, load->p99_ms};
 }
 
 Row RawBatchRun(const std::string& dir, std::chrono::seconds seconds) {
