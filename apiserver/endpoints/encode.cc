@@ -5,6 +5,7 @@
 #include "apimachinery/object.h"
 #include "apimachinery/time.h"
 #include "apimachinery/yaml.h"
+#include "apiserver/endpoints/encode_cache.h"
 #include "apiserver/printers/printers.h"
 
 namespace pk::apiserver {
@@ -97,6 +98,19 @@ std::string EncodeObject(const ResourceType& type, const Message& object, const 
   return Scheme::Builtin().Encode(object);
 }
 
+namespace {
+
+// A stored object (immutable, one per revision) as an object keeps its JSON in the cache.
+std::string EncodeStored(const ResourceType& type, const storage::ObjectPtr& object,
+                         const Output& output, bool columns = true) {
+  if (output.shape != Output::Shape::kObject && output.shape != Output::Shape::kTyped) {
+    return EncodeObject(type, *object, output, columns);
+  }
+  return EncodeCache::Json().Get(object, [&] { return Scheme::Builtin().Encode(*object); });
+}
+
+}  // namespace
+
 std::string EncodeList(const ResourceType& type, const storage::ListResult& list,
                        const Output& output) {
   std::vector<const Message*> items;
@@ -141,7 +155,7 @@ std::string EncodeWatchEvent(const ResourceType& type, const storage::Event& eve
     MutableObjectMeta(mark.get())->set_resource_version(std::to_string(event.revision));
     out += Scheme::Builtin().Encode(*mark);
   } else {
-    out += EncodeObject(type, *event.object, output, columns);
+    out += EncodeStored(type, event.object, output, columns);
   }
   out += "}\n";
   return out;
@@ -170,7 +184,7 @@ Response ObjectResponse(int code, const ResourceType& type, storage::ObjectPtr o
     r.object = std::move(object);
     return r;
   }
-  return JsonResponse(code, EncodeObject(type, *object, output), output);
+  return JsonResponse(code, EncodeStored(type, object, output), output);
 }
 
 Response ListResponse(const ResourceType& type, storage::ListResult list, const Output& output) {
