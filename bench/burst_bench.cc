@@ -8,7 +8,8 @@
 // seen Running.
 //   pods/s      = pods / (last Running seen - first create sent): scheduled and started
 //   p50/p90/p99 = per pod, create sent -> Running seen by the watch
-//   cpu ms/pod  = CPU time of all the cluster's processes in the burst, per pod
+//   cpu ms/pod  = CPU time of all the cluster's processes in the burst, per pod (and a line
+//                 per node count of each process's share)
 // Every pod must run within --timeout s (default 300), else the row says how many did. Ends
 // with `burst: X pods/s scheduled and started at N nodes` for the largest N.
 // Usage: burst_bench [--nodes=100,1000,5000] [--pods=1000] [--threads=8] [--timeout=300]
@@ -35,12 +36,14 @@ Pod MakePod(const std::string& name) {
 struct Row {
   int nodes = 0, pods = 0, running = 0;
   double seconds = 0, per_s = 0, p50 = 0, p90 = 0, p99 = 0, cpu_ms_per_pod = 0;
+  std::map<std::string, double> cpu_ms_per_pod_of;  // by component
 };
 
-double CpuSeconds(cluster::Cluster& c) {
-  double total = 0;
-  for (const std::string& name : c.components()) total += c.usage(name).cpu_seconds;
-  return total;
+// CPU seconds each component has used so far.
+std::map<std::string, double> CpuSeconds(cluster::Cluster& c) {
+  std::map<std::string, double> out;
+  for (const std::string& name : c.components()) out[name] = c.usage(name).cpu_seconds;
+  return out;
 }
 
 // Creates `pods` pods from `threads` threads; `sent` gets each create's send time.
@@ -70,15 +73,17 @@ Row Burst(const std::string& dir, int nodes, int pods, int threads, int timeout_
   HollowCluster bench(dir, nodes, 1.0, kubelet_workers);
   PodTimes times(bench.cs(), "bench=burst");
   std::map<std::string, Clock::time_point> sent;
-  const double cpu0 = CpuSeconds(bench.cluster());
+  const auto cpu0 = CpuSeconds(bench.cluster());
   fmt::print(stderr, "{} nodes: creating {} pods\n", nodes, pods);  // a profiler's cue
   Create(bench.cs(), pods, threads, &sent);
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   while (times.Get().running < pods && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  Row row{nodes, pods};
-  const double cpu = CpuSeconds(bench.cluster()) - cpu0;
+  Row row;
+  row.nodes = nodes;
+  row.pods = pods;
+  const auto cpu1 = CpuSeconds(bench.cluster());
   Clock::time_point first = Clock::time_point::max(), last{};
   std::vector<double> ms;
   for (const auto& [name, ran] : times.Running()) {
@@ -96,7 +101,11 @@ Row Burst(const std::string& dir, int nodes, int pods, int threads, int timeout_
   row.p90 = ms[std::min(ms.size() - 1, size_t(0.9 * ms.size()))];
   row.seconds = Ms(last - first) / 1000;
   row.per_s = row.seconds > 0 ? row.running / row.seconds : 0;
-  row.cpu_ms_per_pod = cpu * 1000 / row.running;
+  for (const auto& [name, seconds] : cpu1) {
+    const double ms_per_pod = (seconds - cpu0.at(name)) * 1000 / row.running;
+    row.cpu_ms_per_pod_of[name] = ms_per_pod;
+    row.cpu_ms_per_pod += ms_per_pod;
+  }
   return row;
 }
 
@@ -136,6 +145,12 @@ int Main(int argc, char** argv) {
                r.nodes, r.pods, r.running, r.seconds, r.per_s, r.p50, r.p90, r.p99,
                r.cpu_ms_per_pod);
   }
+  for (const Row& r : rows) {
+    std::string by;
+    for (const auto& [name, ms] : r.cpu_ms_per_pod_of) by += fmt::format(" {} {:.1f},", name, ms);
+    if (!by.empty()) by.pop_back();
+    fmt::print("cpu ms/pod at {} nodes:{}\n", r.nodes, by);
+  }
   Figures figures;
   bool all_ran = true;
   for (const Row& r : rows) {
@@ -145,6 +160,7 @@ int Main(int argc, char** argv) {
     figures.Set("p90_ms" + at, r.p90);
     figures.Set("p99_ms" + at, r.p99);
     figures.Set("running" + at, r.running);
+    figures.Set("cpu_ms_per_pod" + at, r.cpu_ms_per_pod);
     all_ran = all_ran && r.running == r.pods;
   }
   figures.Set("pods", pods);
