@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <thread>
@@ -19,14 +20,15 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// Polls `done` every 5 ms until it holds, `alive` stops holding, or `timeout` passes.
+// Polls `done` every `period` until it holds, `alive` stops holding, or `timeout` passes.
 bool PollUntil(const std::function<bool()>& done, const std::function<bool()>& alive,
-               std::chrono::milliseconds timeout) {
+               std::chrono::milliseconds timeout,
+               std::chrono::milliseconds period = std::chrono::milliseconds(5)) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
     if (done()) return true;
     if (!alive()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(period);
   }
   return done();
 }
@@ -319,8 +321,11 @@ Status Cluster::WaitNodesReady(int count) {
     }
     return ready >= count;
   };
+  // A list of every node per poll: 5 ms apart for a few nodes, up to 1 s apart for thousands,
+  // so that the wait itself does not load the apiserver it waits on.
+  const auto period = std::chrono::milliseconds(std::clamp(count / 5, 5, 1000));
   if (PollUntil(
-          all_ready, [] { return true; }, options_.ready_timeout))
+          all_ready, [] { return true; }, options_.ready_timeout, period))
     return Status::OK();
   return Status::Timeout(fmt::format("{} of {} nodes Ready after {} ms\n{}", ready, count,
                                      options_.ready_timeout.count(), Diagnose()));
