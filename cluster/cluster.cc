@@ -127,12 +127,14 @@ fs::path Cluster::log(const std::string& component) const {
 
 std::string Cluster::grpc_target() const { return "unix:" + (options_.dir / "api.sock").string(); }
 
-// Node groups take consecutive /24s of 10.244.0.0/14 from 10.244.1.0/24 on, each as many as
-// it has nodes, so that no two nodes of the cluster share pod IPs.
+// Node groups take consecutive /24s from 10.244.1.0/24 on, each as many as it has nodes, so
+// that no two nodes of the cluster share pod IPs; past 10.255.255.0/24 (node 3071) they go on
+// in 11.0.0.0/8, as the hollow kubelet counts them (kubelet/kubelet.cc).
 std::string Cluster::FirstPodCidr(size_t group) const {
   int range = 1;
   for (size_t g = 0; g < group; ++g) range += options_.kubelets[g].nodes;
-  return fmt::format("10.{}.{}.0/24", 244 + range / 256, range % 256);
+  const int block = 244 * 256 + range;  // the /24's number from 10.0.0.0
+  return fmt::format("{}.{}.{}.0/24", 10 + block / 65536, block / 256 % 256, block % 256);
 }
 
 int Cluster::NodeCount() const {
