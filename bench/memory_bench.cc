@@ -16,7 +16,8 @@
 // pods=110 (30 a node on average). The bench waits (bounded by --timeout, 900 s) until a pod
 // watch has seen every pod Running, sampling each process's RSS every second meanwhile (the
 // peak), then reads the RSS of each process again. Before the pods, the RSS with the nodes
-// alone is read too: the growth over it divided by the pods is each process's bytes per pod.
+// alone is read too: the growth over it divided by the pods created is each process's bytes
+// per pod.
 // This process's own RSS (the pod watch keeps a name and a flag per pod) is reported apart
 // and counted in no total.
 //
@@ -36,6 +37,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "apimachinery/stop_signals.h"
 #include "bench/bench_util.h"
 #include "cluster/cluster.h"
 #include "proto/core/v1/pod.pb.h"
@@ -48,6 +50,20 @@ using k8s::core::v1::Pod;
 [[noreturn]] void Die(const std::string& what) {
   fmt::print(stderr, "memory_bench: {}\n", what);
   std::exit(1);
+}
+
+// Set by a first SIGINT or SIGTERM: the fill's wait ends as at its timeout (the figures so
+// far are reported and the cluster's processes stopped); a second one exits at once.
+std::atomic<bool> interrupted{false};
+
+void WatchStopSignals(StopSignals* signals) {
+  std::thread([signals] {
+    signals->Wait();
+    fmt::print(stderr, "memory_bench: interrupted; reporting what was reached\n");
+    interrupted = true;
+    signals->Wait();
+    std::_Exit(130);
+  }).detach();
 }
 
 bool IsControlPlane(const std::string& name) {
@@ -243,21 +259,26 @@ Pod MakePod(int i) {
 
 // Creates pods mem-0..mem-(pods-1) from `threads` threads; a create the apiserver refuses
 // for load (429, 503, a deadline) is retried, an AlreadyExists after such a retry counts.
-void CreatePods(const client::Clientset& cs, int pods, int threads, std::atomic<int>* created) {
+// Ends early once `stop` is set.
+void CreatePods(const client::Clientset& cs, int pods, int threads, std::atomic<int>* created,
+                const std::atomic<bool>* stop) {
   std::atomic<int> next{0};
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
       auto client = cs.Pods("default");
-      for (int i; (i = next++) < pods;) {
+      for (int i; !*stop && (i = next++) < pods;) {
         const Pod pod = MakePod(i);
         for (int attempt = 0;; ++attempt) {
           auto result = client.Create(pod);
-          if (result.ok() || (attempt > 0 && result.status().code() == 409)) break;
+          if (result.ok() || (attempt > 0 && result.status().code() == 409)) {
+            ++*created;
+            break;
+          }
+          if (*stop) break;
           if (attempt >= 50) Die(fmt::format("creating mem-{}: {}", i, result.status().message()));
           std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
         }
-        ++*created;
       }
     });
   }
@@ -310,7 +331,7 @@ struct ScaleResult {
   Snapshot before, after;
   std::map<std::string, double> peaks;
   double peak_all = 0;
-  int running = 0;
+  int running = 0, created = 0;
   double create_s = 0, fill_s = 0;
   bool complete = false;
   double bench_mb = 0;
@@ -327,14 +348,15 @@ ScaleResult Scale(const std::string& dir, int nodes, int pods, int creators, int
   RunningCounter counter(cluster->clientset(), "bench=mem");
   PeakSampler sampler(*cluster);
   std::atomic<int> created{0};
+  std::atomic<bool> stop_creating{false};
   const auto t0 = Clock::now();
   std::thread creator([&] {
-    CreatePods(cluster->clientset(), pods, creators, &created);
+    CreatePods(cluster->clientset(), pods, creators, &created, &stop_creating);
     r.create_s = Ms(Clock::now() - t0) / 1000;
   });
   const auto deadline = t0 + std::chrono::seconds(timeout_s);
   auto next_report = t0;
-  while (counter.running() < pods && Clock::now() < deadline) {
+  while (counter.running() < pods && Clock::now() < deadline && !interrupted) {
     if (Clock::now() >= next_report) {
       next_report += std::chrono::seconds(10);
       fmt::print(stderr, "  {:>5.0f} s: {} created, {} Running, all processes {:.0f} MB\n",
@@ -348,10 +370,12 @@ ScaleResult Scale(const std::string& dir, int nodes, int pods, int creators, int
   r.fill_s = Ms(Clock::now() - t0) / 1000;
   r.running = counter.running();
   r.complete = r.running >= pods;
+  stop_creating = true;
   creator.join();
+  r.created = created;
   if (!r.complete) {
-    fmt::print(stderr, "scale: only {} of {} pods Running after {} s\n", r.running, pods,
-               timeout_s);
+    fmt::print(stderr, "scale: only {} of {} pods Running ({} created) after {:.0f} s\n", r.running,
+               pods, r.created, r.fill_s);
   }
   r.after = Take(*cluster);
   sampler.Stop();
@@ -373,6 +397,8 @@ void WriteJson(const std::string& file, const Figures& figures) {
 }
 
 int Main(int argc, char** argv) {
+  StopSignals signals;  // before any thread starts
+  WatchStopSignals(&signals);
   const bool quick = Flag(argc, argv, "quick", "") == "true";
   const std::string phases = Flag(argc, argv, "phases", "idle,scale");
   const int idle_nodes = int(FlagNum(argc, argv, "idle-nodes", 3));
@@ -404,13 +430,13 @@ int Main(int argc, char** argv) {
   if (phases.find("scale") != std::string::npos) {
     ScaleResult s = Scale(dir.path(), nodes, pods, creators, timeout_s);
     fmt::print(
-        "scale: {} hollow nodes (one kubelet, one fake-cri), {} pods created from {} threads in "
-        "{:.1f} s; {} Running after {:.1f} s ({:.0f} pods/s){}\n",
-        nodes, pods, creators, s.create_s, s.running, s.fill_s, s.running / s.fill_s,
-        s.complete ? "" : fmt::format(" — INCOMPLETE: timeout {} s", timeout_s));
+        "scale: {} hollow nodes (one kubelet, one fake-cri), {} of {} pods created from {} "
+        "threads in {:.1f} s; {} Running after {:.1f} s ({:.1f} pods/s){}\n",
+        nodes, s.created, pods, creators, s.create_s, s.running, s.fill_s, s.running / s.fill_s,
+        s.complete ? "" : " — INCOMPLETE: timeout or interrupt");
     fmt::print("{:<8} {:<24} {:>10} {:>10} {:>10} {:>10}\n", "phase", "process", "rss MB",
                "peak MB", "no pods MB", "B/pod");
-    PrintSnapshot("scale", s.after, &s.before, &s.peaks, s.running);
+    PrintSnapshot("scale", s.after, &s.before, &s.peaks, s.created);
     fmt::print("{:<8} {:<24} {:>10.1f}  (peak of the sum, sampled every second)\n", "scale",
                "all processes peak", s.peak_all);
     fmt::print("{:<8} {:<24} {:>10.1f}  (this benchmark: a pod watch; in no total)\n\n", "scale",
