@@ -7,7 +7,9 @@
 // controller-manager. The nodes (kubelets, fake-cris) are reported beside it, and the total.
 //
 // Phase scale: a fresh secure cluster of --nodes (5000) hollow nodes (one kubelet, one
-// fake-cri), then --pods (150000) bare pods created by this process from --creators (8)
+// fake-cri; its pods synced --kubelet-workers (64) at once: the kubelet's default of 4, with
+// a 500 ms image pull on each node's first pod, runs 15 pods/s), then --pods (150000) bare
+// pods created by this process from --creators (16)
 // threads over gRPC as kubernetes-admin. Direct creation rather than Deployments: the
 // ReplicaSet controller creates at most a burst per sync and waits to observe each batch,
 // while direct creates are paced only by the apiserver, so the count is reached sooner and
@@ -18,6 +20,8 @@
 // peak), then reads the RSS of each process again. Before the pods, the RSS with the nodes
 // alone is read too: the growth over it divided by the pods created is each process's bytes
 // per pod.
+// On a shared machine the fill stops (and reports, as at the timeout) once all processes
+// together hold more than --max-mb (8192: twice the goal's 4 GB).
 // This process's own RSS (the pod watch keeps a name and a flag per pod) is reported apart
 // and counted in no total.
 //
@@ -25,7 +29,8 @@
 // allocators kept, not a steady state.
 // Ends with `memory: control plane idle X MB, all processes at N nodes / P pods Y MB`.
 // Usage: memory_bench [--phases=idle,scale] [--idle-nodes=3] [--idle-seconds=10]
-//        [--nodes=5000] [--pods=150000] [--creators=8] [--timeout=900] [--quick=true]
+//        [--nodes=5000] [--pods=150000] [--creators=16] [--kubelet-workers=64] [--timeout=900]
+//        [--max-mb=8192] [--quick=true]
 //        [--json=FILE]
 // --quick=true: idle 2 s, then 50 nodes / 500 pods.
 #include <fmt/format.h>
@@ -103,12 +108,15 @@ double SelfRssMb() { return cluster::UsageOf(getpid()).rss_mb; }
 
 std::unique_ptr<cluster::Cluster> StartCluster(const std::string& dir,
                                                std::vector<cluster::KubeletGroup> groups,
-                                               int ready_seconds) {
+                                               int ready_seconds, int kubelet_workers = 0) {
   cluster::ClusterOptions options;
   options.dir = dir;
   options.bin_dir = BinaryBeside("");
   options.kubelets = std::move(groups);
   options.ready_timeout = std::chrono::seconds(ready_seconds);
+  if (kubelet_workers > 0) {
+    options.extra_args["kubelet"] = {fmt::format("--workers={}", kubelet_workers)};
+  }
   options.progress = [](const std::string& step) { fmt::print(stderr, "  {}\n", step); };
   const auto t0 = Clock::now();
   auto started = cluster::Cluster::Start(options);
@@ -337,12 +345,18 @@ struct ScaleResult {
   double bench_mb = 0;
 };
 
-ScaleResult Scale(const std::string& dir, int nodes, int pods, int creators, int timeout_s) {
+struct ScaleOptions {
+  int nodes, pods, creators, kubelet_workers, timeout_s;
+  double max_mb;  // the fill stops once all processes together hold more
+};
+
+ScaleResult Scale(const std::string& dir, const ScaleOptions& o) {
+  const int nodes = o.nodes, pods = o.pods, timeout_s = o.timeout_s;
   fmt::print(stderr, "scale: {} hollow nodes, then {} pods\n", nodes, pods);
   cluster::KubeletGroup group;
   group.name = "hollow";
   group.nodes = nodes;
-  auto cluster = StartCluster(dir + "/scale", {group}, std::max(120, nodes / 5));
+  auto cluster = StartCluster(dir + "/scale", {group}, std::max(120, nodes / 5), o.kubelet_workers);
   ScaleResult r;
   r.before = Take(*cluster);
   RunningCounter counter(cluster->clientset(), "bench=mem");
@@ -351,12 +365,17 @@ ScaleResult Scale(const std::string& dir, int nodes, int pods, int creators, int
   std::atomic<bool> stop_creating{false};
   const auto t0 = Clock::now();
   std::thread creator([&] {
-    CreatePods(cluster->clientset(), pods, creators, &created, &stop_creating);
+    CreatePods(cluster->clientset(), pods, o.creators, &created, &stop_creating);
     r.create_s = Ms(Clock::now() - t0) / 1000;
   });
   const auto deadline = t0 + std::chrono::seconds(timeout_s);
   auto next_report = t0;
   while (counter.running() < pods && Clock::now() < deadline && !interrupted) {
+    if (sampler.last_all() > o.max_mb) {
+      fmt::print(stderr, "scale: all processes hold {:.0f} MB, over --max-mb={:.0f}: stopping\n",
+                 sampler.last_all(), o.max_mb);
+      break;
+    }
     if (Clock::now() >= next_report) {
       next_report += std::chrono::seconds(10);
       fmt::print(stderr, "  {:>5.0f} s: {} created, {} Running, all processes {:.0f} MB\n",
@@ -405,7 +424,9 @@ int Main(int argc, char** argv) {
   const double idle_s = FlagNum(argc, argv, "idle-seconds", quick ? 2 : 10);
   const int nodes = int(FlagNum(argc, argv, "nodes", quick ? 50 : 5000));
   const int pods = int(FlagNum(argc, argv, "pods", quick ? 500 : 150000));
-  const int creators = int(FlagNum(argc, argv, "creators", 8));
+  const int creators = int(FlagNum(argc, argv, "creators", 16));
+  const int kubelet_workers = int(FlagNum(argc, argv, "kubelet-workers", 64));
+  const double max_mb = FlagNum(argc, argv, "max-mb", 8192);
   const int timeout_s = int(FlagNum(argc, argv, "timeout", 900));
   const std::string json = Flag(argc, argv, "json", "");
   TempDir dir;
@@ -428,12 +449,13 @@ int Main(int argc, char** argv) {
   }
 
   if (phases.find("scale") != std::string::npos) {
-    ScaleResult s = Scale(dir.path(), nodes, pods, creators, timeout_s);
+    ScaleResult s = Scale(dir.path(), {nodes, pods, creators, kubelet_workers, timeout_s, max_mb});
     fmt::print(
-        "scale: {} hollow nodes (one kubelet, one fake-cri), {} of {} pods created from {} "
+        "scale: {} hollow nodes (one kubelet of {} workers, one fake-cri), {} of {} pods created "
+        "from {} "
         "threads in {:.1f} s; {} Running after {:.1f} s ({:.1f} pods/s){}\n",
-        nodes, s.created, pods, creators, s.create_s, s.running, s.fill_s, s.running / s.fill_s,
-        s.complete ? "" : " — INCOMPLETE: timeout or interrupt");
+        nodes, kubelet_workers, s.created, pods, creators, s.create_s, s.running, s.fill_s,
+        s.running / s.fill_s, s.complete ? "" : " — INCOMPLETE: timeout, --max-mb or interrupt");
     fmt::print("{:<8} {:<24} {:>10} {:>10} {:>10} {:>10}\n", "phase", "process", "rss MB",
                "peak MB", "no pods MB", "B/pod");
     PrintSnapshot("scale", s.after, &s.before, &s.peaks, s.created);
