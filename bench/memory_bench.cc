@@ -343,6 +343,8 @@ struct ScaleResult {
   double create_s = 0, fill_s = 0;
   bool complete = false;
   double bench_mb = 0;
+  // One pod as the apiserver returns it: protobuf bytes, and as a parsed message in memory.
+  size_t pod_wire_bytes = 0, pod_memory_bytes = 0;
 };
 
 struct ScaleOptions {
@@ -402,6 +404,11 @@ ScaleResult Scale(const std::string& dir, const ScaleOptions& o) {
   for (const auto& [name, mb] : r.after.rss) r.peaks[name] = std::max(r.peaks[name], mb);
   r.peak_all = std::max(sampler.peak_all(), r.after.All());
   r.bench_mb = SelfRssMb();
+  auto pod = cluster->clientset().Pods("default").Get("mem-0");
+  if (pod.ok()) {
+    r.pod_wire_bytes = (*pod)->ByteSizeLong();
+    r.pod_memory_bytes = (*pod)->SpaceUsedLong();
+  }
   return r;
 }
 
@@ -463,6 +470,10 @@ int Main(int argc, char** argv) {
                "all processes peak", s.peak_all);
     fmt::print("{:<8} {:<24} {:>10.1f}  (this benchmark: a pod watch; in no total)\n\n", "scale",
                "bench", s.bench_mb);
+    fmt::print(
+        "a pod (mem-0, read at the end): {} bytes as protobuf, {} bytes as a parsed message "
+        "(SpaceUsedLong)\n\n",
+        s.pod_wire_bytes, s.pod_memory_bytes);
     figures.emplace_back("scale_all_mb", s.after.All());
     figures.emplace_back("scale_peak_all_mb", s.peak_all);
     figures.emplace_back("scale_control_plane_mb", s.after.ControlPlane());
@@ -472,6 +483,8 @@ int Main(int argc, char** argv) {
     figures.emplace_back("scale_running_pods", s.running);
     figures.emplace_back("scale_fill_s", s.fill_s);
     figures.emplace_back("scale_fill_pods_per_s", s.running / s.fill_s);
+    figures.emplace_back("pod_wire_bytes", double(s.pod_wire_bytes));
+    figures.emplace_back("pod_memory_bytes", double(s.pod_memory_bytes));
     AddPerProcess("scale_", s.after, &figures);
     for (const auto& [name, mb] : s.peaks)
       figures.emplace_back("scale_peak_" + Snake(name) + "_mb", mb);
