@@ -344,7 +344,7 @@ struct ScaleResult {
   bool complete = false;
   double bench_mb = 0;
   // One pod as the apiserver returns it: protobuf bytes, and as a parsed message in memory.
-  size_t pod_wire_bytes = 0, pod_memory_bytes = 0;
+  size_t pod_wire_bytes = 0, pod_memory_bytes = 0, pod_memory_no_managed_fields_bytes = 0;
 };
 
 struct ScaleOptions {
@@ -408,6 +408,9 @@ ScaleResult Scale(const std::string& dir, const ScaleOptions& o) {
   if (pod.ok()) {
     r.pod_wire_bytes = (*pod)->ByteSizeLong();
     r.pod_memory_bytes = (*pod)->SpaceUsedLong();
+    Pod bare = **pod;
+    bare.mutable_metadata()->clear_managed_fields();
+    r.pod_memory_no_managed_fields_bytes = bare.SpaceUsedLong();
   }
   return r;
 }
