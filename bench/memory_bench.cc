@@ -483,6 +483,7 @@ int Main(int argc, char** argv) {
     figures.emplace_back("scale_no_pods_all_mb", s.before.All());
     figures.emplace_back("scale_nodes", nodes);
     figures.emplace_back("scale_pods", pods);
+    figures.emplace_back("scale_created_pods", s.created);
     figures.emplace_back("scale_running_pods", s.running);
     figures.emplace_back("scale_fill_s", s.fill_s);
     figures.emplace_back("scale_fill_pods_per_s", s.running / s.fill_s);
