@@ -475,8 +475,8 @@ int Main(int argc, char** argv) {
                "bench", s.bench_mb);
     fmt::print(
         "a pod (mem-0, read at the end): {} bytes as protobuf, {} bytes as a parsed message "
-        "(SpaceUsedLong)\n\n",
-        s.pod_wire_bytes, s.pod_memory_bytes);
+        "(SpaceUsedLong), {} of them without managedFields\n\n",
+        s.pod_wire_bytes, s.pod_memory_bytes, s.pod_memory_no_managed_fields_bytes);
     figures.emplace_back("scale_all_mb", s.after.All());
     figures.emplace_back("scale_peak_all_mb", s.peak_all);
     figures.emplace_back("scale_control_plane_mb", s.after.ControlPlane());
@@ -489,6 +489,8 @@ int Main(int argc, char** argv) {
     figures.emplace_back("scale_fill_pods_per_s", s.running / s.fill_s);
     figures.emplace_back("pod_wire_bytes", double(s.pod_wire_bytes));
     figures.emplace_back("pod_memory_bytes", double(s.pod_memory_bytes));
+    figures.emplace_back("pod_memory_no_managed_fields_bytes",
+                         double(s.pod_memory_no_managed_fields_bytes));
     AddPerProcess("scale_", s.after, &figures);
     for (const auto& [name, mb] : s.peaks)
       figures.emplace_back("scale_peak_" + Snake(name) + "_mb", mb);
