@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <thread>
@@ -19,14 +20,15 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// Polls `done` every 5 ms until it holds, `alive` stops holding, or `timeout` passes.
+// Polls `done` every `period` until it holds, `alive` stops holding, or `timeout` passes.
 bool PollUntil(const std::function<bool()>& done, const std::function<bool()>& alive,
-               std::chrono::milliseconds timeout) {
+               std::chrono::milliseconds timeout,
+               std::chrono::milliseconds period = std::chrono::milliseconds(5)) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
     if (done()) return true;
     if (!alive()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(period);
   }
   return done();
 }
@@ -125,12 +127,14 @@ fs::path Cluster::log(const std::string& component) const {
 
 std::string Cluster::grpc_target() const { return "unix:" + (options_.dir / "api.sock").string(); }
 
-// Node groups take consecutive /24s of 10.244.0.0/14 from 10.244.1.0/24 on, each as many as
-// it has nodes, so that no two nodes of the cluster share pod IPs.
+// Node groups take consecutive /24s from 10.244.1.0/24 on, each as many as it has nodes, so
+// that no two nodes of the cluster share pod IPs; past 10.255.255.0/24 (node 3071) they go on
+// in 11.0.0.0/8, as the hollow kubelet counts them (kubelet/kubelet.cc).
 std::string Cluster::FirstPodCidr(size_t group) const {
   int range = 1;
   for (size_t g = 0; g < group; ++g) range += options_.kubelets[g].nodes;
-  return fmt::format("10.{}.{}.0/24", 244 + range / 256, range % 256);
+  const int block = 244 * 256 + range;  // the /24's number from 10.0.0.0
+  return fmt::format("{}.{}.{}.0/24", 10 + block / 65536, block / 256 % 256, block % 256);
 }
 
 int Cluster::NodeCount() const {
@@ -319,8 +323,11 @@ Status Cluster::WaitNodesReady(int count) {
     }
     return ready >= count;
   };
+  // A list of every node per poll: 5 ms apart for a few nodes, up to 1 s apart for thousands,
+  // so that the wait itself does not load the apiserver it waits on.
+  const auto period = std::chrono::milliseconds(std::clamp(count / 5, 5, 1000));
   if (PollUntil(
-          all_ready, [] { return true; }, options_.ready_timeout))
+          all_ready, [] { return true; }, options_.ready_timeout, period))
     return Status::OK();
   return Status::Timeout(fmt::format("{} of {} nodes Ready after {} ms\n{}", ready, count,
                                      options_.ready_timeout.count(), Diagnose()));

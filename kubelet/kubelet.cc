@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "client/channel.h"
@@ -47,18 +48,20 @@ struct Kubelet::Impl {
 
 std::vector<NodeConfig> NodesOf(const KubeletOptions& options) {
   if (options.nodes <= 1) return {options.node};
-  // The first node's range: --pod-cidr 10.X.Y.0/24 (X >= 244) when given, else 10.244.0.0/24.
-  int first = 0, x = 0, y = 0;
-  if (std::sscanf(options.node.pod_cidr.c_str(), "10.%d.%d.0/24", &x, &y) == 2 && x >= 244 &&
-      y >= 0 && y < 256) {
-    first = (x - 244) * 256 + y;
+  // The first node's range: --pod-cidr A.B.C.0/24 when given, else 10.244.0.0/24. Node i
+  // takes the i-th /24 after it, counted on past 10.255.255.0/24 into 11.0.0.0/8 (a /24 for
+  // each of thousands of nodes, where 10.244.0.0/14 holds 1024).
+  int first = 0, a = 0, b = 0, c = 0;
+  if (std::sscanf(options.node.pod_cidr.c_str(), "%d.%d.%d.0/24", &a, &b, &c) == 3 && a >= 10 &&
+      a < 224 && b >= 0 && b < 256 && c >= 0 && c < 256) {
+    first = std::max(0, ((a - 10) * 256 + b - 244) * 256 + c);
   }
   std::vector<NodeConfig> nodes;
   for (int i = 0; i < options.nodes; ++i) {
     NodeConfig n = options.node;
     n.name = fmt::format("{}-{}", options.node.name, i);
-    const int range = first + i;
-    n.pod_cidr = fmt::format("10.{}.{}.0/24", 244 + range / 256, range % 256);
+    const int block = 244 * 256 + first + i;  // the /24's number from 10.0.0.0
+    n.pod_cidr = fmt::format("{}.{}.{}.0/24", 10 + block / 65536, block / 256 % 256, block % 256);
     nodes.push_back(std::move(n));
   }
   return nodes;

@@ -40,6 +40,8 @@ class NodeAgent {
   Status RegisterWithRetry(const NodeConfig& config);
   Status RenewLease(const NodeConfig& config);
   Status PostStatus(const NodeConfig& config);
+  // Renews every node's Lease, and posts its status when `post`.
+  void Heartbeat(bool post);
   void Loop();
 
   const client::Clientset clientset_;

@@ -89,6 +89,18 @@ TEST_CASE("hollow nodes take consecutive pod ranges from --pod-cidr") {
   CHECK(nodes[0].pod_cidr == "10.244.254.0/24");
   CHECK(nodes[2].pod_cidr == "10.245.0.0/24");
 
+  options.nodes = 5000;  // past 10.255.255.0/24 into 11.0.0.0/8
+  options.node.pod_cidr = "10.244.1.0/24";
+  nodes = NodesOf(options);
+  CHECK(nodes[3070].pod_cidr == "10.255.255.0/24");
+  CHECK(nodes[3071].pod_cidr == "11.0.0.0/24");
+  CHECK(nodes[4999].pod_cidr == "11.7.136.0/24");
+  options.node.pod_cidr = "11.0.5.0/24";  // a group that starts there
+  nodes = NodesOf(options);
+  CHECK(nodes[0].pod_cidr == "11.0.5.0/24");
+  CHECK(nodes[251].pod_cidr == "11.1.0.0/24");
+  options.nodes = 3;
+
   options.nodes = 1;  // one node: its own range as given
   options.node.pod_cidr = "10.244.7.0/24";
   nodes = NodesOf(options);
