@@ -74,6 +74,40 @@ Status CheckCharacters(std::string_view yaml) {
   return Status();
 }
 
+// The length of the UTF-8 sequence at text[i] by its octets' shape, or 0 if none starts there.
+size_t SequenceAt(std::string_view text, size_t i) {
+  const auto octet = static_cast<unsigned char>(text[i]);
+  const size_t width = (octet & 0x80) == 0      ? 1
+                       : (octet & 0xE0) == 0xC0 ? 2
+                       : (octet & 0xF0) == 0xE0 ? 3
+                       : (octet & 0xF8) == 0xF0 ? 4
+                                                : 0;
+  if (width == 0 || text.size() - i < width) return 0;
+  for (size_t k = 1; k < width; ++k) {
+    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return width;
+}
+
+// yaml-cpp decodes the escapes \N and \_ of a double-quoted scalar to the single octets 0x85
+// and 0xA0, not to the UTF-8 of U+0085 and U+00A0 (as go-yaml does). The stream was checked to
+// be UTF-8 (CheckCharacters), so an octet of a scalar that starts no sequence is one of them.
+std::string RepairEscapes(const std::string& value) {
+  std::string out;
+  for (size_t i = 0; i < value.size();) {
+    const size_t width = SequenceAt(value, i);
+    if (width > 0) {
+      out.append(value, i, width);
+      i += width;
+      continue;
+    }
+    const auto octet = static_cast<unsigned char>(value[i++]);
+    if (octet == 0x85 || octet == 0xA0) out += '\xC2';
+    out += static_cast<char>(octet);
+  }
+  return out;
+}
+
 size_t CountNodes(const Json& v) {
   size_t n = 1;
   if (v.is_structured()) {
@@ -112,7 +146,8 @@ class Builder : public YAML::EventHandler {
     Complete(mark, it->second.value, 0, "");
   }
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
+                const std::string& scalar) override {
+    const std::string value = RepairEscapes(scalar);
     // "!" marks a quoted or block scalar, which is always a string.
     if (tag == "!" || tag == kStrTag || tag == kBinaryTag) {
       return Complete(mark, Json(value), anchor, "");

@@ -283,5 +283,16 @@ TEST_CASE("every line break reads as a line break: \\r\\n, \\r and \\n") {
   CHECK(ErrorOf("a: b: c\rd: e\r") == "yaml: line 1: column 5: illegal map value");
 }
 
+TEST_CASE("the escapes \\N and \\_ decode to UTF-8, as go-yaml's do, and round-trip") {
+  // yaml-cpp alone gives the single octets 0x85 and 0xA0 (fuzz_yaml's finding "\NULL).
+  auto docs = YamlToJsonDocuments("a: \"\\N\\_x\\L\"\n");
+  REQUIRE(docs.ok());
+  REQUIRE(docs->size() == 1);
+  CHECK((*docs)[0]["a"] == "\xC2\x85\xC2\xA0x\xE2\x80\xA8");
+  auto back = YamlToJsonDocuments(JsonToYaml((*docs)[0]));
+  REQUIRE(back.ok());
+  CHECK((*back)[0] == (*docs)[0]);
+}
+
 }  // namespace
 }  // namespace pk
