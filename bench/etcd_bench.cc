@@ -321,13 +321,13 @@ Result<LoadResult> RunEtcd(const std::vector<std::unique_ptr<KV::Stub>>& kv, Op 
   const int run = NextRun();
   std::vector<int64_t> seq(clients, 0);
   return RunClosedLoop(clients, o, [&](int client, grpc::CompletionQueue* cq) -> Call* {
-    KV::Stub* stub = kv[client % kv.size()].get();
+    KV::Stub* etcd = kv[client % kv.size()].get();
     if (op == Op::kPut) {  // the request is serialized by AsyncPut: it need not outlive it
       auto* call = Arm(new CallOf<etcdserverpb::PutResponse>);
       etcdserverpb::PutRequest in;
       in.set_key(fmt::format("{}etcd-{}-{}-{}", kKeyPrefix, run, client, seq[client]++));
       in.set_value(value);
-      call->rpc = stub->AsyncPut(&call->context, in, cq);
+      call->rpc = etcd->AsyncPut(&call->context, in, cq);
       call->rpc->Finish(&call->out, &call->status, call);
       return call;
     }
@@ -335,7 +335,7 @@ Result<LoadResult> RunEtcd(const std::vector<std::unique_ptr<KV::Stub>>& kv, Op 
     etcdserverpb::RangeRequest in;
     in.set_key(kGetKey);
     in.set_serializable(op == Op::kSerializableGet);
-    call->rpc = stub->AsyncRange(&call->context, in, cq);
+    call->rpc = etcd->AsyncRange(&call->context, in, cq);
     call->rpc->Finish(&call->out, &call->status, call);
     return call;
   });
@@ -408,7 +408,8 @@ std::string RowName(Row row) {
   return "";
 }
 
-// What the rows drive: etcd's and the apiserver's stubs, the value, a dir for raw databases.
+// What the rows drive: the clients of etcd and of the apiserver, the value, a dir for raw
+// databases.
 struct Targets {
   std::vector<std::unique_ptr<KV::Stub>> kv;
   std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>> api;  // empty: no apiserver row
