@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "bench/bench_util.h"
@@ -130,6 +131,11 @@ class HollowCluster {
     options.kubelets = {group};
     options.time_scale = time_scale;
     if (!kubelet_workers.empty()) options.extra_args["kubelet"] = {"--workers=" + kubelet_workers};
+    // For profiling a run: more apiserver flags, e.g. an audit log of every request.
+    if (const char* extra = std::getenv("PK_BENCH_APISERVER_ARGS")) {
+      std::istringstream words(extra);
+      for (std::string w; words >> w;) options.extra_args["apiserver"].push_back(w);
+    }
     options.ready_timeout = std::chrono::seconds(300);  // 5,000 nodes register
     const auto t0 = Clock::now();
     auto started = cluster::Cluster::Start(options);

@@ -149,10 +149,30 @@ void Track(const Message* old, const Message& updated, Message* out, std::string
   *MutableObjectMeta(out)->mutable_managed_fields() = std::move(*meta.mutable_managed_fields());
 }
 
+// The managedFields TrackUpdate gives a create, through patch::TrackCreate (no JSON of the
+// object). False when that cannot be had; nothing is changed then.
+bool TrackCreate(Message* created, std::string_view manager, std::string_view now,
+                 std::string_view api_version) {
+  const auto* meta = GetObjectMeta(*created);
+  if (meta == nullptr || !meta->managed_fields().empty()) return false;
+  auto list = patch::TrackCreate(*created, manager, now, api_version);
+  if (!list) return false;
+  k8s::meta::v1::ObjectMeta decoded;
+  if (!list->is_null()) {
+    nlohmann::ordered_json managed = {{"managedFields", std::move(*list)}};
+    json::DecodeReport report;
+    if (!json::DecodeValue(managed, &decoded, &report).ok()) return false;
+  }
+  *MutableObjectMeta(created)->mutable_managed_fields() =
+      std::move(*decoded.mutable_managed_fields());
+  return true;
+}
+
 }  // namespace
 
 void TrackUpdatedFields(const Message* old, Message* updated, std::string_view manager,
                         std::string_view now, std::string_view api_version) {
+  if (old == nullptr && TrackCreate(updated, manager, now, api_version)) return;
   if (old == nullptr || old->GetDescriptor() != updated->GetDescriptor()) {
     Track(old, *updated, updated, manager, now, api_version, json::ToJsonValue);
     return;

@@ -8,9 +8,13 @@
 #include <string>
 
 #include "apimachinery/codec.h"
+#include "apimachinery/object.h"
+#include "apimachinery/scheme.h"
+#include "apiserver/patch/patch.h"
 #include "proto/apps/v1/apps.pb.h"
 #include "proto/core/v1/config.pb.h"
 #include "proto/core/v1/pod.pb.h"
+#include "tests/testing.h"
 
 namespace pk::apiserver::handlers {
 namespace {
@@ -95,6 +99,55 @@ TEST_CASE("a Deployment scaled and a ConfigMap's data edited") {
       nullptr, FromJson<k8s::core::v1::ConfigMap>(R"({"metadata":{"name":"c"},"data":{"a":"1"}})"),
       "kubectl", "2024-01-01T00:00:00Z");
   Write(cm.get(), Changed(*cm, R"({"data":{"b":"2"}})"), "kubectl-edit", "2024-01-01T00:00:01Z");
+}
+
+// Creates take the message walk (patch::TrackCreate) unless the object carries managedFields or
+// what the walk leaves to JSON; either way Write checks them against the whole objects' JSON.
+TEST_CASE("creates of real objects: every fixture, managedFields cleared") {
+  for (const char* name :
+       {"pod-pretty.json", "pod-running.json", "node.json", "deployment.json", "service.json",
+        "endpoints.json", "event.json", "kubectl-run-body.json", "protobuf/clusterrole.json",
+        "protobuf/configmap.json", "protobuf/job.json", "protobuf/namespace.json",
+        "protobuf/priorityclass.json", "protobuf/resourcequota.json", "protobuf/role.json",
+        "protobuf/rolebinding.json", "protobuf/secret.json", "protobuf/serviceaccount.json"}) {
+    const std::string fixture = name;
+    CAPTURE(fixture);
+    auto object = Scheme::Builtin().DecodeAny(testing::Fixture(name), nullptr);
+    REQUIRE_MESSAGE(object.ok(), object.status().ToString());
+    std::unique_ptr<Message> created = std::move(object).value();
+    if (auto* meta = MutableObjectMeta(created.get())) meta->clear_managed_fields();
+    CHECK(patch::TrackCreate(*created, "m", "2024-01-01T00:00:00Z", "v1").has_value());
+    auto tracked = Write(nullptr, std::move(created), "kubectl-create", "2024-01-01T00:00:00Z");
+    CHECK(GetObjectMeta(*tracked)->managed_fields_size() <= 1);  // none for a bare name
+  }
+}
+
+TEST_CASE("creates the walk must mirror exactly: always-written fields, keys, sets, maps") {
+  const char* pods[] = {
+      // Duplicate keys stand for the first item; ports default their protocol.
+      R"({"metadata":{"name":"p","finalizers":["a","b","a"],"labels":{"x":"1","y":""}},
+      "spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80},
+      {"containerPort":80,"protocol":"UDP"},{"containerPort":80,"name":"dup"}],
+      "env":[{"name":"A","value":"1"},{"name":"A","valueFrom":{"fieldRef":{"fieldPath":
+      "metadata.name"}}}],"resources":{"limits":{"cpu":"1"},"requests":{}}},
+      {"name":"c","image":"j"}],"tolerations":[{"key":"k","operator":"Exists"}],
+      "nodeSelector":{},"securityContext":{}}})",
+      // Empty objects and lists, a status, an int-or-string, a quantity map.
+      R"({"metadata":{"name":"q","annotations":{}},"spec":{"containers":[{"name":"c",
+      "livenessProbe":{"httpGet":{"port":"http","path":"/"}},"volumeMounts":[]}],
+      "volumes":[{"name":"v","emptyDir":{}}]},"status":{"phase":"Pending",
+      "conditions":[{"type":"Ready","status":"False"}]}})",
+      // Nothing but a name: every tracked field is one Go always writes.
+      R"({"metadata":{"name":"r"}})",
+      // Non-ASCII is left to the JSON path.
+      R"({"metadata":{"name":"s","labels":{"k":"v"},"annotations":{"é":"1"}},
+      "spec":{"containers":[{"name":"c","args":["é"]}]}})",
+  };
+  for (const char* text : pods) {
+    const std::string pod = text;
+    CAPTURE(pod);
+    Write(nullptr, FromJson<k8s::core::v1::Pod>(text), "m", "2024-01-01T00:00:00Z");
+  }
 }
 
 }  // namespace

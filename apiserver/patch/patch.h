@@ -8,8 +8,10 @@
 #pragma once
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,5 +48,13 @@ Result<Json> Apply(const Json& live, const Json& config, const google::protobuf:
 // operation "Update" entry, and are removed from other managers' sets.
 void TrackUpdate(const Json& old, Json* updated, const google::protobuf::Descriptor* type,
                  std::string_view manager, std::string_view now, std::string_view api_version);
+
+// TrackUpdate for a create (`old` null) of an object that carries no managedFields, read off
+// the message instead of its JSON: the metadata.managedFields list TrackUpdate would write
+// (null when the object sets no tracked field). nullopt when the object holds what the
+// message walk does not mirror (embedded documents, non-ASCII names or set items): then take
+// the JSON path.
+std::optional<Json> TrackCreate(const google::protobuf::Message& object, std::string_view manager,
+                                std::string_view now, std::string_view api_version);
 
 }  // namespace pk::patch
