@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "apimachinery/codec_value.h"
+
 namespace pk {
 namespace {
 
@@ -38,44 +40,111 @@ const std::vector<Row>& Rows() {
       {"", "ServiceAccount", "k8s.core.v1.ServiceAccount", "serviceaccounts", {"sa"}, {}, true},
       {"", "LimitRange", "k8s.core.v1.LimitRange", "limitranges", {"limits"}, {}, true},
       {"", "ResourceQuota", "k8s.core.v1.ResourceQuota", "resourcequotas", {"quota"}, {}, true},
-      {"", "PersistentVolumeClaim", "k8s.core.v1.PersistentVolumeClaim",
-       "persistentvolumeclaims", {"pvc"}, {}, true},
+      {"",
+       "PersistentVolumeClaim",
+       "k8s.core.v1.PersistentVolumeClaim",
+       "persistentvolumeclaims",
+       {"pvc"},
+       {},
+       true},
       {"apps", "Deployment", "k8s.apps.v1.Deployment", "deployments", {"deploy"}, {"all"}, true},
       {"apps", "ReplicaSet", "k8s.apps.v1.ReplicaSet", "replicasets", {"rs"}, {"all"}, true},
       {"apps", "DaemonSet", "k8s.apps.v1.DaemonSet", "daemonsets", {"ds"}, {"all"}, true},
       {"apps", "StatefulSet", "k8s.apps.v1.StatefulSet", "statefulsets", {"sts"}, {"all"}, true},
-      {"apps", "ControllerRevision", "k8s.apps.v1.ControllerRevision", "controllerrevisions", {},
-       {}, true},
+      {"apps",
+       "ControllerRevision",
+       "k8s.apps.v1.ControllerRevision",
+       "controllerrevisions",
+       {},
+       {},
+       true},
       {"batch", "Job", "k8s.batch.v1.Job", "jobs", {}, {"all"}, true},
       {"coordination.k8s.io", "Lease", "k8s.coordination.v1.Lease", "leases", {}, {}, true},
       {"rbac.authorization.k8s.io", "Role", "k8s.rbac.v1.Role", "roles", {}, {}, true},
-      {"rbac.authorization.k8s.io", "ClusterRole", "k8s.rbac.v1.ClusterRole", "clusterroles", {},
-       {}, false},
-      {"rbac.authorization.k8s.io", "RoleBinding", "k8s.rbac.v1.RoleBinding", "rolebindings", {},
-       {}, true},
-      {"rbac.authorization.k8s.io", "ClusterRoleBinding", "k8s.rbac.v1.ClusterRoleBinding",
-       "clusterrolebindings", {}, {}, false},
-      {"scheduling.k8s.io", "PriorityClass", "k8s.scheduling.v1.PriorityClass", "priorityclasses",
-       {"pc"}, {}, false},
-      {"admissionregistration.k8s.io", "MutatingWebhookConfiguration",
-       "k8s.admissionregistration.v1.MutatingWebhookConfiguration",
-       "mutatingwebhookconfigurations", {}, {"api-extensions"}, false},
-      {"admissionregistration.k8s.io", "ValidatingWebhookConfiguration",
-       "k8s.admissionregistration.v1.ValidatingWebhookConfiguration",
-       "validatingwebhookconfigurations", {}, {"api-extensions"}, false},
-      {"authorization.k8s.io", "SelfSubjectAccessReview",
-       "k8s.authorization.v1.SelfSubjectAccessReview", "selfsubjectaccessreviews", {}, {}, false},
-      {"authorization.k8s.io", "SubjectAccessReview", "k8s.authorization.v1.SubjectAccessReview",
-       "subjectaccessreviews", {}, {}, false},
-      {"authorization.k8s.io", "SelfSubjectRulesReview",
-       "k8s.authorization.v1.SelfSubjectRulesReview", "selfsubjectrulesreviews", {}, {}, false},
-      {"authorization.k8s.io", "LocalSubjectAccessReview",
-       "k8s.authorization.v1.LocalSubjectAccessReview", "localsubjectaccessreviews", {}, {},
+      {"rbac.authorization.k8s.io",
+       "ClusterRole",
+       "k8s.rbac.v1.ClusterRole",
+       "clusterroles",
+       {},
+       {},
+       false},
+      {"rbac.authorization.k8s.io",
+       "RoleBinding",
+       "k8s.rbac.v1.RoleBinding",
+       "rolebindings",
+       {},
+       {},
        true},
-      {"authentication.k8s.io", "TokenReview", "k8s.authentication.v1.TokenReview",
-       "tokenreviews", {}, {}, false},
-      {"authentication.k8s.io", "SelfSubjectReview", "k8s.authentication.v1.SelfSubjectReview",
-       "selfsubjectreviews", {}, {}, false},
+      {"rbac.authorization.k8s.io",
+       "ClusterRoleBinding",
+       "k8s.rbac.v1.ClusterRoleBinding",
+       "clusterrolebindings",
+       {},
+       {},
+       false},
+      {"scheduling.k8s.io",
+       "PriorityClass",
+       "k8s.scheduling.v1.PriorityClass",
+       "priorityclasses",
+       {"pc"},
+       {},
+       false},
+      {"admissionregistration.k8s.io",
+       "MutatingWebhookConfiguration",
+       "k8s.admissionregistration.v1.MutatingWebhookConfiguration",
+       "mutatingwebhookconfigurations",
+       {},
+       {"api-extensions"},
+       false},
+      {"admissionregistration.k8s.io",
+       "ValidatingWebhookConfiguration",
+       "k8s.admissionregistration.v1.ValidatingWebhookConfiguration",
+       "validatingwebhookconfigurations",
+       {},
+       {"api-extensions"},
+       false},
+      {"authorization.k8s.io",
+       "SelfSubjectAccessReview",
+       "k8s.authorization.v1.SelfSubjectAccessReview",
+       "selfsubjectaccessreviews",
+       {},
+       {},
+       false},
+      {"authorization.k8s.io",
+       "SubjectAccessReview",
+       "k8s.authorization.v1.SubjectAccessReview",
+       "subjectaccessreviews",
+       {},
+       {},
+       false},
+      {"authorization.k8s.io",
+       "SelfSubjectRulesReview",
+       "k8s.authorization.v1.SelfSubjectRulesReview",
+       "selfsubjectrulesreviews",
+       {},
+       {},
+       false},
+      {"authorization.k8s.io",
+       "LocalSubjectAccessReview",
+       "k8s.authorization.v1.LocalSubjectAccessReview",
+       "localsubjectaccessreviews",
+       {},
+       {},
+       true},
+      {"authentication.k8s.io",
+       "TokenReview",
+       "k8s.authentication.v1.TokenReview",
+       "tokenreviews",
+       {},
+       {},
+       false},
+      {"authentication.k8s.io",
+       "SelfSubjectReview",
+       "k8s.authentication.v1.SelfSubjectReview",
+       "selfsubjectreviews",
+       {},
+       {},
+       false},
   };
   return rows;
 }
@@ -213,8 +282,32 @@ std::string Scheme::EncodeList(const ResourceType& type, const k8s::meta::v1::Li
   return out;
 }
 
+Result<nlohmann::ordered_json> Scheme::EncodeValue(const google::protobuf::Message& object) const {
+  auto value = json::ToJsonValue(object);
+  if (!value.ok()) return value.take_status();
+  auto kind = KindOf(object.GetDescriptor());
+  if (!kind || !value->is_object()) return value;
+  nlohmann::ordered_json doc = nlohmann::ordered_json::object();
+  auto& fields = doc.get_ref<nlohmann::ordered_json::object_t&>();
+  fields.reserve(value->size() + 2);
+  fields.emplace_back("kind", kind->kind);
+  fields.emplace_back("apiVersion", kind->api_version());
+  for (auto& field : value->get_ref<nlohmann::ordered_json::object_t&>()) {
+    fields.emplace_back(field.first, std::move(field.second));
+  }
+  return doc;
+}
+
 Result<std::unique_ptr<google::protobuf::Message>> Scheme::Decode(
     std::string_view json, const GroupVersionKind& expected, json::DecodeReport* report) const {
+  auto doc = json::Parse(json);
+  if (!doc.ok()) return doc.take_status();
+  return DecodeValue(*doc, expected, report);
+}
+
+Result<std::unique_ptr<google::protobuf::Message>> Scheme::DecodeValue(
+    const nlohmann::ordered_json& doc, const GroupVersionKind& expected,
+    json::DecodeReport* report) const {
   auto it = kinds_.find(expected);
   if (it == kinds_.end()) {
     return Status::InternalError(fmt::format("no kind {} is registered", expected.kind));
@@ -223,25 +316,30 @@ Result<std::unique_ptr<google::protobuf::Message>> Scheme::Decode(
   json::DecodeReport* r = report ? report : &local;
   std::unique_ptr<google::protobuf::Message> object(
       MessageFactory::generated_factory()->GetPrototype(it->second)->New());
-  PK_RETURN_IF_ERROR(json::Decode(json, object.get(), r));
-  if (!r->api_version.empty() && r->api_version != expected.api_version()) {
+  PK_RETURN_IF_ERROR(json::DecodeValue(doc, object.get(), r));
+  PK_RETURN_IF_ERROR(CheckKind(expected, *r));
+  return object;
+}
+
+Status Scheme::CheckKind(const GroupVersionKind& expected, const json::DecodeReport& r) const {
+  if (!r.api_version.empty() && r.api_version != expected.api_version()) {
     // Versions of the same group, or the meta.k8s.io alias of DeleteOptions, are fine.
     GroupVersionKind named;
-    SplitApiVersion(r->api_version, &named.group, &named.version);
-    named.kind = r->kind.empty() ? expected.kind : r->kind;
+    SplitApiVersion(r.api_version, &named.group, &named.version);
+    named.kind = r.kind.empty() ? expected.kind : r.kind;
     auto alias = kinds_.find(named);
-    if (alias == kinds_.end() || alias->second != it->second) {
+    if (alias == kinds_.end() || alias->second != kinds_.at(expected)) {
       return Status::BadRequest(
           fmt::format("the API version in the data ({}) does not match the expected API "
                       "version ({})",
-                      r->api_version, expected.api_version()));
+                      r.api_version, expected.api_version()));
     }
   }
-  if (!r->kind.empty() && r->kind != expected.kind) {
+  if (!r.kind.empty() && r.kind != expected.kind) {
     return Status::BadRequest(fmt::format(
-        "the kind in the data ({}) does not match the expected kind ({})", r->kind, expected.kind));
+        "the kind in the data ({}) does not match the expected kind ({})", r.kind, expected.kind));
   }
-  return object;
+  return Status();
 }
 
 const google::protobuf::Message* Scheme::PrototypeOf(const GroupVersionKind& kind) const {
@@ -256,8 +354,8 @@ Result<std::unique_ptr<google::protobuf::Message>> Scheme::DecodeAny(
   if (!doc.ok()) return doc.take_status();
   const auto kind = doc->find("kind");
   const auto api_version = doc->find("apiVersion");
-  if (!doc->is_object() || kind == doc->end() || api_version == doc->end() ||
-      !kind->is_string() || !api_version->is_string()) {
+  if (!doc->is_object() || kind == doc->end() || api_version == doc->end() || !kind->is_string() ||
+      !api_version->is_string()) {
     return Status::BadRequest(fmt::format("Object 'Kind' is missing in '{}'",
                                           json.substr(0, std::min<size_t>(json.size(), 200))));
   }
@@ -266,9 +364,8 @@ Result<std::unique_ptr<google::protobuf::Message>> Scheme::DecodeAny(
   gvk.kind = kind->get<std::string>();
   auto it = kinds_.find(gvk);
   if (it == kinds_.end()) {
-    return Status::BadRequest(
-        fmt::format("no kind \"{}\" is registered for version \"{}\"", gvk.kind,
-                    gvk.api_version()));
+    return Status::BadRequest(fmt::format("no kind \"{}\" is registered for version \"{}\"",
+                                          gvk.kind, gvk.api_version()));
   }
   std::unique_ptr<google::protobuf::Message> object(
       MessageFactory::generated_factory()->GetPrototype(it->second)->New());

@@ -20,11 +20,11 @@ namespace pk {
 
 // A resource served by the API, as discovery describes it.
 struct ResourceType {
-  GroupVersionKind kind;                  // {"apps", "v1", "Deployment"}
-  std::string resource;                   // "deployments"
-  std::string singular;                   // "deployment"
-  std::vector<std::string> short_names;   // {"deploy"}
-  std::vector<std::string> categories;    // {"all"}
+  GroupVersionKind kind;                 // {"apps", "v1", "Deployment"}
+  std::string resource;                  // "deployments"
+  std::string singular;                  // "deployment"
+  std::vector<std::string> short_names;  // {"deploy"}
+  std::vector<std::string> categories;   // {"all"}
   bool namespaced = true;
   const google::protobuf::Message* prototype = nullptr;  // default instance of the message
 
@@ -62,14 +62,23 @@ class Scheme {
   // Decodes a document meant to be of `expected` kind. A missing kind or apiVersion takes the
   // expected one; a different one is BadRequest in Kubernetes' wording.
   Result<std::unique_ptr<google::protobuf::Message>> Decode(std::string_view json,
-                                                           const GroupVersionKind& expected,
-                                                           json::DecodeReport* report) const;
+                                                            const GroupVersionKind& expected,
+                                                            json::DecodeReport* report) const;
+  // The document Encode writes, as Parse would read it back, built without the text (patches
+  // work on documents).
+  Result<nlohmann::ordered_json> EncodeValue(const google::protobuf::Message& object) const;
+  // Decode of a document already parsed: the same checks of kind and apiVersion.
+  Result<std::unique_ptr<google::protobuf::Message>> DecodeValue(const nlohmann::ordered_json& doc,
+                                                                 const GroupVersionKind& expected,
+                                                                 json::DecodeReport* report) const;
   // Decodes a document of whatever registered kind it names (manifests, `kubectl apply`).
   Result<std::unique_ptr<google::protobuf::Message>> DecodeAny(std::string_view json,
-                                                              json::DecodeReport* report) const;
+                                                               json::DecodeReport* report) const;
 
  private:
   Scheme();
+  // Checks the kind and apiVersion a decode found against the expected kind.
+  Status CheckKind(const GroupVersionKind& expected, const json::DecodeReport& found) const;
   void AddResource(ResourceType type);
   void AddKind(const GroupVersionKind& kind, const google::protobuf::Descriptor* type);
   void BuildIndexes();

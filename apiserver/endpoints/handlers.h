@@ -62,11 +62,14 @@ Result<registry::WriteContext> WriteContextOf(Request& request);
 // (Strict: unknown fields are 400; Warn, the default: a Warning header each; Ignore).
 Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
                                                               const ResourceType& type);
-// Decodes JSON text (a patched object) the same way.
+// Decodes JSON text the same way.
 Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
-                                                              const ResourceType& type,
                                                               const std::string& json,
                                                               const GroupVersionKind& kind);
+// Decodes a parsed document (a patched object) the same way.
+Result<std::unique_ptr<google::protobuf::Message>> DecodeDocument(Request& request,
+                                                                  const nlohmann::ordered_json& doc,
+                                                                  const GroupVersionKind& kind);
 // The media type of the body, without parameters ("application/json").
 std::string MediaTypeOf(const Request& request);
 // labelSelector and fieldSelector of a list, watch or deletecollection.

@@ -103,10 +103,10 @@ Result<registry::WriteContext> WriteContextOf(Request& request) {
   return ctx;
 }
 
-Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
-                                                              const ResourceType& type,
-                                                              const std::string& json,
-                                                              const GroupVersionKind& kind) {
+namespace {
+
+// fieldValidation's value, checked.
+Result<std::string> FieldValidation(const Request& request) {
   std::string validation = request.QueryOr("fieldValidation", "");
   if (validation.empty()) validation = "Warn";
   if (validation != "Strict" && validation != "Warn" && validation != "Ignore") {
@@ -115,8 +115,14 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
         "\"Warn\"",
         validation));
   }
-  json::DecodeReport report;
-  auto object = Scheme::Builtin().Decode(json, kind, &report);
+  return validation;
+}
+
+// A decode's outcome under fieldValidation: its error as a 400 of the kind, unknown fields as
+// an error (Strict) or warnings (Warn).
+Result<std::unique_ptr<google::protobuf::Message>> Validated(
+    Request& request, Result<std::unique_ptr<google::protobuf::Message>> object,
+    const json::DecodeReport& report, const std::string& validation, const GroupVersionKind& kind) {
   if (!object.ok()) {
     Status s = object.take_status();
     return Status::BadRequest(CannotHandle(kind) + s.message());
@@ -134,6 +140,28 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
   return object;
 }
 
+}  // namespace
+
+Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
+                                                              const std::string& json,
+                                                              const GroupVersionKind& kind) {
+  auto validation = FieldValidation(request);
+  if (!validation.ok()) return validation.take_status();
+  json::DecodeReport report;
+  auto object = Scheme::Builtin().Decode(json, kind, &report);
+  return Validated(request, std::move(object), report, *validation, kind);
+}
+
+Result<std::unique_ptr<google::protobuf::Message>> DecodeDocument(Request& request,
+                                                                  const nlohmann::ordered_json& doc,
+                                                                  const GroupVersionKind& kind) {
+  auto validation = FieldValidation(request);
+  if (!validation.ok()) return validation.take_status();
+  json::DecodeReport report;
+  auto object = Scheme::Builtin().DecodeValue(doc, kind, &report);
+  return Validated(request, std::move(object), report, *validation, kind);
+}
+
 Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
                                                               const ResourceType& type) {
   trace::ScopedStep step("decode");  // a step of the pod-flow trace, when the request has one
@@ -144,7 +172,7 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
     if (!docs.ok()) return docs.take_status();
     if (docs->size() != 1)
       return Status::BadRequest("the body must hold exactly one YAML document");
-    return DecodeJson(request, type, (*docs)[0].dump(), type.kind);
+    return DecodeJson(request, (*docs)[0].dump(), type.kind);
   }
   if (media == kKubernetesProtobufContentType) return DecodeProtobuf(request, type);
   if (!media.empty() && media != "application/json" && media != "*/*") {
@@ -152,7 +180,7 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeBody(Request& request,
         "the body of the request was in an unknown format - accepted media types include: "
         "application/json, application/yaml"));
   }
-  return DecodeJson(request, type, request.body, type.kind);
+  return DecodeJson(request, request.body, type.kind);
 }
 
 void TrackManagedFields(const Request& request, const ResourceType& type,

@@ -62,7 +62,7 @@ Result<Json> Patched(const Request& request, const ResourceType& type, PatchType
                      const Message* current) {
   Json live = nullptr;
   if (current != nullptr) {
-    auto parsed = json::Parse(Scheme::Builtin().Encode(*current));
+    auto parsed = Scheme::Builtin().EncodeValue(*current);
     if (!parsed.ok()) return parsed.take_status();
     live = std::move(parsed).value();
   }
@@ -113,7 +113,7 @@ Response Patch(Request& request, const Registry& registry, const Output& output)
       return Status::NotFound(type.group_resource(), request.info.name);
     auto patched = Patched(request, type, *patch_type, current);
     if (!patched.ok()) return patched.take_status();
-    auto next = DecodeJson(request, type, patched->dump(), type.kind);
+    auto next = DecodeDocument(request, *patched, type.kind);
     if (!next.ok()) return next.take_status();
     PK_RETURN_IF_ERROR(CheckNameAndNamespace(request, type, **next));
     if (!apply) TrackManagedFields(request, type, current, next->get());
