@@ -15,8 +15,11 @@
 // (default 1). Each row runs --warmup s (not counted), then --seconds s: ops/s = requests
 // completed in the window / window; p50 / p99 = latency (sent to answer read) of those
 // requests in ms; "cpu us" = this process's CPU time per op in the window (the client's; the
-// client's and the server's with --in-process). Last line: `api: REST get X/s, gRPC get Y/s,
-// gRPC create Z/s` (at the last --clients count, 64 by default).
+// client's and the server's with --in-process). When it launched the apiserver, a line under
+// each row gives the apiserver's CPU per op and the share of one core it used in the window:
+// well under 100 % means the row was not bound by the server's CPU (but by the client, by
+// latency, or by another process on the server's core).
+// Last line: `api: REST get X/s, gRPC get Y/s, gRPC create Z/s` (at the last --clients count).
 // Usage: api_bench [--seconds=3] [--warmup=0.5] [--clients=1,64] [--grpc-channels=1]
 //                  [--ops=get,create] [--faces=rest,grpc]   (a subset, e.g. for profiling)
 //                  [--in-process=true]             (the apiserver inside this process)
@@ -59,7 +62,9 @@ const std::string kData(300, 'x');
 // closed. Touched only by the run's one client thread.
 struct Tally {
   Clock::time_point from, to;
-  double cpu_s = 0;  // this process's CPU time (user + system) in the window
+  double cpu_s = 0;         // this process's CPU time (user + system) in the window
+  double server_cpu_s = 0;  // the launched apiserver's, in the window (0: not launched here)
+  pid_t server_pid = 0;
   std::atomic<bool> stop{false};
   std::vector<double> ms;
   int64_t errors = 0;
@@ -73,6 +78,8 @@ struct Tally {
 struct Row {
   double ops_per_s = 0;
   double cpu_us = 0;  // process CPU per op: client + server in-process, client only with --*-port
+  double server_us = 0;    // the launched apiserver's CPU per op
+  double server_core = 0;  // the share of one core the launched apiserver used in the window
   Stats latency;
   int64_t errors = 0;
 };
@@ -82,6 +89,8 @@ Row Finish(Tally* t) {
   row.errors = t->errors;
   row.ops_per_s = t->ms.size() / (Ms(t->to - t->from) / 1000);
   row.cpu_us = t->ms.empty() ? 0 : t->cpu_s * 1e6 / t->ms.size();
+  row.server_us = t->ms.empty() ? 0 : t->server_cpu_s * 1e6 / t->ms.size();
+  row.server_core = t->server_cpu_s / (Ms(t->to - t->from) / 1000);
   row.latency = Summarize(&t->ms);
   return row;
 }
@@ -98,8 +107,10 @@ void RunWindow(Tally* t, double warmup, double seconds) {
   t->to = t->from + std::chrono::milliseconds(int(seconds * 1000));
   std::this_thread::sleep_until(t->from);
   double cpu = ProcessCpuSeconds();
+  double server = t->server_pid ? CpuSecondsOf(t->server_pid) : 0;
   std::this_thread::sleep_until(t->to);
   t->cpu_s = ProcessCpuSeconds() - cpu;
+  t->server_cpu_s = t->server_pid ? CpuSecondsOf(t->server_pid) - server : 0;
   t->stop = true;
 }
 
@@ -115,9 +126,10 @@ struct RestClient {
   int64_t seq = 0;
 };
 
-Row RunRest(int port, bool create, int clients, double warmup, double seconds) {
+Row RunRest(int port, pid_t server_pid, bool create, int clients, double warmup, double seconds) {
   asio::io_context io;
   Tally tally;
+  tally.server_pid = server_pid;
   std::vector<std::unique_ptr<RestClient>> conns;
   std::function<void(RestClient*)> issue = [&](RestClient* c) {
     if (tally.stop) return;
@@ -183,9 +195,10 @@ struct GrpcCall {
 };
 
 Row RunGrpc(const std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>>& services,
-            bool create, int clients, double warmup, double seconds) {
+            pid_t server_pid, bool create, int clients, double warmup, double seconds) {
   grpc::CompletionQueue cq;
   Tally tally;
+  tally.server_pid = server_pid;
   std::vector<int64_t> seq(clients, 0);
   int active = 0;
   ObjectRequest get = RefRequest("pods", "default", kPodName);
@@ -316,11 +329,11 @@ int Main(int argc, char** argv) {
       Row rest, grpc;
       if (faces.find("rest") != std::string::npos) {
         fmt::print(stderr, "  {} x{}: REST ...\n", op, clients);
-        rest = RunRest(rest_port, create, clients, warmup, seconds);
+        rest = RunRest(rest_port, server.server_pid(), create, clients, warmup, seconds);
       }
       if (faces.find("grpc") != std::string::npos) {
         fmt::print(stderr, "  {} x{}: gRPC ...\n", op, clients);
-        grpc = RunGrpc(services, create, clients, warmup, seconds);
+        grpc = RunGrpc(services, server.server_pid(), create, clients, warmup, seconds);
       }
       lines.push_back({op, clients, rest, grpc});
     }
@@ -336,6 +349,11 @@ int Main(int argc, char** argv) {
                 l.clients, l.rest.ops_per_s, l.rest.latency.p50, l.rest.latency.p99, l.rest.cpu_us,
                 l.grpc.ops_per_s, l.grpc.latency.p50, l.grpc.latency.p99, l.grpc.cpu_us,
                 l.rest.ops_per_s > 0 ? l.grpc.ops_per_s / l.rest.ops_per_s : 0.0);
+    if (server.server_pid() != 0) {
+      std::printf(
+          "        server: REST %.0f us/op, %.0f%% of a core | gRPC %.0f us/op, %.0f%% of a core\n",
+          l.rest.server_us, 100 * l.rest.server_core, l.grpc.server_us, 100 * l.grpc.server_core);
+    }
     if (l.rest.errors + l.grpc.errors > 0) {
       std::printf("        errors: REST %lld, gRPC %lld\n", (long long)l.rest.errors,
                   (long long)l.grpc.errors);
@@ -345,6 +363,12 @@ int Main(int argc, char** argv) {
     figures.Set("rest_" + at + "_p99_ms", l.rest.latency.p99);
     figures.Set("grpc_" + at + "_per_s", l.grpc.ops_per_s);
     figures.Set("grpc_" + at + "_p99_ms", l.grpc.latency.p99);
+    if (server.server_pid() != 0) {
+      figures.Set("rest_" + at + "_server_us", l.rest.server_us);
+      figures.Set("rest_" + at + "_server_core", l.rest.server_core);
+      figures.Set("grpc_" + at + "_server_us", l.grpc.server_us);
+      figures.Set("grpc_" + at + "_server_core", l.grpc.server_core);
+    }
     if (l.clients == counts.back()) {
       if (std::string(l.op) == "get") {
         rest_get = l.rest.ops_per_s;

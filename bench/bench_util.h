@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -193,6 +194,7 @@ class ApiServerProcess {
   int rest_port() const { return rest_port_; }
   int grpc_port() const { return grpc_port_; }
   const std::string& placement() const { return placement_; }
+  pid_t pid() const { return child_->pid(); }
 
  private:
   std::unique_ptr<ChildProcess> child_;
@@ -225,6 +227,8 @@ class BenchServer {
   int rest_port() const { return rest_port_; }
   int grpc_port() const { return grpc_port_; }
   const std::string& placement() const { return placement_; }
+  // The launched apiserver's pid; 0 when it runs in this process or was already running.
+  pid_t server_pid() const { return process_ ? process_->pid() : 0; }
 
  private:
   TempDir dir_;
@@ -233,6 +237,21 @@ class BenchServer {
   int rest_port_ = 0, grpc_port_ = 0;
   std::string placement_;
 };
+
+// User + system CPU seconds of process `pid` so far (/proc/PID/stat), 0 if unreadable.
+inline double CpuSecondsOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t end = stat.rfind(')');  // the command name may hold spaces
+  if (end == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(end + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::atof(field.c_str());  // utime, stime
+  }
+  return ticks / double(sysconf(_SC_CLK_TCK));
+}
 
 // A channel of its own (not sharing a TCP connection with other channels to the same port).
 inline std::shared_ptr<grpc::Channel> NewChannel(int port, int id) {

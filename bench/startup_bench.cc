@@ -7,7 +7,9 @@
 // creates --pods pods (default 100) one every --interval-ms (default 50) over gRPC while a
 // watch on the namespace notes when each is first Running. Latency = Running seen by the
 // watch - create sent. Prints p50/p90/p99/max and ends with `startup p99: X ms`.
-// Usage: startup_bench [--pods=100] [--interval-ms=50] [--image=nginx:1.25]
+// --trace-slowest=N prints the pod-flow trace (apiserver's /debug/picokube/traces/, the
+// apiserver's and kubelet's steps) of the N slowest pods to stderr, to see which hop waited.
+// Usage: startup_bench [--pods=100] [--interval-ms=50] [--image=nginx:1.25] [--trace-slowest=N]
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 
@@ -16,6 +18,7 @@
 #include <mutex>
 #include <thread>
 
+#include "apiserver/testing_http.h"
 #include "bench/bench_util.h"
 #include "client/clientset.h"
 #include "proto/core/v1/config.pb.h"
@@ -57,6 +60,20 @@ void WaitOrDie(const std::function<bool()>& done, int seconds, const std::string
   std::exit(1);
 }
 
+// The flow traces of the `count` slowest pods (name -> ms), to stderr.
+void PrintSlowestTraces(const std::map<std::string, double>& ms_by_pod, int count, int port) {
+  std::vector<std::pair<double, std::string>> slowest;
+  for (const auto& [name, ms] : ms_by_pod) slowest.emplace_back(ms, name);
+  std::sort(slowest.rbegin(), slowest.rend());
+  for (int i = 0; i < count && i < int(slowest.size()); ++i) {
+    const auto& [ms, name] = slowest[size_t(i)];
+    auto answer = apiserver::http_testing::HttpWithHeaders(
+        uint16_t(port), boost::beast::http::verb::get,
+        "/debug/picokube/traces/default/" + name + "?format=text", "", {});
+    fmt::print(stderr, "--- {} ({:.1f} ms), its flow:\n{}\n", name, ms, answer.body);
+  }
+}
+
 int Main(int argc, char** argv) {
   const int pods = std::max(1, int(FlagNum(argc, argv, "pods", 100)));
   const int interval_ms = int(FlagNum(argc, argv, "interval-ms", 50));
@@ -67,7 +84,7 @@ int Main(int argc, char** argv) {
       {BinaryBeside("apiserver"), "--data-dir=" + path("data"), "--port=0",
        "--port-file=" + path("port"), "--grpc-port=-1", "--grpc-socket=" + path("api.sock")},
       path("apiserver.log"));
-  WaitForPortFile(path("port"), path("apiserver.log"), &apiserver);
+  const int rest_port = WaitForPortFile(path("port"), path("apiserver.log"), &apiserver);
   ChildProcess fake_cri(
       {BinaryBeside("fake-cri"), "--socket=" + path("cri.sock"), "--state-dir=" + path("cri")},
       path("fake-cri.log"));
@@ -133,9 +150,11 @@ int Main(int argc, char** argv) {
   (*watch)->Stop();
 
   std::vector<double> ms;
+  std::map<std::string, double> ms_by_pod;
   for (const auto& [name, at] : running) {
-    if (sent.count(name)) ms.push_back(Ms(at - sent[name]));
+    if (sent.count(name)) ms.push_back(ms_by_pod[name] = Ms(at - sent[name]));
   }
+  PrintSlowestTraces(ms_by_pod, int(FlagNum(argc, argv, "trace-slowest", 0)), rest_port);
   Stats s = Summarize(&ms);
   double p90 = ms[std::min(ms.size() - 1, size_t(0.9 * ms.size()))];
   std::printf(
