@@ -19,7 +19,9 @@
 // p50 and "cpu us/ev": this process's CPU time (the client's; client + server with
 // --in-process) per delivered event. Last line: `watch p99 at 1000 watchers: X ms`.
 // Usage: watch_bench [--watchers=100,1000] [--rate=50] [--seconds=5] [--channels=4]
-//                    [--client-threads=1] [--in-process=true] [--grpc-port=P]
+//                    [--client-threads=2] [--in-process=true] [--grpc-port=P]
+// Two client threads by default: with one, the client's own queue was about half of a
+// measured p99 (bench/FINDINGS.md, "Watch p99").
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
@@ -222,7 +224,7 @@ int Main(int argc, char** argv) {
   double rate = FlagNum(argc, argv, "rate", 50);
   double seconds = FlagNum(argc, argv, "seconds", 5);
   int channels = std::max(1, int(FlagNum(argc, argv, "channels", 4)));
-  int client_threads = std::max(1, int(FlagNum(argc, argv, "client-threads", 1)));
+  int client_threads = std::max(1, int(FlagNum(argc, argv, "client-threads", 2)));
   std::vector<int> counts;
   std::stringstream list(Flag(argc, argv, "watchers", "100,1000"));
   for (std::string item; std::getline(list, item, ',');) counts.push_back(std::atoi(item.c_str()));
