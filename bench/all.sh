@@ -45,6 +45,11 @@ flags() {
 if [ "$quick" = true ]; then out="$build/bench-quick"; report="$out/BENCHMARKS.md"
 else out="$build/bench-all"; report="$root/BENCHMARKS.md"; fi
 rm -rf "$out" && mkdir -p "$out"
+# The commit the run measures, for the report (rebuilt later, it still names this one).
+if commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null); then
+  [ -n "$(git -C "$root" status --porcelain)" ] && commit+=" (with local changes)"
+  echo "$commit" >"$out/commit"
+fi
 
 selected=()
 for name in "${benches[@]}"; do

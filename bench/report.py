@@ -164,10 +164,21 @@ def machine(results):
         f"- CPU: {model}, {os.cpu_count()} logical CPUs",
         f"- Memory: {mem_kb / 1024 / 1024:.1f} GiB",
         f"- Kernel: {platform.release()}; file system of the checkout: {' '.join(fs)}",
-        f"- Commit: {run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'])}"
-        f"{' (with local changes)' if run(['git', '-C', ROOT, 'status', '--porcelain']) else ''}",
+        f"- Commit: {commit(results)}",
         f"- Run: finished {run_time(results):%Y-%m-%d %H:%M} UTC",
     ]
+
+
+def commit(results):
+    """The commit the benchmarks ran at (all.sh notes it before the first one), so that a
+    report rebuilt later (after editing the findings) still names it."""
+    path = os.path.join(results, "commit")
+    if os.path.exists(path):
+        with open(path) as f:
+            return f.read().strip()
+    dirty = run(["git", "-C", ROOT, "status", "--porcelain"])
+    head = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+    return head + (" (with local changes)" if dirty else "")
 
 
 def run_time(results):
