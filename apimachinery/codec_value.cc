@@ -41,6 +41,11 @@ class Builder {
     return out;
   }
 
+  // A scalar field's value (element `index`, or -1 for a singular field).
+  Json Scalar(const google::protobuf::Message& msg, const FieldDescriptor* field, int index) {
+    return Value(msg, FieldInfo{field, "", "", false, false, Special::kNone}, index);
+  }
+
   Json Encoded(const google::protobuf::Message& msg) {
     Special special = internal::SpecialOf(msg.GetDescriptor());
     return special != Special::kNone ? SpecialValue(msg, special) : Message(msg);
@@ -222,6 +227,13 @@ Result<nlohmann::ordered_json> ToJsonValue(const google::protobuf::Message& msg)
   Json out = builder.Encoded(msg);
   if (!builder.ok()) return Status::BadRequest("an embedded document is not valid JSON");
   return out;
+}
+
+Json ScalarToJsonValue(const google::protobuf::Message& msg, const FieldDescriptor* field,
+                       int index) {
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) return Json();
+  Builder builder;
+  return builder.Scalar(msg, field, index);
 }
 
 }  // namespace pk::json

@@ -147,9 +147,9 @@ Result<std::unique_ptr<google::protobuf::Message>> DecodeJson(Request& request,
                                                               const GroupVersionKind& kind) {
   auto validation = FieldValidation(request);
   if (!validation.ok()) return validation.take_status();
-  json::DecodeReport report;
-  auto object = Scheme::Builtin().Decode(json, kind, &report);
-  return Validated(request, std::move(object), report, *validation, kind);
+  auto doc = json::Parse(json);
+  if (!doc.ok()) return Status::BadRequest(CannotHandle(kind) + doc.status().message());
+  return DecodeDocument(request, *doc, kind);
 }
 
 Result<std::unique_ptr<google::protobuf::Message>> DecodeDocument(Request& request,

@@ -8,7 +8,7 @@
 //   Map), and
 // - the Comparer of fieldset_build.cc on a create: the old side is an empty object at the top,
 //   where fields marked (k8s.always) count as present-but-empty, and absent below.
-// What it does not mirror (embedded raw documents, non-ASCII names, floating-point sets)
+// What it does not mirror (embedded raw documents, non-ASCII map keys, sets of objects)
 // makes it give up, and the caller takes the JSON path. managed_fields_test compares both.
 #include <google/protobuf/message.h>
 #include <google/protobuf/reflection.h>
@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "apimachinery/codec_fields.h"
+#include "apimachinery/codec_value.h"
 #include "apiserver/patch/fieldset.h"
 #include "apiserver/patch/ssa.h"
 
@@ -202,47 +203,13 @@ class CreateWalk {
     }
   }
 
-  // The JSON of a scalar, as the codec writes it (ok = false for what is not mirrored).
-  Json Scalar(const Message& msg, const FieldDescriptor* fd, int index) {
-    const Reflection* r = msg.GetReflection();
-    const bool rep = index >= 0;
-    switch (fd->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32:
-        return Int(rep ? r->GetRepeatedInt32(msg, fd, index) : r->GetInt32(msg, fd));
-      case FieldDescriptor::CPPTYPE_INT64:
-        return Int(rep ? r->GetRepeatedInt64(msg, fd, index) : r->GetInt64(msg, fd));
-      case FieldDescriptor::CPPTYPE_UINT32:
-        return Json(uint64_t{rep ? r->GetRepeatedUInt32(msg, fd, index) : r->GetUInt32(msg, fd)});
-      case FieldDescriptor::CPPTYPE_UINT64:
-        return Json(uint64_t{rep ? r->GetRepeatedUInt64(msg, fd, index) : r->GetUInt64(msg, fd)});
-      case FieldDescriptor::CPPTYPE_BOOL:
-        return Json(rep ? r->GetRepeatedBool(msg, fd, index) : r->GetBool(msg, fd));
-      case FieldDescriptor::CPPTYPE_ENUM:
-        return Text(rep ? r->GetRepeatedEnum(msg, fd, index)->name() : r->GetEnum(msg, fd)->name());
-      case FieldDescriptor::CPPTYPE_STRING:
-        if (fd->type() == FieldDescriptor::TYPE_BYTES) break;
-        return Text(rep ? r->GetRepeatedString(msg, fd, index) : r->GetString(msg, fd));
-      default:
-        break;
-    }
-    ok = false;
-    return Json();
-  }
-
-  static Json Int(int64_t v) { return v >= 0 ? Json(static_cast<uint64_t>(v)) : Json(v); }
-
-  Json Text(const std::string& s) {
-    if (!Ascii(s)) ok = false;
-    return Json(s);
-  }
-
   // The `v:` element of a set item.
   PathElement SetItemElement(const Message& msg, const Codec& f, const FieldInfo& field, int i) {
     if (f.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       ok = false;
       return "";
     }
-    return ListItemElement(Scalar(msg, f.field, i), field);
+    return ListItemElement(json::ScalarToJsonValue(msg, f.field, i), field);
   }
 
   // The `k:` element of an associative-list item: its key fields as the codec writes them.
@@ -264,7 +231,7 @@ class CreateWalk {
         return "";
       }
       const bool unset = fd->has_presence() && !item.GetReflection()->HasField(item, fd);
-      keys[name] = unset ? Json() : Scalar(item, fd, -1);
+      keys[name] = unset ? Json() : json::ScalarToJsonValue(item, fd, -1);
     }
     return ListItemElement(keys, field);
   }

@@ -52,8 +52,8 @@ void TrackUpdate(const Json& old, Json* updated, const google::protobuf::Descrip
 // TrackUpdate for a create (`old` null) of an object that carries no managedFields, read off
 // the message instead of its JSON: the metadata.managedFields list TrackUpdate would write
 // (null when the object sets no tracked field). nullopt when the object holds what the
-// message walk does not mirror (embedded documents, non-ASCII names or set items): then take
-// the JSON path.
+// message walk does not mirror (embedded documents, non-ASCII map keys, sets of objects): then
+// take the JSON path.
 std::optional<Json> TrackCreate(const google::protobuf::Message& object, std::string_view manager,
                                 std::string_view now, std::string_view api_version);
 
