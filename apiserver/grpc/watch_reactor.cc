@@ -175,7 +175,6 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
  private:
   void Pump() {
     enum { kNothing, kWrite, kFinish } action = kNothing;
-    grpc::WriteOptions options;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (finished_ || in_flight_) return;
@@ -191,17 +190,12 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
         queue_.pop_front();
         in_flight_ = true;
         action = kWrite;
-        // More events already queued behind this one: let gRPC hold this write (it completes
-        // at once) so that the queue goes out in one socket write with the last event, which
-        // is never held. Only the last one queued decides the flush: Pump refills the queue
-        // only once it is empty.
-        if (!queue_.empty()) options.set_buffer_hint();
       } else if (ended_ || cancelled_) {
         finished_ = true;
         action = kFinish;
       }
     }
-    if (action == kWrite) reactor_->StartWrite(&writing_, options);
+    if (action == kWrite) reactor_->StartWrite(&writing_);
     if (action == kFinish) reactor_->Finish(grpc::Status::OK);
   }
 
