@@ -47,6 +47,7 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 using internal::FieldInfo;
+using internal::Present;
 using internal::Special;
 
 void AppendInt(std::string* out, int64_t v) {
@@ -201,14 +202,6 @@ void AppendMap(std::string* out, const Message& msg, const FieldInfo& f) {
     AppendFieldValue(out, *entries[i].second, value_info, -1);
   }
   out->push_back('}');
-}
-
-// Whether Go would write the field (see proto/README.md, "Presence").
-bool Present(const Message& msg, const FieldInfo& f) {
-  const Reflection* r = msg.GetReflection();
-  if (f.field->is_repeated()) return f.always || r->FieldSize(msg, f.field) > 0;
-  if (f.always || f.nullable) return true;
-  return r->HasField(msg, f.field);  // proto3: non-zero for plain scalars, set for optional
 }
 
 // What Go writes for a field that is always written but holds nothing: a nil slice, map or

@@ -63,4 +63,11 @@ const MessageInfo& InfoOf(const google::protobuf::Descriptor* type) {
   return *it->second;
 }
 
+bool Present(const google::protobuf::Message& msg, const FieldInfo& f) {
+  const auto* r = msg.GetReflection();
+  if (f.field->is_repeated()) return f.always || r->FieldSize(msg, f.field) > 0;
+  if (f.always || f.nullable) return true;
+  return r->HasField(msg, f.field);  // proto3: non-zero for plain scalars, set for optional
+}
+
 }  // namespace pk::json::internal

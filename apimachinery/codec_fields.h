@@ -3,6 +3,7 @@
 #pragma once
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ struct MessageInfo {
 
 // The table of `type`, built on first use and kept for the life of the process.
 const MessageInfo& InfoOf(const google::protobuf::Descriptor* type);
+
+// Whether Go would write the field (see proto/README.md, "Presence"): the one rule of the
+// encoder, the document builder and the create walk of managedFields.
+bool Present(const google::protobuf::Message& msg, const FieldInfo& f);
 
 // Appends `in` as a quoted base64 JSON string (a bytes field).
 void AppendBase64(std::string* out, std::string_view in);

@@ -20,6 +20,7 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 using internal::FieldInfo;
+using internal::Present;
 using internal::Special;
 using Json = nlohmann::ordered_json;
 
@@ -175,13 +176,6 @@ class Builder {
       out[name.get<std::string>()] = Value(*entry, value_info, -1);
     }
     return out;
-  }
-
-  static bool Present(const google::protobuf::Message& msg, const FieldInfo& f) {
-    const Reflection* r = msg.GetReflection();
-    if (f.field->is_repeated()) return f.always || r->FieldSize(msg, f.field) > 0;
-    if (f.always || f.nullable) return true;
-    return r->HasField(msg, f.field);
   }
 
   Json Zero(const google::protobuf::Message& msg, const FieldInfo& f) {

@@ -31,6 +31,7 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 using Codec = json::internal::FieldInfo;
+using json::internal::Present;
 using json::internal::Special;
 
 bool Ascii(const std::string& s) {
@@ -86,12 +87,6 @@ class CreateWalk {
   }
 
  private:
-  static bool Present(const Message& msg, const Codec& f) {
-    const Reflection* r = msg.GetReflection();
-    if (f.field->is_repeated()) return f.always || r->FieldSize(msg, f.field) > 0;
-    return f.always || f.nullable || r->HasField(msg, f.field);
-  }
-
   // The kind of a message value of special type `special` (SpecialValue).
   Kind MessageKind(Special special) {
     switch (special) {
