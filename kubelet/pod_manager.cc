@@ -232,6 +232,7 @@ void PodManager::Worker() {
 }
 
 void PodManager::Relist() {
+  const auto listed_at = RuntimeCache::Time::clock::now();
   auto pods = runtime_->ListPods(options_.nodes.size() == 1 ? options_.nodes[0] : "");
   if (!pods.ok()) {  // the runtime is away: the node status says so
     if (runtime_up_)
@@ -264,6 +265,7 @@ void PodManager::Relist() {
   }
   last_seen_ = std::move(seen);
   lock.unlock();
+  cache_.SetAll(std::move(*pods), listed_at);  // before the syncs it queues read it
   for (const std::string& key : changed) queue_.Add(key);
 }
 
@@ -280,11 +282,17 @@ SyncContext PodManager::ContextFor(const std::string& node) {
   return ctx;
 }
 
-PodRuntimeState PodManager::RuntimeOf(const std::string& uid) {
+PodRuntimeState PodManager::RuntimeOf(const std::string& uid, bool fresh) {
+  if (!fresh) {
+    if (auto cached = cache_.Get(uid)) return std::move(*cached);
+  }
+  const auto listed_at = RuntimeCache::Time::clock::now();
   auto pods = runtime_->ListPods("", uid);
   if (!pods.ok()) return {};
   auto it = pods->find(uid);
-  return it == pods->end() ? PodRuntimeState{} : it->second;
+  PodRuntimeState state = it == pods->end() ? PodRuntimeState{} : std::move(it->second);
+  cache_.Set(uid, state, listed_at);
+  return state;
 }
 
 Status PodManager::Sync(const std::string& key) {
@@ -302,7 +310,7 @@ Status PodManager::Sync(const std::string& key) {
   bool reported_early = false;
   ctx.report_before_slow_step = [&](const PodSyncState& now) {
     if (std::exchange(reported_early, true)) return;
-    (void)ReportStatus(pod, RuntimeOf(uid), now);
+    (void)ReportStatus(pod, RuntimeOf(uid, /*fresh=*/true), now);
   };
   if (pod.metadata().has_deletion_timestamp()) {
     prober_->Forget(uid);
@@ -323,7 +331,7 @@ Status PodManager::Sync(const std::string& key) {
     // A sync with nothing to do leaves the runtime as listed: no second listing then.
     acts = ComputePodActions(pod, runtime, sync).TouchesRuntime();
     synced = SyncPod(pod, runtime, &sync, ctx);
-    if (acts) runtime = RuntimeOf(uid);
+    if (acts) runtime = RuntimeOf(uid, /*fresh=*/true);
   }
   prober_->Update(pod, runtime);
   TakeProbeResults(uid, &sync);
@@ -347,7 +355,7 @@ Status PodManager::SyncTerminating(const Pod& pod, const SyncContext& ctx, PodSy
                       : 30;
   const std::string& uid = pod.metadata().uid();
   PK_RETURN_IF_ERROR(KillPod(&pod, RuntimeOf(uid), grace, ctx));
-  PodRuntimeState runtime = RuntimeOf(uid);
+  PodRuntimeState runtime = RuntimeOf(uid, /*fresh=*/true);
   PK_RETURN_IF_ERROR(ReportStatus(pod, runtime, *sync));
   client::DeleteOptions options;
   options.grace_period_seconds = 0;

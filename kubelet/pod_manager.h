@@ -22,6 +22,7 @@
 #include "client/workqueue.h"
 #include "kubelet/pod_sync.h"
 #include "kubelet/prober.h"
+#include "kubelet/runtime_cache.h"
 
 namespace pk::kubelet {
 
@@ -69,7 +70,10 @@ class PodManager {
                       const PodSyncState& sync);
   SyncContext ContextFor(const std::string& node);
   void TakeProbeResults(const std::string& uid, PodSyncState* sync);
-  PodRuntimeState RuntimeOf(const std::string& uid);
+  // The pod's runtime state as the cache has it (the last relist's or sync's listing); with
+  // `fresh`, or before the first relist, listed from the runtime and kept in the cache. A
+  // sync lists fresh after it acted: nothing has seen what its actions led to yet.
+  PodRuntimeState RuntimeOf(const std::string& uid, bool fresh = false);
 
   const client::Clientset clientset_;
   RuntimeClient* const runtime_;
@@ -80,6 +84,7 @@ class PodManager {
   client::SharedIndexInformer<k8s::core::v1::Pod> pods_;
   client::RateLimitingQueue queue_;
   std::unique_ptr<Prober> prober_;  // after queue_: its callbacks add to the queue
+  RuntimeCache cache_;
 
   std::mutex mu_;
   std::map<std::string, PodSyncState> sync_;      // by pod uid; guarded by mu_
