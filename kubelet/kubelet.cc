@@ -129,7 +129,8 @@ Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
   }
   pod_options.log_root = options.root_dir + "/pods";
   pod_options.host_ip = options.node.address;
-  pod_options.workers = options.workers;
+  pod_options.workers =
+      options.workers > 0 ? options.workers : std::clamp(4 * int(nodes.size()), 4, 32);
   pod_options.relist_period = Scaled(pod_options.relist_period, scale);
   pod_options.crash_backoff_initial = Scaled(pod_options.crash_backoff_initial, scale);
   pod_options.crash_backoff_max = Scaled(pod_options.crash_backoff_max, scale);

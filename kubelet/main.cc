@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   app.add_option("--port", options.node.kubelet_port, "Port serving logs (0: any free port)");
   app.add_option("--nodes", options.nodes, "Hollow mode: simulate this many nodes");
   app.add_option("--time-scale", options.time_scale, "Multiplies every kubelet timing");
-  app.add_option("--workers", options.workers, "Pods synced at once");
+  app.add_option("--workers", options.workers, "Pods synced at once (default: 4 a node, at most 32)");
   pk::trace::FlowFlags flow;
   flow.Add(app);
   CLI11_PARSE(app, argc, argv);
