@@ -118,6 +118,31 @@ int CountPodsMatchSelector(const std::vector<PodInfoPtr>& pods, const LabelSelec
 
 }  // namespace spread
 
+std::string MatchCountCache::SelectorKey(const LabelSelector& selector, const std::string& ns) {
+  return ns + '\n' + selector.String();
+}
+
+int MatchCountCache::Count(const NodeInfo& info, const LabelSelector& selector,
+                           const std::string& ns, const std::string& key) {
+  // Nothing (a nil selector) prints as the empty selector does, but matches no pod.
+  if (selector.requirements().empty() && !selector.Empty()) return 0;
+  {
+    std::lock_guard lock(mu_);
+    auto by_node = counts_.find(key);
+    if (by_node != counts_.end()) {
+      auto it = by_node->second.find(info.name());
+      if (it != by_node->second.end() && it->second.generation == info.generation()) {
+        return it->second.count;
+      }
+    }
+  }
+  int count = spread::CountPodsMatchSelector(info.pods(), selector, ns);
+  std::lock_guard lock(mu_);
+  if (counts_.size() >= kMaxSelectors && !counts_.count(key)) counts_.clear();
+  counts_[key][info.name()] = {info.generation(), count};
+  return count;
+}
+
 PodTopologySpread::PodTopologySpread(PodTopologySpreadArgs args, Handle& handle,
                                      DefaultSelectorFn default_selector)
     : handle_(handle),

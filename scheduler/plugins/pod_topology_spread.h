@@ -22,9 +22,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "apimachinery/selectors.h"
@@ -78,6 +80,31 @@ struct CriticalPaths {
   void Update(const std::string& value, int num);
 };
 
+// Matching-pod counts per node kept across scheduling cycles: a node is counted again only
+// when its generation moved (a pod added, removed or changed there, or the node itself). The
+// system-default constraints give every pod of a ReplicaSet the same selector, so a cycle of
+// the next pod recounts the one node the last pod went to, not every pod of the cluster
+// twice (PreScore for the zone, Score for the hostname, as Kubernetes does). Thread-safe:
+// PreScore counts nodes in parallel.
+class MatchCountCache {
+ public:
+  // spread::CountPodsMatchSelector(info.pods(), selector, ns), remembered under `key`, which
+  // names the selector and namespace (SelectorKey).
+  int Count(const NodeInfo& info, const LabelSelector& selector, const std::string& ns,
+            const std::string& key);
+  static std::string SelectorKey(const LabelSelector& selector, const std::string& ns);
+
+ private:
+  struct Counted {
+    int64_t generation;
+    int count;
+  };
+  static constexpr size_t kMaxSelectors = 256;  // forget everything past this many
+  std::mutex mu_;
+  // By selector key, then node name. Guarded by mu_.
+  std::unordered_map<std::string, std::unordered_map<std::string, Counted>> counts_;
+};
+
 // What PreFilter computes for Filter: per constraint, matching pods per topology value.
 struct SpreadPreFilterState : StateData {
   std::shared_ptr<const std::vector<SpreadConstraint>> constraints;  // shared by clones
@@ -94,6 +121,7 @@ struct SpreadPreFilterState : StateData {
 // What PreScore computes for Score.
 struct SpreadPreScoreState : StateData {
   std::vector<SpreadConstraint> constraints;
+  std::vector<std::string> selector_keys;  // per constraint: MatchCountCache::SelectorKey
   std::set<std::string> ignored_nodes;  // filtered nodes missing a constraint's topology key
   // Per constraint (not kubernetes.io/hostname: counted per node in Score), matching pods
   // per topology value of the filtered nodes.
@@ -152,6 +180,7 @@ class PodTopologySpread : public PreFilterPlugin,
   std::vector<k8s::core::v1::TopologySpreadConstraint> default_constraints_;
   bool system_defaulted_ = false;
   DefaultSelectorFn default_selector_;
+  mutable MatchCountCache match_counts_;  // Score is const
 };
 
 // Helpers shared by the plugin's files (podtopologyspread/common.go); exposed for tests.

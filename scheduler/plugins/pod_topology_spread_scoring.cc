@@ -38,6 +38,9 @@ PluginStatus PodTopologySpread::InitPreScoreState(SpreadPreScoreState& s, const 
   }
   s.constraints = std::move(constraints).value();
   if (s.constraints.empty()) return {};
+  for (const SpreadConstraint& c : s.constraints) {
+    s.selector_keys.push_back(MatchCountCache::SelectorKey(c.selector, pod.metadata().namespace_()));
+  }
   s.topology_value_to_pod_counts.resize(s.constraints.size());
   for (const NodeInfo* info : filtered) {
     const Node& node = *info->node();
@@ -89,8 +92,8 @@ PluginStatus PodTopologySpread::PreScore(CycleState& state, const Pod& pod,
       auto label = node->metadata().labels().find(c.topology_key);
       auto slot = counts[i].find(label == node->metadata().labels().end() ? "" : label->second);
       if (slot == counts[i].end()) continue;  // no filtered node in this domain (or hostname)
-      slot->second +=
-          spread::CountPodsMatchSelector(info.pods(), c.selector, pod.metadata().namespace_());
+      slot->second += match_counts_.Count(info, c.selector, pod.metadata().namespace_(),
+                                          s->selector_keys[i]);
     }
   });
   for (size_t i = 0; i < counts.size(); ++i) {
@@ -119,7 +122,8 @@ PluginStatus PodTopologySpread::Score(const CycleState& state, const Pod& pod, c
     if (label == node.metadata().labels().end()) continue;
     int64_t count = 0;
     if (c.topology_key == kHostname) {
-      count = spread::CountPodsMatchSelector(info.pods(), c.selector, pod.metadata().namespace_());
+      count = match_counts_.Count(info, c.selector, pod.metadata().namespace_(),
+                                  s->selector_keys[i]);
     } else {
       auto it = s->topology_value_to_pod_counts[i].find(label->second);
       if (it != s->topology_value_to_pod_counts[i].end()) count = it->second;

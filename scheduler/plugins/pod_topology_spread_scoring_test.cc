@@ -233,3 +233,31 @@ TEST_CASE("PodTopologySpread PreScore skips pods without ScheduleAnyway constrai
 
 }  // namespace
 }  // namespace pk::scheduler::plugins
+
+namespace pk::scheduler::plugins {
+namespace {
+
+TEST_CASE("MatchCountCache counts a node again only when its generation moved") {
+  MatchCountCache cache;
+  auto selector = LabelSelector::Parse("foo");
+  REQUIRE(selector.ok());
+  const std::string key = MatchCountCache::SelectorKey(*selector, "default");
+  NodeInfo info(testing::MakeNode("n1", {}));
+  info.AddPod(std::make_shared<PodInfo>(testing::MakePod("a", "n1", {{"foo", ""}}, "default")));
+  info.AddPod(std::make_shared<PodInfo>(testing::MakePod("b", "n1", {{"bar", ""}}, "default")));
+  CHECK(cache.Count(info, *selector, "default", key) == 1);
+  NodeInfo copy = info;  // a snapshot's clone: same generation, same pods
+  CHECK(cache.Count(copy, *selector, "default", key) == 1);
+  info.AddPod(std::make_shared<PodInfo>(testing::MakePod("c", "n1", {{"foo", ""}}, "default")));
+  CHECK(cache.Count(info, *selector, "default", key) == 2);
+  REQUIRE(info.RemovePod("default/a"));
+  CHECK(cache.Count(info, *selector, "default", key) == 1);
+  // Another namespace is another key; nothing (a nil selector) never matches.
+  CHECK(cache.Count(info, *selector, "other", MatchCountCache::SelectorKey(*selector, "other")) ==
+        0);
+  CHECK(cache.Count(info, LabelSelector::Nothing(), "default",
+                    MatchCountCache::SelectorKey(LabelSelector::Nothing(), "default")) == 0);
+}
+
+}  // namespace
+}  // namespace pk::scheduler::plugins
