@@ -100,10 +100,13 @@ void Runtime::Impl::Advance(ContainerRecord& c) {
 }
 
 void Runtime::Impl::Serve(ContainerRecord& c) {
-  for (const std::string& line : c.process.serve->stdout_lines)
-    Log(c, 0, Substitute(c, line) + "\n");
-  for (const std::string& line : c.process.serve->stderr_lines)
-    Log(c, 1, Substitute(c, line) + "\n");
+  // Each stream's start-up lines in one write, as a process printing them at once: the log
+  // file is opened once a stream, not once a line (a hollow node starts many containers).
+  std::string out, err;
+  for (const std::string& line : c.process.serve->stdout_lines) out += Substitute(c, line) + "\n";
+  for (const std::string& line : c.process.serve->stderr_lines) err += Substitute(c, line) + "\n";
+  Log(c, 0, out);
+  Log(c, 1, err);
   if (c.process.serve->log_every.count() > 0 && !c.process.serve->log_line.empty()) {
     AtContainer(After(c.process.serve->log_every), c.status.id(),
                 [this](ContainerRecord& c) { ServeTick(c); });
