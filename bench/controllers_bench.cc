@@ -39,6 +39,7 @@ struct Row {
   std::string phase;
   int pods;
   double created_s, bound_s, running_s;
+  double cpu_ms_per_pod;  // all the cluster's processes, over the phase
 };
 
 void WarmUp(HollowCluster& bench) {
@@ -64,7 +65,7 @@ Row Scale(HollowCluster& bench, int pods) {
              double(bench.Revision() - rev0) / pods);
   auto s = times.Get();
   Row row{fmt::format("scale 0->{}", pods), pods, Ms(s.created - t0) / 1000,
-          Ms(s.bound - t0) / 1000, Ms(s.ran - t0) / 1000};
+          Ms(s.bound - t0) / 1000, Ms(s.ran - t0) / 1000, bench.CpuSecondsSince() * 1000 / pods};
   bench.Kubectl("delete deployment scale");
   WaitOrDie([&] { return bench.Pods("bench=scale") == 0; }, 300, "the scaled pods stayed");
   return row;
@@ -108,7 +109,8 @@ Row RollingUpdate(HollowCluster& bench, int pods, int deployments) {
              times.RunningPerSecond(t0));
   auto s = times.Get();
   return {fmt::format("rolling update {}x{}", deployments, pods / deployments), total,
-          Ms(s.created - t0) / 1000, Ms(s.bound - t0) / 1000, done_s};
+          Ms(s.created - t0) / 1000, Ms(s.bound - t0) / 1000, done_s,
+          bench.CpuSecondsSince() * 1000 / total};
 }
 
 int Main(int argc, char** argv) {
@@ -129,18 +131,20 @@ int Main(int argc, char** argv) {
 
   fmt::print(
       "{} hollow nodes, time scale {}; seconds from the kubectl command until the last pod was\n"
-      "created / bound / Running (rolling update: until every Deployment was rolled out)\n",
+      "created / bound / Running (rolling update: until every Deployment was rolled out);\n"
+      "cpu ms/pod: CPU time of all the cluster's processes in the phase, per pod\n",
       nodes, time_scale);
-  fmt::print("{:<24} {:>6} {:>10} {:>10} {:>10}\n", "phase", "pods", "created s", "bound s",
-             "done s");
+  fmt::print("{:<24} {:>6} {:>10} {:>10} {:>10} {:>11}\n", "phase", "pods", "created s",
+             "bound s", "done s", "cpu ms/pod");
   for (const Row& r : rows) {
-    fmt::print("{:<24} {:>6} {:>10.2f} {:>10.2f} {:>10.2f}\n", r.phase, r.pods, r.created_s,
-               r.bound_s, r.running_s);
+    fmt::print("{:<24} {:>6} {:>10.2f} {:>10.2f} {:>10.2f} {:>11.1f}\n", r.phase, r.pods,
+               r.created_s, r.bound_s, r.running_s, r.cpu_ms_per_pod);
   }
   Figures figures;
   figures.Set("scale_pods", pods);
   figures.Set("scale_nodes", nodes);
   figures.Set("scale_s", rows[0].running_s);
+  figures.Set("scale_cpu_ms_per_pod", rows[0].cpu_ms_per_pod);
   if (rows.size() > 1) figures.Set("rolling_update_s", rows[1].running_s);
   figures.WriteIfAsked(argc, argv);
   fmt::print("scale 0->{}: {:.2f} s\n", pods, rows[0].running_s);

@@ -173,16 +173,21 @@ class HollowCluster {
     for (const auto& p : list->items) n += p->status().phase() == "Running";
     return int(list->items.size()) == n ? n : -1;
   }
-  // CPU seconds each component used since the last call, and its RSS now.
+  // CPU seconds each component used since the last call, and its RSS now. The sum over
+  // the components is kept for CpuSecondsSince().
   std::string UsageSince() {
     std::string out;
+    cpu_since_ = 0;
     for (const std::string& name : cluster_->components()) {
       cluster::Usage u = cluster_->usage(name);
       out += fmt::format(" {} {:.1f}s/{:.0f}MB", name, u.cpu_seconds - cpu_[name], u.rss_mb);
+      cpu_since_ += u.cpu_seconds - cpu_[name];
       cpu_[name] = u.cpu_seconds;
     }
     return out;
   }
+  // CPU seconds of all the components between the last two UsageSince() calls.
+  double CpuSecondsSince() const { return cpu_since_; }
   // The store's revision now: every write anywhere adds one.
   int64_t Revision() {
     client::ListOptions options;
@@ -201,6 +206,7 @@ class HollowCluster {
   std::string dir_;
   int manifests_ = 0;
   std::map<std::string, double> cpu_;
+  double cpu_since_ = 0;
   std::unique_ptr<cluster::Cluster> cluster_;
 };
 
