@@ -21,6 +21,8 @@ void RuntimeCache::Set(const std::string& uid, PodRuntimeState state, Time at) {
 void RuntimeCache::SetLocked(const std::string& uid, PodRuntimeState state, Time at) {
   auto it = pods_.find(uid);
   if (it == pods_.end()) {
+    // A newer complete relist did not see the pod: its absence is the newer picture.
+    if (relisted_ && *relisted_ > at) return;
     pods_.emplace(uid, Entry{std::move(state), at});
   } else if (it->second.at < at) {
     it->second = Entry{std::move(state), at};

@@ -24,7 +24,8 @@ class RuntimeCache {
   // A complete relist begun at `at`: every pod the runtime has, by uid. Entries set by a
   // listing begun after `at` stay; the others are replaced or, when not listed, dropped.
   void SetAll(std::map<std::string, PodRuntimeState> pods, Time at);
-  // One pod's state from a listing begun at `at`; ignored when the entry is newer.
+  // One pod's state from a listing begun at `at`; ignored when the entry is newer, or when
+  // the pod has none and a complete relist begun after `at` did not list it.
   void Set(const std::string& uid, PodRuntimeState state, Time at);
   // The runtime state of pod `uid` as last listed. A pod absent from a complete relist has
   // no runtime pod (the empty state). Nullopt before the first complete relist: ask the runtime.

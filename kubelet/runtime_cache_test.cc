@@ -45,6 +45,9 @@ TEST_CASE("newer listings replace older ones; an older relist finishing late cha
   cache.SetAll({{"a", WithSandbox("2")}}, t0 + 3s);
   cache.SetAll({}, t0 + 2s);  // finished after the one begun at 3 s
   CHECK(cache.Get("a")->sandbox_id == "2");
+  // A pod's listing that finishes after a newer relist which did not see the pod: gone.
+  cache.Set("b", WithSandbox("late"), t0 + 2s);
+  CHECK(cache.Get("b")->sandbox_id.empty());
 }
 
 }  // namespace
