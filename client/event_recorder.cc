@@ -14,7 +14,13 @@ EventRecorder::EventRecorder(EventRecorderOptions options, std::unique_ptr<Event
       sink_(std::move(sink)),
       clock_(clock),
       correlator_(clock, options_.correlation) {
-  thread_.Start([this] { DeliverLoop(); });
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+  }
+  for (size_t shard = 0; shard < shards_.size(); ++shard) {
+    threads_.push_back(std::make_unique<BackgroundThread>());
+    threads_.back()->Start([this, shard] { DeliverLoop(shard); });
+  }
 }
 
 EventRecorder::~EventRecorder() { Shutdown(); }
@@ -25,8 +31,9 @@ void EventRecorder::Shutdown() {
     if (!stopping_) drain_deadline_ = clock_.Now() + options_.drain_timeout;
     stopping_ = true;
     cond_.notify_all();
+    for (auto& shard : shards_) shard->wake.notify_all();
   }
-  thread_.Join();
+  for (auto& thread : threads_) thread->Join();
 }
 
 void EventRecorder::Event(const google::protobuf::Message& object, std::string_view type,
@@ -35,17 +42,27 @@ void EventRecorder::Event(const google::protobuf::Message& object, std::string_v
   std::optional<k8s::core::v1::Event> event =
       Build(object, type, reason, std::move(message), field_path);
   std::lock_guard<std::mutex> guard(mu_);
-  if (!event || stopping_ || queue_.size() >= options_.queue_size) {
+  if (!event || stopping_ || queued_ >= options_.queue_size) {
     ++dropped_;
     return;
   }
-  queue_.push_back(std::move(*event));
-  cond_.notify_all();
+  Shard& shard = *shards_[ShardOf(*event)];
+  shard.queue.push_back(std::move(*event));
+  ++queued_;
+  shard.wake.notify_one();
+}
+
+size_t EventRecorder::ShardOf(const k8s::core::v1::Event& event) const {
+  if (shards_.size() == 1) return 0;
+  const auto& ref = event.involved_object();
+  return std::hash<std::string>{}(ref.uid().empty() ? ref.namespace_() + "/" + ref.name()
+                                                    : ref.uid()) %
+         shards_.size();
 }
 
 void EventRecorder::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
-  cond_.wait(lock, [&] { return queue_.empty() && in_flight_ == 0; });
+  cond_.wait(lock, [&] { return queued_ == 0 && in_flight_ == 0; });
 }
 
 // The Event as client-go's recorder.makeEvent writes it, with the kind and apiVersion the
@@ -74,8 +91,10 @@ std::optional<k8s::core::v1::Event> EventRecorder::Build(const google::protobuf:
   ref->set_field_path(std::string(field_path));
   event.set_reason(std::string(reason));
   event.set_message(std::move(message));
+  std::string host = options_.host_of ? options_.host_of(object) : "";
+  if (host.empty()) host = options_.host;
   event.mutable_source()->set_component(options_.component);
-  event.mutable_source()->set_host(options_.host);
+  event.mutable_source()->set_host(host);
   auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch());
   event.mutable_first_timestamp()->set_seconds(seconds.count());
@@ -83,7 +102,7 @@ std::optional<k8s::core::v1::Event> EventRecorder::Build(const google::protobuf:
   event.set_count(1);
   event.set_type(std::string(type));
   event.set_reporting_component(options_.component);
-  event.set_reporting_instance(options_.host);
+  event.set_reporting_instance(host);
   return event;
 }
 
@@ -101,18 +120,21 @@ std::string EventRecorder::UniqueName(const std::string& object_name) {
   return fmt::format("{}.{:x}", object_name, suffix);
 }
 
-void EventRecorder::DeliverLoop() {
+void EventRecorder::DeliverLoop(size_t shard) {
+  std::deque<k8s::core::v1::Event>& queue = shards_[shard]->queue;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cond_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    shards_[shard]->wake.wait(lock, [&] { return !queue.empty() || stopping_; });
     if (stopping_ && clock_.Now() >= drain_deadline_) {  // out of time: drop the rest
-      dropped_ += queue_.size();
-      queue_.clear();
+      dropped_ += queue.size();
+      queued_ -= queue.size();
+      queue.clear();
       cond_.notify_all();  // Flush
     }
-    if (queue_.empty()) return;  // stopping, and everything delivered or dropped
-    k8s::core::v1::Event event = std::move(queue_.front());
-    queue_.pop_front();
+    if (queue.empty()) return;  // stopping, and everything delivered or dropped
+    k8s::core::v1::Event event = std::move(queue.front());
+    queue.pop_front();
+    --queued_;
     ++in_flight_;
     lock.unlock();
     Deliver(std::move(event));

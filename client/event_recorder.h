@@ -7,6 +7,8 @@
 //   recorder.Eventf(pod, "Normal", "Scheduled", "Successfully assigned {}/{} to {}", ...);
 //
 // Thread-safe. Eventf never blocks on the sink: when the queue is full the Event is dropped.
+// With options.workers > 1, Events are written by that many threads, each object's Events by
+// the same one (in order, correlated together), for a process that speaks for many sources.
 // Shutdown (or the destructor) takes at most about max(drain_timeout, write_timeout), however
 // slow or unreachable the sink.
 #pragma once
@@ -19,11 +21,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "apimachinery/status.h"
 #include "client/background_thread.h"
@@ -50,7 +54,11 @@ class EventSink {
 struct EventRecorderOptions {
   std::string component;     // source.component and reportingComponent ("kubelet")
   std::string host;          // source.host and reportingInstance (the node name)
+  // For a process that stands for many nodes (the hollow kubelet): the node an Event about
+  // `object` comes from; empty answers, or no function, mean `host`.
+  std::function<std::string(const google::protobuf::Message& object)> host_of;
   size_t queue_size = 1000;  // Events waiting for the sink; beyond, Eventf drops
+  int workers = 1;           // threads writing to the sink (at least 1)
   int max_tries = 3;         // attempts per Event before it is given up
   Clock::Duration retry_interval = std::chrono::seconds(1);
   Clock::Duration write_timeout = std::chrono::seconds(10);  // bounds each sink call
@@ -94,7 +102,9 @@ class EventRecorder {
                                             std::string_view type, std::string_view reason,
                                             std::string message, std::string_view field_path);
   std::string UniqueName(const std::string& object_name);
-  void DeliverLoop();
+  // The worker that writes every Event about the Event's object.
+  size_t ShardOf(const k8s::core::v1::Event& event) const;
+  void DeliverLoop(size_t shard);
   void Deliver(k8s::core::v1::Event event);
   Status WriteOnce(const EventCorrelator::Correlation& correlated);
   // What a sink call may take now: write_timeout, less once draining.
@@ -111,13 +121,21 @@ class EventRecorder {
   std::atomic<uint64_t> dropped_{0};
   std::atomic<int64_t> last_suffix_{0};  // event name suffixes, strictly increasing
 
+  // A worker's Events, and how it is woken when one is queued.
+  struct Shard {
+    std::deque<k8s::core::v1::Event> queue;  // guarded by mu_
+    std::condition_variable wake;
+  };
+
   std::mutex mu_;
-  std::condition_variable cond_;
-  std::deque<k8s::core::v1::Event> queue_;  // guarded by mu_
-  size_t in_flight_ = 0;                    // guarded by mu_: taken, not yet written
-  bool stopping_ = false;                   // guarded by mu_
-  Clock::TimePoint drain_deadline_;         // guarded by mu_; set with stopping_
-  BackgroundThread thread_;                 // last: started once the members above exist
+  std::condition_variable cond_;  // an Event written or given up (Flush); stopping
+  std::vector<std::unique_ptr<Shard>> shards_;  // one per worker, constant after construction
+  size_t queued_ = 0;                // guarded by mu_: in every shard's queue
+  size_t in_flight_ = 0;             // guarded by mu_: taken, not yet written
+  bool stopping_ = false;            // guarded by mu_
+  Clock::TimePoint drain_deadline_;  // guarded by mu_; set with stopping_
+  // Last: started once the members above exist.
+  std::vector<std::unique_ptr<BackgroundThread>> threads_;
 };
 
 }  // namespace pk::client

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -289,6 +290,43 @@ TEST_CASE("Shutdown with a hung sink ends after the drain timeout and drops the 
   CHECK(f.recorder->dropped() >= 20);  // 25 pass the spam filter; at most a few were tried
   f.recorder->Event(MakePod(), "Normal", "Late", "after shutdown");
   CHECK(f.recorder->dropped() >= 21);
+}
+
+TEST_CASE("several workers write each object's Events in order, from the host it names") {
+  auto options = Fixture::Options();
+  options.workers = 4;
+  options.host_of = [](const google::protobuf::Message& object) {
+    return static_cast<const k8s::core::v1::Pod&>(object).spec().node_name();
+  };
+  Fixture f(options);
+  std::vector<k8s::core::v1::Pod> pods;
+  for (int i = 0; i < 6; ++i) {
+    k8s::core::v1::Pod pod = MakePod();
+    pod.mutable_metadata()->set_name(fmt::format("web-{}", i));
+    pod.mutable_metadata()->set_uid(fmt::format("u-{}", i));
+    if (i > 0) pod.mutable_spec()->set_node_name(fmt::format("node-{}", i));  // 0: unbound
+    pods.push_back(pod);
+  }
+  for (int step = 0; step < 8; ++step) {
+    for (const auto& pod : pods) f.recorder->Eventf(pod, "Normal", "Step", "step {}", step);
+  }
+  f.recorder->Flush();
+  std::map<std::string, std::vector<std::string>> steps;  // by pod
+  for (const auto& w : f.sink->Writes()) {
+    const auto& e = w.event;
+    const std::string& name = e.involved_object().name();
+    const std::string host = name == "web-0" ? "node-1" : "node-" + name.substr(4);
+    CHECK(e.source().host() == host);
+    CHECK(e.reporting_instance() == host);
+    steps[name].push_back(e.message());
+  }
+  REQUIRE(steps.size() == pods.size());
+  for (const auto& [pod, messages] : steps) {
+    CAPTURE(pod);
+    CHECK(messages == std::vector<std::string>{"step 0", "step 1", "step 2", "step 3", "step 4",
+                                               "step 5", "step 6", "step 7"});
+  }
+  CHECK(f.recorder->dropped() == 0);
 }
 
 TEST_CASE("Shutdown from several threads at once, while Events are recorded") {

@@ -109,6 +109,18 @@ Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
   client::EventRecorderOptions recorder;
   recorder.component = "kubelet";
   recorder.host = nodes.size() == 1 ? nodes[0].name : options.node.name;
+  // A hollow kubelet speaks for each of its nodes as that node's own kubelet would: a pod's
+  // Events come from the pod's node, each node has a queue of its own size (1,000 as in
+  // client-go, bounded overall), and they are written by several threads (a real node's
+  // kubelet writes its own Events while the others write theirs).
+  if (nodes.size() > 1) {
+    recorder.host_of = [](const google::protobuf::Message& object) -> std::string {
+      const auto* pod = dynamic_cast<const k8s::core::v1::Pod*>(&object);
+      return pod ? pod->spec().node_name() : "";
+    };
+    recorder.queue_size = std::min<size_t>(recorder.queue_size * nodes.size(), 100'000);
+    recorder.workers = std::clamp(int(nodes.size()) / 25, 1, 8);
+  }
   impl->recorder =
       std::make_unique<client::EventRecorder>(recorder, client::NewEventSink(*impl->clientset));
   impl->events = std::make_unique<RecorderEvents>(impl->recorder.get());

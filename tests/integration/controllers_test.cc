@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -112,6 +113,23 @@ TEST_CASE("a Deployment scales up and down and heals a deleted pod") {
 
   CHECK(c.Kubectl("scale deployment web --replicas=5").find("scaled") != std::string::npos);
   REQUIRE(c.WaitReadyPods("app=web", 5));
+  // The hollow kubelet of 3 nodes reports each pod's Events as the pod's node's kubelet.
+  std::map<std::string, std::string> node_of;
+  for (const auto& pod : c.Pods("app=web")) node_of[pod->metadata().name()] = pod->spec().node_name();
+  std::map<std::string, std::string> started_on;  // pod -> source.host of its Started Event
+  CHECK(Eventually(
+      [&] {
+        auto events = c.clientset().Events("default").List();
+        if (!events.ok()) return false;
+        for (const auto& e : events->items) {
+          if (e->reason() == "Started" && node_of.count(e->involved_object().name())) {
+            started_on[e->involved_object().name()] = e->source().host();
+          }
+        }
+        return started_on.size() == node_of.size();
+      },
+      std::chrono::seconds(30)));
+  CHECK(started_on == node_of);
 
   const std::set<std::string> before = Names(c.Pods("app=web"));
   const std::string victim = *before.begin();
