@@ -110,9 +110,8 @@ Result<std::unique_ptr<Kubelet>> Kubelet::Start(KubeletOptions options) {
   recorder.component = "kubelet";
   recorder.host = nodes.size() == 1 ? nodes[0].name : options.node.name;
   // A hollow kubelet speaks for each of its nodes as that node's own kubelet would: a pod's
-  // Events come from the pod's node, each node has a queue of its own size (1,000 as in
-  // client-go, bounded overall), and they are written by several threads (a real node's
-  // kubelet writes its own Events while the others write theirs).
+  // Events come from the pod's node, the queue holds client-go's 1,000 for every node
+  // (bounded overall), and several threads write them, as N kubelets write theirs at once.
   if (nodes.size() > 1) {
     recorder.host_of = [](const google::protobuf::Message& object) -> std::string {
       const auto* pod = dynamic_cast<const k8s::core::v1::Pod*>(&object);

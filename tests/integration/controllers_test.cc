@@ -115,7 +115,9 @@ TEST_CASE("a Deployment scales up and down and heals a deleted pod") {
   REQUIRE(c.WaitReadyPods("app=web", 5));
   // The hollow kubelet of 3 nodes reports each pod's Events as the pod's node's kubelet.
   std::map<std::string, std::string> node_of;
-  for (const auto& pod : c.Pods("app=web")) node_of[pod->metadata().name()] = pod->spec().node_name();
+  for (const auto& pod : c.Pods("app=web")) {
+    node_of[pod->metadata().name()] = pod->spec().node_name();
+  }
   std::map<std::string, std::string> started_on;  // pod -> source.host of its Started Event
   CHECK(Eventually(
       [&] {
@@ -126,7 +128,9 @@ TEST_CASE("a Deployment scales up and down and heals a deleted pod") {
             started_on[e->involved_object().name()] = e->source().host();
           }
         }
-        return started_on.size() == node_of.size();
+        if (started_on.size() == node_of.size()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a List is not free
+        return false;
       },
       std::chrono::seconds(30)));
   CHECK(started_on == node_of);
