@@ -1,6 +1,4 @@
 // apiserver: serves the Kubernetes API from a RocksDB store.
-#include <absl/synchronization/mutex.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,31 +6,14 @@
 #include <cstdio>
 #include <fstream>
 
+#include "apimachinery/process_tuning.h"
 #include "apimachinery/stop_signals.h"
 #include "apimachinery/time.h"
 #include "apiserver/apiserver.h"
 #include "trace/flags.h"
 
-namespace {
-
-// Process-wide settings for a server that allocates and locks on every request.
-void TuneProcess() {
-  // Debian builds Abseil with Mutex deadlock detection on: every lock gRPC takes would walk a
-  // lock-order graph (a few percent of the apiserver's CPU). Nothing here relies on it.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  // glibc gives freed heap tops back to the kernel past 128 KiB and maps large blocks
-  // separately; under a steady request load that is a stream of page faults and heap
-  // growths. Keep up to 64 MiB of free heap per arena, grow it in 4 MiB steps, and serve
-  // blocks below 4 MiB from the heap.
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  mallopt(M_TOP_PAD, 4 << 20);
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  TuneProcess();
+  pk::TuneProcess();
   CLI::App app{"picokube apiserver: the Kubernetes API over a RocksDB store"};
   pk::apiserver::Options options;
   std::string port_file;

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "apimachinery/process_tuning.h"
 #include "apimachinery/stop_signals.h"
 #include "apimachinery/time.h"
 #include "client/api_flags.h"
@@ -11,6 +12,7 @@
 #include "trace/install.h"
 
 int main(int argc, char** argv) {
+  pk::TuneProcess();
   pk::controllers::ControllerManagerOptions options;
   CLI::App app{"picokube controller-manager: keeps desired state and current state equal"};
   pk::client::AddApiFlags(app, &options.apiserver, &options.token, &options.credentials);

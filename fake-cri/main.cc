@@ -3,12 +3,14 @@
 #include <csignal>
 #include <cstdio>
 
+#include "apimachinery/process_tuning.h"
 #include "apimachinery/stop_signals.h"
 #include "client/api_flags.h"
 #include "fake-cri/fake_cri.h"
 #include "trace/install.h"
 
 int main(int argc, char** argv) {
+  pk::TuneProcess();
   CLI::App app{"fake-cri: a simulated container runtime serving CRI v1 on a unix socket"};
   pk::fakecri::Options options;
   app.add_option("--socket", options.socket_path, "unix socket to serve on")->required();

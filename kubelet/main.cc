@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "apimachinery/quantity.h"
+#include "apimachinery/process_tuning.h"
 #include "apimachinery/stop_signals.h"
 #include "client/api_flags.h"
 #include "kubelet/kubelet.h"
@@ -32,6 +33,7 @@ bool KeyValues(const std::vector<std::string>& items, const char* flag,
 }  // namespace
 
 int main(int argc, char** argv) {
+  pk::TuneProcess();
   pk::kubelet::KubeletOptions options;
   std::vector<std::string> labels, taints, capacity;
   CLI::App app{"picokube kubelet: runs the pods bound to its node through fake-cri"};

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "apimachinery/process_tuning.h"
 #include "apimachinery/stop_signals.h"
 #include "client/api_flags.h"
 #include "scheduler/scheduler.h"
@@ -28,6 +29,7 @@ bool WritePortFile(const std::string& path, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pk::TuneProcess();
   pk::scheduler::SchedulerOptions options;
   std::string config_file, port_file;
   bool leader_elect = true;
