@@ -29,22 +29,26 @@ const Subject* AppliesToAny(const UserInfo& user, const Subjects& subjects, cons
   return nullptr;
 }
 
+using Rules = google::protobuf::RepeatedPtrField<PolicyRule>;
+
 // GetRoleReferenceRules: the rules of the role a binding refers to, or why there are none.
-Result<std::vector<PolicyRule>> RulesOf(const PolicyIndex& index, const RoleRef& ref,
-                                        const std::string& ns) {
+// The rules are the indexed role's own (the pointer keeps the role alive): authorizing a
+// request copies no rule.
+Result<std::shared_ptr<const Rules>> RulesOf(const PolicyIndex& index, const RoleRef& ref,
+                                             const std::string& ns) {
   if (ref.kind() == "Role") {
     auto role = index.Role(ns, ref.name());
     if (!role) {
       return Status::NotFound({"rbac.authorization.k8s.io", "role"}, ref.name());
     }
-    return std::vector<PolicyRule>(role->rules().begin(), role->rules().end());
+    return std::shared_ptr<const Rules>(role, &role->rules());
   }
   if (ref.kind() == "ClusterRole") {
     auto role = index.ClusterRole(ref.name());
     if (!role) {
       return Status::NotFound({"rbac.authorization.k8s.io", "clusterrole"}, ref.name());
     }
-    return std::vector<PolicyRule>(role->rules().begin(), role->rules().end());
+    return std::shared_ptr<const Rules>(role, &role->rules());
   }
   return Status::BadRequest(fmt::format("unsupported role reference kind: {}", Quote(ref.kind())));
 }
@@ -110,7 +114,7 @@ void VisitRulesFor(
     std::string source = fmt::format("ClusterRoleBinding {} of {} {} to {}",
                                      Quote(binding->metadata().name()), binding->role_ref().kind(),
                                      Quote(binding->role_ref().name()), Describe(*subject, ""));
-    for (const PolicyRule& rule : *rules) {
+    for (const PolicyRule& rule : **rules) {
       if (!visit(source, rule)) return;
     }
   }
@@ -126,7 +130,7 @@ void VisitRulesFor(
     std::string source = fmt::format(
         "RoleBinding {} of {} {} to {}", Quote(binding->metadata().name() + "/" + ns),
         binding->role_ref().kind(), Quote(binding->role_ref().name()), Describe(*subject, ns));
-    for (const PolicyRule& rule : *rules) {
+    for (const PolicyRule& rule : **rules) {
       if (!visit(source, rule)) return;
     }
   }
