@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "apiserver/endpoints/encode.h"
@@ -60,18 +61,28 @@ std::string WarningValue(std::string_view text) {
   return out + "\"";
 }
 
-bhttp::response<bhttp::string_body> ToBeast(apiserver::Response&& in,
-                                            const std::vector<std::string>& warnings,
-                                            unsigned version) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.code), version};
-  out.set(bhttp::field::content_type, in.content_type);
-  out.set(bhttp::field::cache_control, "no-cache, private");
-  for (const auto& [name, value] : in.headers) out.insert(name, value);
+// The head every answer has, a watch's too: its status, content type and cache control, the
+// headers the handler chain set (Audit-Id, CORS, ...), and the request's warnings.
+template <class Body>
+void SetHead(const apiserver::Response& in, const std::vector<std::string>& warnings,
+             bhttp::response<Body>* out) {
+  out->result(static_cast<bhttp::status>(in.code));
+  out->set(bhttp::field::content_type, in.content_type);
+  out->set(bhttp::field::cache_control, "no-cache, private");
+  for (const auto& [name, value] : in.headers) out->insert(name, value);
   std::set<std::string> seen;
   for (const auto& w : warnings) {
     if (seen.size() == kMaxWarnings) break;
-    if (seen.insert(w).second) out.insert(bhttp::field::warning, WarningValue(w));
+    if (seen.insert(w).second) out->insert(bhttp::field::warning, WarningValue(w));
   }
+}
+
+bhttp::response<bhttp::string_body> ToBeast(apiserver::Response&& in,
+                                            const std::vector<std::string>& warnings,
+                                            unsigned version) {
+  bhttp::response<bhttp::string_body> out;
+  out.version(version);
+  SetHead(in, warnings, &out);
   out.body() = std::move(in.body);
   return out;
 }
@@ -183,7 +194,7 @@ void Session<Stream>::OnRead(beast::error_code ec) {
 template <class Stream>
 void Session<Stream>::Respond(apiserver::Request request, apiserver::Response response,
                               unsigned version, bool keep_alive) {
-  if (response.stream) return StartStream(std::move(response), version);
+  if (response.stream) return StartStream(std::move(response), request.warnings, version);
   if (response.tunnel) return HandOver(std::move(response.tunnel));
   bool head = request.method == "HEAD";
   auto out = ToBeast(std::move(response), request.warnings, version);
@@ -274,14 +285,18 @@ void Session<Stream>::Close() {
 }
 
 template <class Stream>
-void Session<Stream>::StartStream(apiserver::Response response, unsigned version) {
+void Session<Stream>::StartStream(apiserver::Response response,
+                                  const std::vector<std::string>& warnings, unsigned version) {
   body_ = std::move(response.stream);
+  bhttp::response<bhttp::empty_body> head;
+  head.version(version);
+  SetHead(response, warnings, &head);
+  head.set(bhttp::field::transfer_encoding, "chunked");
   // The connection closes when the stream ends: a client re-watches on a new one.
-  pending_ = fmt::format(
-      "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nCache-Control: no-cache, private\r\n"
-      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-      response.code, std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.code))),
-      response.content_type);
+  head.set(bhttp::field::connection, "close");
+  std::ostringstream out;
+  out << head.base();  // the status line and fields, through the blank line
+  pending_ = out.str();
   std::weak_ptr<Session> weak = this->shared_from_this();
   auto executor = stream_.get_executor();
   body_->Start([weak, executor] {

@@ -67,4 +67,16 @@ other=$(curl -sS -i -H 'Origin: https://evil.example.org' "http://127.0.0.1:$POR
 if printf '%s' "$other" | grep -q 'Access-Control-Allow-Origin'; then
   fail "CORS: another origin gets no CORS headers" "$other"
 else pass "CORS: another origin gets no CORS headers"; fi
+# A watch's answer has the head every answer has: its Audit-Id (the watch's audit event's
+# ID, written when the watch ends) and, for an allowed origin, the CORS headers.
+watch_head=$(curl -sS -i --max-time 10 -H 'Origin: https://ui.example.com' \
+  "http://127.0.0.1:$PORT/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1" | tr -d '\r')
+watch_id=$(printf '%s' "$watch_head" | sed -n 's/^Audit-Id: //Ip' | head -1)
+expect "watch: a chunked answer"         '^Transfer-Encoding: chunked$' printf '%s' "$watch_head"
+expect "watch: the answer carries Audit-Id" '^[0-9a-f-]{36}$' printf '%s' "$watch_id"
+expect "watch: CORS for an allowed origin" 'Access-Control-Allow-Origin: https://ui.example.com' \
+  printf '%s' "$watch_head"
+sleep 0.5  # the writer thread flushes each batch
+expect_eq "watch: the Audit-Id header is the watch's auditID" "watch configmaps" \
+  jq -r "select(.auditID == \"$watch_id\" and .stage == \"ResponseComplete\") | \"\(.verb) \(.objectRef.resource)\"" "$LOG"
 summary
