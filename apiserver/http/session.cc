@@ -194,7 +194,7 @@ void Session<Stream>::OnRead(beast::error_code ec) {
 template <class Stream>
 void Session<Stream>::Respond(apiserver::Request request, apiserver::Response response,
                               unsigned version, bool keep_alive) {
-  if (response.stream) return StartStream(std::move(response), request.warnings, version);
+  if (response.stream) return StartStream(std::move(response), request.warnings);
   if (response.tunnel) return HandOver(std::move(response.tunnel));
   bool head = request.method == "HEAD";
   auto out = ToBeast(std::move(response), request.warnings, version);
@@ -286,10 +286,10 @@ void Session<Stream>::Close() {
 
 template <class Stream>
 void Session<Stream>::StartStream(apiserver::Response response,
-                                  const std::vector<std::string>& warnings, unsigned version) {
+                                  const std::vector<std::string>& warnings) {
   body_ = std::move(response.stream);
   bhttp::response<bhttp::empty_body> head;
-  head.version(version);
+  head.version(11);  // chunked: an HTTP/1.1 answer, whatever the request's version
   SetHead(response, warnings, &head);
   head.set(bhttp::field::transfer_encoding, "chunked");
   // The connection closes when the stream ends: a client re-watches on a new one.

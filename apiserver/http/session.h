@@ -65,8 +65,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void RelayFromTunnel();
 
   // Streaming (watch): header, then chunks as the stream produces them, then the last chunk.
-  void StartStream(apiserver::Response response, const std::vector<std::string>& warnings,
-                   unsigned version);
+  void StartStream(apiserver::Response response, const std::vector<std::string>& warnings);
   void Pump();
   void PumpOnce();
   void WatchForHangup();
