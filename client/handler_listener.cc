@@ -13,6 +13,8 @@ bool HandlerListener::Wants(const Notification& n) const {
       return handler_.on_update != nullptr;
     case Notification::Kind::kDelete:
       return handler_.on_delete != nullptr;
+    case Notification::Kind::kSynced:
+      return true;
   }
   return true;
 }
@@ -36,7 +38,18 @@ void HandlerListener::Stop() {
     pending_.clear();
   }
   cv_.notify_all();
+  synced_cv_.notify_all();
   thread_.Join();
+}
+
+bool HandlerListener::HasSynced() const {
+  std::lock_guard lock(mu_);
+  return synced_;
+}
+
+bool HandlerListener::WaitForSync(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return synced_cv_.wait_for(lock, timeout, [&] { return synced_ || stopped_; }) && synced_;
 }
 
 void HandlerListener::Run() {
@@ -46,6 +59,11 @@ void HandlerListener::Run() {
     if (stopped_) return;
     Notification n = std::move(pending_.front());
     pending_.pop_front();
+    if (n.kind == Notification::Kind::kSynced) {
+      synced_ = true;
+      synced_cv_.notify_all();
+      continue;
+    }
     lock.unlock();
     Deliver(n);
     lock.lock();
@@ -62,6 +80,8 @@ void HandlerListener::Deliver(const Notification& n) const {
       break;
     case Notification::Kind::kDelete:
       if (handler_.on_delete) handler_.on_delete(n.deleted);
+      break;
+    case Notification::Kind::kSynced:
       break;
   }
 }

@@ -15,7 +15,10 @@
 namespace pk::client {
 
 struct Notification {
-  enum class Kind { kAdd, kUpdate, kDelete };
+  // kSynced is the listener's own marker, never handed to the handler: it follows the
+  // informer's first list (or a late handler's replay of the cache), so once the listener
+  // reaches it the handler has seen every object of that list (client-go's synctrack).
+  enum class Kind { kAdd, kUpdate, kDelete, kSynced };
   Kind kind;
   ObjectPtr old_object;  // kUpdate
   ObjectPtr object;      // kAdd, kUpdate
@@ -36,6 +39,10 @@ class HandlerListener : public std::enable_shared_from_this<HandlerListener> {
   // Delivers nothing more (what is queued is dropped) and waits for the thread, except on
   // that thread itself (a handler stopping its informer), which ends once the handler returns.
   void Stop();
+  // True once the handler has been handed every object of the informer's first list.
+  bool HasSynced() const;
+  // Waits for HasSynced (false after `timeout`, or once stopped).
+  bool WaitForSync(std::chrono::milliseconds timeout) const;
 
  private:
   bool Wants(const Notification& n) const;
@@ -43,10 +50,12 @@ class HandlerListener : public std::enable_shared_from_this<HandlerListener> {
   void Deliver(const Notification& n) const;
 
   const RawEventHandler handler_;
-  std::mutex mu_;
-  std::condition_variable cv_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;                 // pending_ or stopped_ changed: wakes Run
+  mutable std::condition_variable synced_cv_;  // synced_ or stopped_ changed
   std::deque<Notification> pending_;  // guarded by mu_
   bool stopped_ = false;              // guarded by mu_
+  bool synced_ = false;               // guarded by mu_
   BackgroundThread thread_;
 };
 

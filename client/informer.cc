@@ -16,8 +16,26 @@ Notification UpdateOf(ObjectPtr old_object, ObjectPtr object) {
 Notification DeleteOf(RawDeleted deleted) {
   return {Notification::Kind::kDelete, nullptr, nullptr, false, std::move(deleted)};
 }
+Notification SyncedMarker() { return {Notification::Kind::kSynced, nullptr, nullptr, false, {}}; }
 
 }  // namespace
+
+bool HandlerRegistration::HasSynced() const { return listener_ && listener_->HasSynced(); }
+
+bool HandlerRegistration::WaitForSync(std::chrono::milliseconds timeout) const {
+  return listener_ && listener_->WaitForSync(timeout);
+}
+
+bool WaitForHandlersSync(const std::vector<HandlerRegistration>& registrations,
+                         std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (const HandlerRegistration& r : registrations) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!r.WaitForSync(std::max(left, std::chrono::milliseconds(0)))) return false;
+  }
+  return true;
+}
 
 SharedInformer::SharedInformer(std::shared_ptr<const ListerWatcher> lister_watcher,
                                InformerOptions options)
@@ -27,17 +45,22 @@ SharedInformer::SharedInformer(std::shared_ptr<const ListerWatcher> lister_watch
 
 SharedInformer::~SharedInformer() { Stop(); }
 
-void SharedInformer::AddEventHandler(RawEventHandler handler) {
+// Under listeners_mu_, so the replay and the marker fall between two changes of the cache;
+// before the first list there is nothing to replay, and Replace will send the marker.
+HandlerRegistration SharedInformer::AddEventHandler(RawEventHandler handler) {
   auto listener = std::make_shared<HandlerListener>(std::move(handler));
   std::lock_guard listeners(listeners_mu_);
   for (const ObjectPtr& object : indexer_->List()) listener->Push(AddOf(object, true));
-  bool running;
+  bool running, synced;
   {
     std::lock_guard lock(mu_);
     running = started_ && !stopped_;
+    synced = synced_;
   }
+  if (synced) listener->Push(SyncedMarker());
   if (running) listener->Start();
-  listeners_.push_back(std::move(listener));
+  listeners_.push_back(listener);
+  return HandlerRegistration(std::move(listener));
 }
 
 void SharedInformer::Start() {
@@ -105,6 +128,7 @@ void SharedInformer::Replace(std::vector<ObjectPtr> items, const std::string&) {
   for (const auto& [key, object] : old) {  // vanished while we were not watching
     Distribute(DeleteOf(RawDeleted{object, key, true}));
   }
+  if (initial) Distribute(SyncedMarker());
 }
 
 void SharedInformer::Add(ObjectPtr object) {

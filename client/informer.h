@@ -45,14 +45,38 @@ struct InformerOptions {
 class HandlerListener;
 struct Notification;
 
+// What AddEventHandler returns, as client-go's ResourceEventHandlerRegistration: whether the
+// handler itself has caught up with the informer's first list. The informer's HasSynced only
+// says the list reached the indexer; a component whose own state is built by its handlers
+// (the scheduler's cache) waits for this too before it acts on that state.
+class HandlerRegistration {
+ public:
+  HandlerRegistration() = default;
+  explicit HandlerRegistration(std::shared_ptr<const HandlerListener> listener)
+      : listener_(std::move(listener)) {}
+  // True once the handler has been handed every object of the first list.
+  bool HasSynced() const;
+  // Waits for HasSynced; false after `timeout` or once the informer stopped.
+  bool WaitForSync(std::chrono::milliseconds timeout) const;
+
+ private:
+  std::shared_ptr<const HandlerListener> listener_;
+};
+
+// Waits until every registration has synced, `timeout` in all (kube-scheduler's
+// WaitForHandlersSync); false if one has not by then.
+bool WaitForHandlersSync(const std::vector<HandlerRegistration>& registrations,
+                         std::chrono::milliseconds timeout);
+
 class SharedInformer : private Store {
  public:
   SharedInformer(std::shared_ptr<const ListerWatcher> lister_watcher, InformerOptions options);
   ~SharedInformer() override;  // Stop()
 
   // Handlers added once objects are cached first get OnAdd(obj, true) for each of them, then
-  // every later change (client-go's synthetic adds). Asynchronous: returns before delivery.
-  void AddEventHandler(RawEventHandler handler);
+  // every later change (client-go's synthetic adds). Asynchronous: returns before delivery;
+  // the registration tells when the handler has seen the whole first list.
+  HandlerRegistration AddEventHandler(RawEventHandler handler);
   Indexer& indexer() { return *indexer_; }
   const std::shared_ptr<Indexer>& shared_indexer() const { return indexer_; }
 

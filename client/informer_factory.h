@@ -43,7 +43,7 @@ class SharedIndexInformer {
   explicit SharedIndexInformer(std::shared_ptr<SharedInformer> informer)
       : informer_(std::move(informer)) {}
 
-  void AddEventHandler(EventHandler<T> h) {
+  HandlerRegistration AddEventHandler(EventHandler<T> h) {
     RawEventHandler raw;
     if (h.on_add) {
       raw.on_add = [f = h.on_add](const ObjectPtr& o, bool initial) { f(Cast(o), initial); };
@@ -58,7 +58,7 @@ class SharedIndexInformer {
         f(Deleted<T>{Cast(d.object), d.key, d.final_state_unknown});
       };
     }
-    informer_->AddEventHandler(std::move(raw));
+    return informer_->AddEventHandler(std::move(raw));
   }
   // `fn` gives the values an object is indexed under (e.g. a pod's spec.nodeName).
   void AddIndexer(const std::string& name, std::function<std::vector<std::string>(const T&)> fn) {

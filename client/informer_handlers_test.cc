@@ -152,6 +152,45 @@ TEST_CASE("a slow handler blocks neither the reflector nor the other handlers") 
   informer.Stop();
 }
 
+TEST_CASE("a handler's registration syncs only once the handler has seen the first list") {
+  auto source = std::make_shared<FakeSource>(
+      std::vector<ObjectPtr>{PodAt("a", 1), PodAt("b", 1), PodAt("c", 1)});
+  SharedInformer informer(source, {});
+  std::atomic<bool> release{false};
+  Log slow;
+  HandlerRegistration before_start =
+      informer.AddEventHandler(slow.Handler([&] { Eventually([&] { return release.load(); }); }));
+  CHECK_FALSE(before_start.HasSynced());
+  informer.Start();
+  REQUIRE(informer.WaitForSync(seconds(5)));  // the indexer has the list ...
+  CHECK_FALSE(before_start.WaitForSync(milliseconds(50)));  // ... the handler not yet
+  CHECK_FALSE(WaitForHandlersSync({before_start}, milliseconds(10)));
+  release = true;
+  REQUIRE(WaitForHandlersSync({before_start}, seconds(5)));
+  CHECK(slow.Lines().size() == 3);  // synced means every object of the list was handed over
+
+  Log late;  // added after the sync: synced once the cache's replay is delivered
+  HandlerRegistration after_sync = informer.AddEventHandler(late.Handler());
+  REQUIRE(after_sync.WaitForSync(seconds(5)));
+  CHECK(late.Lines().size() == 3);
+  CHECK_FALSE(HandlerRegistration().HasSynced());  // an empty registration never syncs
+  informer.Stop();
+}
+
+TEST_CASE("a registration on a stopped informer stops waiting") {
+  Log log;
+  SharedInformer informer(std::make_shared<FakeSource>(), {});
+  HandlerRegistration r = informer.AddEventHandler(log.Handler());
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(20));
+    informer.Stop();
+  });
+  auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(r.WaitForSync(seconds(30)));
+  CHECK(std::chrono::steady_clock::now() - start < seconds(20));  // woken by the Stop
+  stopper.join();
+}
+
 TEST_CASE("a handler may call back into the informer: AddEventHandler, indexer, HasSynced") {
   auto source = std::make_shared<FakeSource>(std::vector<ObjectPtr>{PodAt("b", 1)});
   SharedInformer informer(source, {});

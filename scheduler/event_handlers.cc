@@ -95,8 +95,9 @@ LabelSelector Scheduler::Impl::DefaultSelectorFor(const Pod& pod) const {
   return selector.ok() ? std::move(selector).value() : LabelSelector();
 }
 
-void Scheduler::Impl::AddEventHandlers() {
-  pods.AddEventHandler({
+std::vector<client::HandlerRegistration> Scheduler::Impl::AddEventHandlers() {
+  std::vector<client::HandlerRegistration> registrations;
+  registrations.push_back(pods.AddEventHandler({
       .on_add =
           [this](const PodPtr& pod, bool) {
             if (Assigned(*pod)) {
@@ -148,8 +149,8 @@ void Scheduler::Impl::AddEventHandlers() {
               queue->DeleteNominatedPodIfExists(pod.metadata().uid());
             }
           },
-  });
-  nodes.AddEventHandler({
+  }));
+  registrations.push_back(nodes.AddEventHandler({
       .on_add =
           [this](const NodePtr& node, bool) {
             cache.AddNode(node);
@@ -163,8 +164,8 @@ void Scheduler::Impl::AddEventHandlers() {
           },
       .on_delete =
           [this](const client::Deleted<Node>& d) { cache.RemoveNode(d.object->metadata().name()); },
-  });
-  namespaces.AddEventHandler({
+  }));
+  registrations.push_back(namespaces.AddEventHandler({
       .on_add =
           [this](const std::shared_ptr<const k8s::core::v1::Namespace>& ns, bool) {
             cache.SetNamespace(ns->metadata().name(),
@@ -180,7 +181,8 @@ void Scheduler::Impl::AddEventHandlers() {
           [this](const client::Deleted<k8s::core::v1::Namespace>& d) {
             cache.RemoveNamespace(d.object->metadata().name());
           },
-  });
+  }));
+  return registrations;
 }
 
 }  // namespace pk::scheduler

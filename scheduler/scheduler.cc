@@ -96,10 +96,15 @@ Status Scheduler::Impl::Init() {
   };
   queue = std::make_unique<SchedulingQueue>(std::move(q));
 
-  AddEventHandlers();
+  std::vector<client::HandlerRegistration> handlers = AddEventHandlers();
   factory->Start();
   if (!client::AllSynced(factory->WaitForCacheSync(std::chrono::seconds(30)))) {
     return Status::Timeout("the scheduler's caches did not sync with the apiserver in 30s");
+  }
+  // The cache and the queue are built by the handlers, which run behind the informers: a pod
+  // popped before the node handler has caught up would be judged against too few nodes.
+  if (!client::WaitForHandlersSync(handlers, std::chrono::seconds(30))) {
+    return Status::Timeout("the scheduler's event handlers did not catch up in 30s");
   }
   queue->Run();
   StartBinders();

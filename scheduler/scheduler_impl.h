@@ -67,7 +67,8 @@ struct Scheduler::Impl : public Services {
                  CycleState& state, Explanation* ex);
 
   // event_handlers.cc
-  void AddEventHandlers();
+  // Registers the informers' handlers that feed the cache and the queue.
+  std::vector<client::HandlerRegistration> AddEventHandlers();
   bool Responsible(const Pod& pod) const;  // a profile of ours schedules it
   // The pod with spec.priority filled from its PriorityClass when the admission plugin has not.
 
