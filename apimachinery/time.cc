@@ -61,6 +61,20 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 
 std::string FormatRfc3339(int64_t seconds) { return FormatDate(seconds) + "Z"; }
 
+std::string FormatHttpDate(int64_t seconds) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+  int64_t rem = seconds - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  int64_t weekday = ((days % 7) + 7 + 4) % 7;  // 1970-01-01 was a Thursday
+  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays[weekday], d,
+                     kMonths[m - 1], y, rem / 3600, rem / 60 % 60, rem % 60);
+}
+
 std::string FormatRfc3339Micro(Timestamp t) {
   return fmt::format("{}.{:06}Z", FormatDate(t.seconds), t.nanos / 1000);
 }

@@ -19,6 +19,9 @@ struct Timestamp {
 std::string FormatRfc3339(int64_t seconds);
 // "2026-01-02T03:04:05.123456Z" (metav1.MicroTime).
 std::string FormatRfc3339Micro(Timestamp t);
+// "Sun, 06 Dec 2026 13:02:58 GMT": HTTP's Date (RFC 9110 IMF-fixdate), English whatever the
+// locale.
+std::string FormatHttpDate(int64_t seconds);
 // Accepts RFC 3339 with or without a fraction and with "Z" or a "+hh:mm" offset; BadRequest
 // in Go's wording otherwise.
 Result<Timestamp> ParseRfc3339(std::string_view text);

@@ -27,6 +27,14 @@ TEST_CASE("RFC 3339 formatting and parsing") {
   }
 }
 
+TEST_CASE("HTTP dates, as Go's net/http writes the Date header") {
+  CHECK(FormatHttpDate(0) == "Thu, 01 Jan 1970 00:00:00 GMT");
+  CHECK(FormatHttpDate(-1) == "Wed, 31 Dec 1969 23:59:59 GMT");
+  CHECK(FormatHttpDate(1653274069) == "Mon, 23 May 2022 02:47:49 GMT");  // from an apiserver
+  CHECK(FormatHttpDate(1796562178) == "Sun, 06 Dec 2026 13:02:58 GMT");
+  CHECK(FormatHttpDate(951782400) == "Tue, 29 Feb 2000 00:00:00 GMT");
+}
+
 TEST_CASE("Go durations") {
   CHECK(FormatGoDuration(0) == "0s");
   CHECK(FormatGoDuration(1500000000) == "1.5s");

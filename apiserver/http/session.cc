@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "apimachinery/time.h"
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/request_info.h"
 #include "apiserver/http/tls.h"
@@ -62,13 +63,15 @@ std::string WarningValue(std::string_view text) {
 }
 
 // The head every answer has, a watch's too: its status, content type and cache control, the
-// headers the handler chain set (Audit-Id, CORS, ...), and the request's warnings.
+// date (as Go's net/http sends it), the headers the handler chain set (Audit-Id, CORS, ...),
+// and the request's warnings.
 template <class Body>
 void SetHead(const apiserver::Response& in, const std::vector<std::string>& warnings,
              bhttp::response<Body>* out) {
   out->result(static_cast<bhttp::status>(in.code));
   out->set(bhttp::field::content_type, in.content_type);
   out->set(bhttp::field::cache_control, "no-cache, private");
+  out->set(bhttp::field::date, FormatHttpDate(NowTimestamp().seconds));
   for (const auto& [name, value] : in.headers) out->insert(name, value);
   std::set<std::string> seen;
   for (const auto& w : warnings) {

@@ -54,6 +54,9 @@ expect_eq "Metadata level: no bodies"      '"Metadata" false false' \
 expect_eq "list pods: microsecond timestamps" "true" \
   jq 'select(.verb == "list" and .objectRef.resource == "pods") | .stageTimestamp | test("^[0-9-]+T[0-9:]+\\.[0-9]{6}Z$")' "$LOG"
 if [ -n "$audit_id" ]; then pass "an answer carries Audit-Id"; else fail "an answer carries Audit-Id" "$headers"; fi
+http_date='^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$'
+expect "an answer carries Date, as Go's net/http writes it" "$http_date" \
+  printf '%s' "$(printf '%s' "$headers" | tr -d '\r')"
 expect_eq "the Audit-Id header is the event's auditID" "list 200" \
   jq -r "select(.auditID == \"$audit_id\") | \"\(.verb) \(.responseStatus.code)\"" "$LOG"
 expect_eq "a failure records its Status"   '"NotFound"' \
@@ -74,6 +77,7 @@ watch_head=$(curl -sS -i --max-time 10 -H 'Origin: https://ui.example.com' \
 watch_id=$(printf '%s' "$watch_head" | sed -n 's/^Audit-Id: //Ip' | head -1)
 expect "watch: a chunked answer"         '^Transfer-Encoding: chunked$' printf '%s' "$watch_head"
 expect "watch: the answer carries Audit-Id" '^[0-9a-f-]{36}$' printf '%s' "$watch_id"
+expect "watch: the answer carries Date"  "$http_date" printf '%s' "$watch_head"
 expect "watch: CORS for an allowed origin" 'Access-Control-Allow-Origin: https://ui.example.com' \
   printf '%s' "$watch_head"
 sleep 0.5  # the writer thread flushes each batch
