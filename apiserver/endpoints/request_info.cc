@@ -24,15 +24,19 @@ int HexValue(char c) {
   return -1;
 }
 
+// A non-resource request's verb is its method in lower case ("get", "post"), as Kubernetes'
+// RequestInfoFactory has it; a resource request's is the API verb of the method.
+std::string LowerMethod(const std::string& method) {
+  std::string lower;
+  for (char c : method) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return lower;
+}
+
 std::string VerbOf(const std::string& method) {
   if (method == "POST") return "create";
   if (method == "GET" || method == "HEAD") return "get";
   if (method == "PUT") return "update";
-  if (method == "PATCH") return "patch";
-  if (method == "DELETE") return "delete";
-  std::string lower;
-  for (char c : method) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return lower;
+  return LowerMethod(method);  // PATCH, DELETE and the rest are their own verbs
 }
 
 }  // namespace
@@ -77,7 +81,7 @@ std::multimap<std::string, std::string> ParseQuery(std::string_view raw) {
 RequestInfo ParseRequestInfo(const Request& request) {
   RequestInfo info;
   info.path = request.path;
-  info.verb = VerbOf(request.method);
+  info.verb = LowerMethod(request.method);
   std::vector<std::string> parts = SplitPath(request.path);
   if (parts.empty() || (parts[0] != "api" && parts[0] != "apis")) return info;
   info.api_prefix = parts[0];
@@ -91,6 +95,7 @@ RequestInfo ParseRequestInfo(const Request& request) {
   info.api_version = parts[at++];
   if (at >= parts.size()) return info;  // /api/v1, /apis/G/V: discovery
   info.is_resource_request = true;
+  info.verb = VerbOf(request.method);
   std::vector<std::string> rest(parts.begin() + static_cast<long>(at), parts.end());
   // namespaces/NS/RESOURCE/...; but namespaces/NS and namespaces/NS/{status,finalize} are
   // the namespace object itself.

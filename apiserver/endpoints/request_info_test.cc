@@ -61,6 +61,11 @@ TEST_CASE("discovery and other paths are not resource requests") {
     CAPTURE(path);
     CHECK_FALSE(Parse("GET", path).is_resource_request);
   }
+  // Their verb is the method in lower case, as in Kubernetes (RBAC's nonResourceURLs rules).
+  CHECK(Parse("GET", "/healthz").verb == "get");
+  CHECK(Parse("POST", "/debug/picokube/faults").verb == "post");
+  CHECK(Parse("PUT", "/debug/x").verb == "put");
+  CHECK(Parse("POST", "/apis/apps").verb == "post");  // discovery too
 }
 
 TEST_CASE("queries are percent-decoded; + is a space; repeated keys kept") {
