@@ -15,10 +15,10 @@
 #include "apiserver/faults/faults.h"
 #include "apiserver/filters/chain.h"
 #include "apiserver/grpc/resource_service.h"
+#include "apiserver/grpc/trace_service.h"
 #include "apiserver/http/server.h"
 #include "apiserver/storage/store.h"
 #include "apiserver/tracing/tracing.h"
-#include "trace/service.h"
 #include "trace/store.h"
 
 namespace pk::apiserver {
@@ -183,7 +183,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const Options& options) {
                                          options.grpc_socket, options.tls};
     std::vector<std::unique_ptr<grpc::Service>> services;
     services.push_back(grpcface::NewResourceService(&process->chain_));
-    if (process->traces_) services.push_back(trace::NewTraceService(process->traces_.get()));
+    if (process->traces_) services.push_back(grpcface::NewTraceService(&process->chain_));
     auto grpc = grpcface::GrpcServer::Start(grpc_options, std::move(services));
     if (!grpc.ok()) return grpc.take_status();
     process->grpc_ = std::move(grpc).value();

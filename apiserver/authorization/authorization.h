@@ -32,6 +32,8 @@ using k8s::rbac::v1::PolicyRule;
 // The group of hollow kubelets (one identity for many simulated nodes): bound to the
 // system:node ClusterRole by the bootstrap policy, since the Node authorizer cannot serve it.
 inline constexpr char kHollowNodesGroup[] = "picokube:hollow-nodes";
+// The bootstrap ClusterRole (and its binding) that lets components post pod-flow spans.
+inline constexpr char kTraceRecorder[] = "picokube:trace-recorder";
 
 // authorizer.AttributesRecord: what a request asks to do.
 struct Attributes {

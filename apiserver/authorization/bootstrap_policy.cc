@@ -267,6 +267,8 @@ std::vector<ClusterRole> BootstrapClusterRoles() {
              {},
              {"/.well-known/openid-configuration", "/.well-known/openid-configuration/",
               "/openid/v1/jwks", "/openid/v1/jwks/"}}}),
+      // picokube: the components' pod-flow spans (TraceService, POST /debug/picokube/traces).
+      Role(kTraceRecorder, {{{"post"}, {}, {}, {}, {"/debug/picokube/traces"}}}),
   };
   for (PolicyRule& rule : NodeRules()) *roles[11].add_rules() = std::move(rule);
   for (ClusterRole& controller : ControllerRoles()) roles.push_back(std::move(controller));
@@ -294,6 +296,10 @@ std::vector<ClusterRoleBinding> BootstrapClusterRoleBindings() {
   ClusterRoleBinding hollow = Binding("system:node", {kHollowNodesGroup});
   hollow.mutable_metadata()->set_name("picokube:hollow-nodes");
   bindings.push_back(std::move(hollow));
+  // Every component that sends pod-flow spans: the kubelets and their runtimes (as their
+  // node), the scheduler and the controller-manager.
+  bindings.push_back(Binding(kTraceRecorder, {"system:nodes", kHollowNodesGroup},
+                             {"system:kube-scheduler", "system:kube-controller-manager"}));
   for (ClusterRoleBinding& controller : ControllerRoleBindings()) {
     bindings.push_back(std::move(controller));
   }

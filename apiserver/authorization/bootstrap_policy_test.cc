@@ -163,6 +163,23 @@ TEST_CASE("bootstrap: scheduler, controller-manager, kube-proxy") {
   CHECK_FALSE(b.Can(proxy, "create", "", "pods"));
 }
 
+TEST_CASE("bootstrap: the components, and only they, may post pod-flow spans") {
+  Bound b;
+  const std::string spans = "/debug/picokube/traces";
+  for (const UserInfo& component :
+       {UserInfo{"system:kube-scheduler", "", {"system:authenticated"}},
+        UserInfo{"system:kube-controller-manager", "", {"system:authenticated"}},
+        UserInfo{"system:node:n1", "", {"system:nodes", "system:authenticated"}},
+        UserInfo{"picokube:hollow-node:h", "", {"picokube:hollow-nodes", "system:authenticated"}}}) {
+    CAPTURE(component.name);
+    CHECK(b.CanPath(component, "post", spans));
+    CHECK_FALSE(b.CanPath(component, "get", spans + "/default/p"));  // reading is the admin's
+  }
+  CHECK_FALSE(b.CanPath({"someone", "", {"system:authenticated"}}, "post", spans));
+  CHECK_FALSE(b.CanPath({"system:anonymous", "", {"system:unauthenticated"}}, "post", spans));
+  CHECK(b.CanPath({"root", "", {"system:masters"}}, "post", spans));
+}
+
 TEST_CASE("bootstrap: labels, annotations and the aggregation rules of admin, edit, view") {
   auto roles = BootstrapClusterRoles();
   auto find = [&](const std::string& name) -> const ClusterRole& {

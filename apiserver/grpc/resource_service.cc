@@ -87,28 +87,10 @@ std::string PeerAddress(const std::string& peer) {
   return host;
 }
 
-// The Request of one call; credentials come from the metadata, as REST's headers.
 Request NewRequest(grpc::ServerContextBase* context, const char* method,
                    const api::ResourceRef& ref, const api::Options& options) {
-  Request r;
-  r.method = method;
-  r.path = PathOf(ref);
-  r.typed = true;
-  r.peer_address = PeerAddress(context->peer());
+  Request r = CallRequest(context, method, PathOf(ref));
   AddQuery(options, &r);
-  for (const auto& [key, value] : context->client_metadata()) {
-    std::string name(key.data(), key.size());
-    if (name == "authorization" || name.rfind("impersonate-", 0) == 0 || name == "audit-id") {
-      r.headers[name] = std::string(value.data(), value.size());
-    }
-  }
-  auto auth = context->auth_context();
-  if (auth) {
-    auto pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-    if (!pem.empty()) {
-      r.client_certificate = std::make_shared<const std::string>(pem[0].data(), pem[0].size());
-    }
-  }
   return r;
 }
 
@@ -232,6 +214,28 @@ grpc::ServerWriteReactor<api::WatchEvent>* ResourceService::Watch(grpc::Callback
 }
 
 }  // namespace
+
+Request CallRequest(grpc::ServerContextBase* context, const char* method, std::string path) {
+  Request r;
+  r.method = method;
+  r.path = std::move(path);
+  r.typed = true;
+  r.peer_address = PeerAddress(context->peer());
+  for (const auto& [key, value] : context->client_metadata()) {
+    std::string name(key.data(), key.size());
+    if (name == "authorization" || name.rfind("impersonate-", 0) == 0 || name == "audit-id") {
+      r.headers[name] = std::string(value.data(), value.size());
+    }
+  }
+  auto auth = context->auth_context();
+  if (auth) {
+    auto pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (!pem.empty()) {
+      r.client_certificate = std::make_shared<const std::string>(pem[0].data(), pem[0].size());
+    }
+  }
+  return r;
+}
 
 std::unique_ptr<api::ResourceService::Service> NewResourceService(const filters::Handler* chain) {
   return std::make_unique<ResourceService>(chain);

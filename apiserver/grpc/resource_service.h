@@ -17,6 +17,11 @@
 
 namespace pk::apiserver::grpcface {
 
+// The Request of one gRPC call of `method` on `path`, typed: the caller's credentials come
+// from the call's metadata (authorization, impersonate-*, audit-id) as REST's from its headers,
+// and from the TLS peer's certificate.
+Request CallRequest(grpc::ServerContextBase* context, const char* method, std::string path);
+
 // Builds the service over `chain` (the handler chain, which must outlive the service).
 std::unique_ptr<k8s::api::ResourceService::Service> NewResourceService(
     const filters::Handler* chain);

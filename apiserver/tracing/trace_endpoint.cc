@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "apimachinery/object.h"
+#include "proto/trace/v1/trace.pb.h"
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/tracing/tracing.h"
 #include "trace/render.h"
@@ -75,19 +76,43 @@ Response Serve(const Request& request, const trace::TraceStore& traces, storage:
   return Body("application/json", trace::RenderJson(*trace));
 }
 
+// A component's spans, from the gRPC TraceService (the only face that sends them typed).
+Response Record(const Request& request, trace::TraceStore& traces) {
+  using picokube::trace::v1::RecordRequest;
+  if (request.method != "POST") {
+    return ErrorResponse(Status::MethodNotAllowed(
+        fmt::format("{} only takes spans (POST); a pod's trace is at {}NAMESPACE/POD",
+                    kTraceRecordPath, kTracePathPrefix)));
+  }
+  const auto* in = dynamic_cast<const RecordRequest*>(request.object.get());
+  if (!request.typed || in == nullptr) {
+    return ErrorResponse(Status::BadRequest(
+        "spans are sent over gRPC: picokube.trace.v1.TraceService/Record on the apiserver's "
+        "gRPC port"));
+  }
+  std::vector<trace::Span> spans(in->spans().begin(), in->spans().end());
+  auto out = std::make_shared<picokube::trace::v1::RecordResponse>();
+  out->set_accepted(static_cast<int32_t>(traces.Add(spans)));
+  Response response;
+  response.object = std::move(out);
+  return response;
+}
+
 }  // namespace
 
 std::function<Response(Request&)> WithTraceEndpoint(std::function<Response(Request&)> next,
-                                                    const trace::TraceStore* traces,
+                                                    trace::TraceStore* traces,
                                                     storage::Store* store) {
   return [next = std::move(next), traces, store](Request& request) -> Response {
-    if (request.info.is_resource_request || !request.path.starts_with(kTracePathPrefix)) {
+    bool record = request.path == kTraceRecordPath;
+    if (request.info.is_resource_request ||
+        (!record && !request.path.starts_with(kTracePathPrefix))) {
       return next(request);
     }
     if (traces == nullptr) {
       return NotFound("pod-flow tracing is off: start the apiserver with --trace-pods N (N > 0)");
     }
-    return Serve(request, *traces, *store);
+    return record ? Record(request, *traces) : Serve(request, *traces, *store);
   };
 }
 

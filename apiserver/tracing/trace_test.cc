@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <grpcpp/grpcpp.h>
 
+#include <fstream>
+
 // clang-format off
 #include <utility>  // before Boost 1.74's asio, which needs std::exchange
 // clang-format on
@@ -19,6 +21,7 @@
 #include "apiserver/testing_http.h"
 #include "client/clientset.h"
 #include "proto/core/v1/binding.pb.h"
+#include "proto/trace/v1/trace.grpc.pb.h"
 #include "tests/testing.h"
 #include "trace/trace.h"
 
@@ -192,6 +195,63 @@ TEST_CASE("a pod created over gRPC; components' spans arrive through the TraceSe
   CHECK(trace["spans"][0]["detail"].get<std::string>().find("via gRPC") != std::string::npos);
   CHECK(trace["spans"].back()["component"] == "kubelet");
   CHECK(trace["hops"].back()["to"] == "kubelet");
+}
+
+// One Record call of `spans` spans of a pod, as `token` (none: anonymous).
+grpc::Status RecordAs(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
+                      int spans, picokube::trace::v1::RecordResponse* out) {
+  picokube::trace::v1::RecordRequest request;
+  for (int i = 0; i < spans; ++i) {
+    trace::Span* span = request.add_spans();
+    span->set_pod_uid("uid-rbac");
+    span->set_namespace_("default");
+    span->set_pod_name("rbac");
+    span->set_component("scheduler");
+    span->set_step(fmt::format("step {}", i));
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  return picokube::trace::v1::TraceService::NewStub(channel)->Record(&context, request, out);
+}
+
+TEST_CASE("the TraceService runs through the handler chain: only components may add spans") {
+  pk::testing::TempDir dir;
+  Options options;
+  options.data_dir = (dir.path() / "data").string();
+  options.trace_pods = 100;
+  options.authorization_mode = "Node,RBAC";
+  options.authentication.token_auth_file = (dir.path() / "tokens.csv").string();
+  std::ofstream(options.authentication.token_auth_file)
+      << "admin-token,system:admin,admin,system:masters\n"
+      << "scheduler-token,system:kube-scheduler,scheduler\n"
+      << "node-token,system:node:n1,node-n1,system:nodes\n"
+      << "someone-token,someone,someone\n";
+  auto started = ApiServer::Start(options);
+  REQUIRE_MESSAGE(started.ok(), started.status().ToString());
+  auto channel = grpc::CreateChannel(fmt::format("127.0.0.1:{}", (*started)->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  picokube::trace::v1::RecordResponse out;
+  for (const char* refused : {"someone-token", ""}) {
+    CAPTURE(refused);
+    grpc::Status s = RecordAs(channel, refused, 1, &out);
+    CHECK(s.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+    CHECK(s.error_message().find("/debug/picokube/traces") != std::string::npos);
+  }
+  CHECK(RecordAs(channel, "wrong-token", 1, &out).error_code() ==
+        grpc::StatusCode::UNAUTHENTICATED);
+  for (const char* allowed : {"scheduler-token", "node-token", "admin-token"}) {
+    CAPTURE(allowed);
+    grpc::Status s = RecordAs(channel, allowed, 2, &out);
+    CHECK_MESSAGE(s.ok(), s.error_message());
+    CHECK(out.accepted() == 2);
+  }
+  // What was refused never reached the store: the 3 x 2 accepted spans are all there is.
+  HttpAnswer trace = http_testing::HttpWithHeaders(
+      (*started)->port(), bhttp::verb::get, "/debug/picokube/traces/default/rbac?uid=uid-rbac",
+      "", {{"Authorization", "Bearer admin-token"}});
+  REQUIRE_MESSAGE(trace.code == 200, trace.body);
+  CHECK(json::parse(trace.body)["spans"].size() == 6);
 }
 
 TEST_CASE("errors are Kubernetes Status objects that say what to fix; reads are not traced") {

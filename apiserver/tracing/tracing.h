@@ -19,12 +19,18 @@ std::unique_ptr<storage::Store> NewTracedStore(std::unique_ptr<storage::Store> s
 
 // GET /debug/picokube/traces/NAMESPACE/POD[?format=json|text|svg][&uid=UID]: the pod's trace.
 // The name resolves to the live pod's UID through `store`, else to the UID last traced under
-// that name (a deleted pod). Errors are Kubernetes Status objects. Other paths go to `next`.
-// `traces` (null: tracing is off, 404) and `store` must outlive the handler.
+// that name (a deleted pod).
+// POST /debug/picokube/traces with a typed picokube.trace.v1.RecordRequest (the gRPC
+// TraceService's calls, grpc/trace_service.h): the components' spans, kept in `traces`; the
+// answer is a typed RecordResponse. Behind the chain like any request, so only callers RBAC
+// allows to post there (bootstrap role picokube:trace-recorder) add spans.
+// Errors are Kubernetes Status objects. Other paths go to `next`. `traces` (null: tracing is
+// off, 404) and `store` must outlive the handler.
 std::function<Response(Request&)> WithTraceEndpoint(std::function<Response(Request&)> next,
-                                                    const trace::TraceStore* traces,
+                                                    trace::TraceStore* traces,
                                                     storage::Store* store);
 
+inline constexpr std::string_view kTraceRecordPath = "/debug/picokube/traces";
 inline constexpr std::string_view kTracePathPrefix = "/debug/picokube/traces/";
 
 }  // namespace pk::apiserver::tracing
