@@ -6,12 +6,22 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <thread>
+
 namespace pk::kubelet {
 
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 
 namespace {
+
+// client-go's WebSocket executor (kubectl exec) starts reading the connection before it has
+// made its streams, and drops a frame for a stream it has not made yet ("Unknown stream id 1,
+// discarding message"). A real command's first output comes milliseconds after the upgrade
+// (the runtime starts the process first); a scripted one would come at once, so the first
+// frame waits this long after the upgrade.
+constexpr auto kFirstFrameDelay = std::chrono::milliseconds(50);
 
 // The newest channel protocol the client offers that we speak.
 std::string ChooseProtocol(std::string_view offered) {
@@ -58,9 +68,11 @@ void ServeExec(boost::asio::ip::tcp::socket& socket,
   }));
   ws.accept(request, ec);
   if (ec) return;
+  const auto first_frame_at = std::chrono::steady_clock::now() + kFirstFrameDelay;
   ws.binary(true);
   auto send = [&](char channel, const std::string& data) {
     if (data.empty() && channel != 3) return;
+    std::this_thread::sleep_until(first_frame_at);  // a no-op once it has passed
     std::string frame(1, channel);
     frame += data;
     ws.write(boost::asio::buffer(frame), ec);
