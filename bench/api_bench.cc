@@ -196,19 +196,16 @@ struct GrpcCall {
 
 Row RunGrpc(const std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>>& services,
             pid_t server_pid, bool create, int clients, double warmup, double seconds) {
-  grpc::CompletionQueue cq;
   Tally tally;
   tally.server_pid = server_pid;
   std::vector<int64_t> seq(clients, 0);
-  int active = 0;
   ObjectRequest get = RefRequest("pods", "default", kPodName);
   k8s::core::v1::ConfigMap cm;
   (*cm.mutable_metadata()->mutable_labels())["app"] = "api-bench";
   (*cm.mutable_data())["config.yaml"] = kData;
-  auto issue = [&](int client) {
-    if (tally.stop) return;
+  auto start = [&](int client, grpc::CompletionQueue* cq) -> GrpcCall* {
+    if (tally.stop) return nullptr;
     auto* call = new GrpcCall;
-    call->client = client;
     auto* service = services[client % services.size()].get();
     call->begin = Clock::now();
     if (create) {  // the request is serialized by AsyncCreate: it need not outlive the call
@@ -216,35 +213,23 @@ Row RunGrpc(const std::vector<std::unique_ptr<k8s::api::ResourceService::Stub>>&
       cm.mutable_metadata()->set_name(fmt::format("grpc-{}-{}-{}", clients, client, seq[client]++));
       in.mutable_object()->set_type("k8s.core.v1.ConfigMap");
       cm.SerializeToString(in.mutable_object()->mutable_data());
-      call->rpc = service->AsyncCreate(&call->context, in, &cq);
+      call->rpc = service->AsyncCreate(&call->context, in, cq);
     } else {
-      call->rpc = service->AsyncGet(&call->context, get, &cq);
+      call->rpc = service->AsyncGet(&call->context, get, cq);
     }
     call->rpc->Finish(&call->out, &call->status, call);
-    ++active;
+    return call;
   };
-  std::thread client([&] {
-    for (int i = 0; i < clients; ++i) issue(i);
-    void* tag;
-    bool ok;
-    while (active > 0 && cq.Next(&tag, &ok)) {
-      std::unique_ptr<GrpcCall> call(static_cast<GrpcCall*>(tag));
-      --active;
-      if (!call->status.ok() && tally.errors == 0) {
-        fmt::print(stderr, "gRPC {}: {}\n", int(call->status.error_code()),
-                   call->status.error_message());
-      }
-      tally.Record(call->begin, ok && call->status.ok());
-      issue(call->client);
+  auto done = [&](const GrpcCall& call, bool ok) {
+    if (!call.status.ok() && tally.errors == 0) {
+      fmt::print(stderr, "gRPC {}: {}\n", int(call.status.error_code()),
+                 call.status.error_message());
     }
-  });
-  RunWindow(&tally, warmup, seconds);
-  client.join();
-  cq.Shutdown();
-  void* tag;
-  bool ok;
-  while (cq.Next(&tag, &ok)) {
-  }
+    tally.Record(call.begin, ok && call.status.ok());
+    return true;  // until tally.stop, which `start` checks
+  };
+  RunCompletionQueueLoop<GrpcCall>(clients, start, done,
+                                   [&] { RunWindow(&tally, warmup, seconds); });
   return Finish(&tally);
 }
 

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -251,6 +252,45 @@ inline double CpuSecondsOf(pid_t pid) {
     if (i >= 14) ticks += std::atof(field.c_str());  // utime, stime
   }
   return ticks / double(sysconf(_SC_CLK_TCK));
+}
+
+// A closed loop of `clients` callers on one CompletionQueue, driven by a thread of its own:
+// each client has one unary call in flight at a time. `start(client, cq)` starts the client's
+// next call, its tag the returned Call (which the loop owns from then on; nullptr: the client
+// stops); `done(call, ok)` judges each call as it completes and says whether its client goes
+// on. `meanwhile` runs on the calling thread while the loop does (the measuring window, say).
+// Returns once no call is in flight, with the queue shut down and drained. Call needs an
+// `int client`, which the loop sets.
+template <class Call>
+void RunCompletionQueueLoop(int clients,
+                            const std::function<Call*(int client, grpc::CompletionQueue*)>& start,
+                            const std::function<bool(const Call&, bool ok)>& done,
+                            const std::function<void()>& meanwhile = nullptr) {
+  grpc::CompletionQueue cq;
+  int active = 0;  // the loop's thread only
+  auto issue = [&](int client) {
+    Call* call = start(client, &cq);
+    if (call == nullptr) return;
+    call->client = client;
+    ++active;
+  };
+  std::thread loop([&] {
+    for (int i = 0; i < clients; ++i) issue(i);
+    void* tag;
+    bool ok;
+    while (active > 0 && cq.Next(&tag, &ok)) {
+      std::unique_ptr<Call> call(static_cast<Call*>(tag));
+      --active;
+      if (done(*call, ok)) issue(call->client);
+    }
+  });
+  if (meanwhile) meanwhile();
+  loop.join();
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
 }
 
 // A channel of its own (not sharing a TCP connection with other channels to the same port).

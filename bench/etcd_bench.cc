@@ -266,40 +266,20 @@ C* Arm(C* call) {
 // `clients` closed-loop clients, one call each outstanding, on one CompletionQueue thread.
 // Every call has a 10 s deadline, so a stuck server ends the row with an error.
 Result<LoadResult> RunClosedLoop(int clients, const Options& o, const Starter& start) {
-  grpc::CompletionQueue cq;
   const auto from = Clock::now() + std::chrono::microseconds(int64_t(o.warmup * 1e6));
   const auto to = from + std::chrono::microseconds(int64_t(o.seconds * 1e6));
   std::vector<double> ms;
-  int active = 0;
   int64_t errors = 0;
   std::string first_error;
-  auto issue = [&](int client) {
-    start(client, &cq)->client = client;
-    ++active;
-  };
-  std::thread loop([&] {
-    for (int i = 0; i < clients; ++i) issue(i);
-    void* tag;
-    bool ok;
-    while (active > 0 && cq.Next(&tag, &ok)) {
-      std::unique_ptr<Call> call(static_cast<Call*>(tag));
-      --active;
-      const auto end = Clock::now();
-      bool good = ok && call->Good();
-      if (!good && errors++ == 0) {
-        first_error =
-            call->status.ok() ? "an answer without the key" : call->status.error_message();
-      }
-      if (good && call->begin >= from && end <= to) ms.push_back(Ms(end - call->begin));
-      if (end < to && errors == 0) issue(call->client);
+  RunCompletionQueueLoop<Call>(clients, start, [&](const Call& call, bool ok) {
+    const auto end = Clock::now();
+    bool good = ok && call.Good();
+    if (!good && errors++ == 0) {
+      first_error = call.status.ok() ? "an answer without the key" : call.status.error_message();
     }
+    if (good && call.begin >= from && end <= to) ms.push_back(Ms(end - call.begin));
+    return end < to && errors == 0;
   });
-  loop.join();
-  cq.Shutdown();
-  void* tag;
-  bool ok;
-  while (cq.Next(&tag, &ok)) {
-  }
   if (errors > 0) {
     return Status::InternalError(fmt::format("{} failed calls; first: {}", errors, first_error));
   }
