@@ -1,9 +1,9 @@
 #include <fmt/format.h>
 
 #include "apimachinery/object.h"
-#include "proto/trace/v1/trace.pb.h"
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/tracing/tracing.h"
+#include "proto/trace/v1/trace.pb.h"
 #include "trace/render.h"
 
 namespace pk::apiserver::tracing {
