@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +12,13 @@ namespace {
 // The reconnect back-off (ms): the apiserver is local, so retry soon (see channel.h).
 constexpr int kReconnectInitial = 100;
 constexpr int kReconnectMax = 1000;
+
+// gRPC reads its backup poll interval once, when it initialises: set before main, so before
+// any channel or server of the process exists. A value the user set stands (overwrite = 0).
+const bool kBackupPollSet = [] {
+  return setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", kBackupPollIntervalMs,
+                /*overwrite=*/0) == 0;
+}();
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);

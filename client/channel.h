@@ -23,6 +23,16 @@ struct ApiCredentials {
   bool tls() const { return !certificate_authority.empty(); }
 };
 
+// How often gRPC's backup poller polls the process's channels, in ms (gRPC's default: 5000).
+// A connection's handshake moves on only while some thread polls its socket. Our calls fail
+// fast while a channel has no connection, so after the apiserver restarts no call waits on
+// the new one, and only the backup poll drives its TLS handshake and HTTP/2 preface: at 5 s
+// a poll, reconnecting took 10-30 s under load and every call meanwhile failed with the old
+// "Connection refused" (grpc/grpc#28866), long enough for the controllers' per-key back-off
+// to grow as long again. Linking this file sets GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS
+// to this before main, unless the environment already has it.
+inline constexpr const char* kBackupPollIntervalMs = "100";
+
 // BadRequest naming the flag of a file that cannot be read, or a certificate without key.
 Status CheckApiCredentials(const ApiCredentials& credentials);
 

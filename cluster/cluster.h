@@ -98,6 +98,8 @@ class Cluster {
   std::filesystem::path kubeconfig() const { return options_.dir / "kubeconfig"; }
   std::filesystem::path log(const std::string& component) const;
   std::string grpc_target() const;  // "unix:DIR/api.sock"
+  // The admin's (system:masters) credentials, for a channel of one's own to grpc_target().
+  client::ApiCredentials AdminCredentials() const;
   // Each stopped or dead component with the tail of its log; "" when all run.
   std::string Diagnose();
   // Leaves every component running on its own; their pid files stay the way to stop them.
@@ -117,7 +119,6 @@ class Cluster {
   Status EnsureCertificates();
   // --certificate-authority, --client-certificate and --client-key for an identity's files.
   std::vector<std::string> ClientTlsArgs(const std::string& file) const;
-  client::ApiCredentials AdminCredentials() const;
   void WriteKubeconfig() const;
 
   ClusterOptions options_;
