@@ -208,7 +208,8 @@ TEST_CASE("informer: resync delivers OnUpdate(obj, obj) for every cached object"
 }
 
 // Interposes on a ListerWatcher: while paused, the current watch is cut and new ones fail as
-// if the server were unreachable.
+// if the server were unreachable. A cut watch delivers nothing more, not even events the
+// server sent before its cancellation reached it (a real stream may: they are still in order).
 class Gate : public ListerWatcher {
  public:
   explicit Gate(ResourceClient inner) : inner_(std::move(inner)) {}
@@ -218,14 +219,17 @@ class Gate : public ListerWatcher {
     if (paused_) return Status(Reason::kServiceUnavailable, "paused by the test");
     auto stream = inner_.Watch(o);
     if (!stream.ok()) return stream.take_status();
-    auto shared = std::shared_ptr<WatchStream>(std::move(stream).value());
-    current_ = shared;
-    return std::unique_ptr<WatchStream>(new Shared(std::move(shared)));
+    auto connection = std::make_shared<Connection>(std::move(stream).value());
+    current_ = connection;
+    return std::unique_ptr<WatchStream>(new Cuttable(std::move(connection)));
   }
   void Pause() {
     std::lock_guard lock(mu_);
     paused_ = true;
-    if (auto current = current_.lock()) current->Stop();
+    if (auto current = current_.lock()) {
+      current->cut = true;
+      current->stream->Stop();
+    }
   }
   void Resume() {
     std::lock_guard lock(mu_);
@@ -233,20 +237,31 @@ class Gate : public ListerWatcher {
   }
 
  private:
-  // The reflector's handle on a stream the gate can also reach.
-  struct Shared : WatchStream {
-    explicit Shared(std::shared_ptr<WatchStream> s) : s(std::move(s)) {}
-    std::optional<RawEvent> Next(std::chrono::milliseconds t) override { return s->Next(t); }
-    bool done() override { return s->done(); }
-    Status status() override { return s->status(); }
-    void Stop() override { s->Stop(); }
-    std::shared_ptr<WatchStream> s;
+  struct Connection {
+    explicit Connection(std::unique_ptr<WatchStream> s) : stream(std::move(s)) {}
+    std::unique_ptr<WatchStream> stream;
+    std::atomic<bool> cut{false};
+  };
+  // The reflector's handle on a stream the gate can also cut.
+  struct Cuttable : WatchStream {
+    explicit Cuttable(std::shared_ptr<Connection> c) : c(std::move(c)) {}
+    std::optional<RawEvent> Next(std::chrono::milliseconds t) override {
+      if (c->cut) return std::nullopt;
+      auto event = c->stream->Next(t);
+      return c->cut ? std::nullopt : event;
+    }
+    bool done() override { return c->cut || c->stream->done(); }
+    Status status() override {
+      return c->cut ? Status(Reason::kServiceUnavailable, "cut by the test") : c->stream->status();
+    }
+    void Stop() override { c->stream->Stop(); }
+    std::shared_ptr<Connection> c;
   };
 
   ResourceClient inner_;
   mutable std::mutex mu_;
-  mutable bool paused_ = false;                 // guarded by mu_
-  mutable std::weak_ptr<WatchStream> current_;  // guarded by mu_
+  mutable bool paused_ = false;                // guarded by mu_
+  mutable std::weak_ptr<Connection> current_;  // guarded by mu_
 };
 
 TEST_CASE("informer: re-lists after 410 Expired and reports missed deletes") {
