@@ -7,6 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <fstream>
 
+#include "cluster/process.h"
+
 namespace pk::scenario {
 namespace {
 
@@ -57,6 +59,30 @@ std::string Explanations(RunContext& ctx, const Check& check,
   return out;
 }
 
+// The last `n` lines of `text`.
+std::string LastLines(const std::string& text, size_t n) {
+  size_t at = text.size(), lines = 0;
+  if (at > 0 && text[at - 1] == '\n') --at;  // the final newline ends the last line
+  while (at > 0 && lines < n) {
+    size_t newline = text.rfind('\n', at - 1);
+    if (newline == std::string::npos) return text;
+    at = newline;
+    ++lines;
+  }
+  return lines < n ? text : text.substr(at + 1);
+}
+
+// What the control plane logged last: the retries and refusals no API object shows (a
+// controller's failing syncs, a scheduler's failed binds).
+std::string ControlPlaneLogs(const cluster::Cluster& cluster) {
+  std::string out;
+  for (const char* component : {"apiserver", "scheduler", "controller-manager"}) {
+    std::string tail = cluster::LogTail(cluster.log(component), 8);
+    if (!tail.empty()) out += fmt::format("    {} log, last lines:\n{}", component, Indent(tail));
+  }
+  return out;
+}
+
 std::string Section(RunContext& ctx, const std::string& title, const std::string& args) {
   auto out = ctx.Kubectl(args);
   return fmt::format("    {}:\n{}", title, Indent(out.ok() ? *out : out.status().message()));
@@ -82,21 +108,9 @@ std::string FailureReport(RunContext& ctx, const Step& step, const Verdict& verd
                  "TAINTS:.spec.taints[*].key,CORDONED:.spec.unschedulable,"
                  "ZONE:'.metadata.labels.topology\\.kubernetes\\.io/zone'");
   auto events = ctx.Kubectl("get events -n " + ShellQuote(ns) + " --sort-by=.lastTimestamp");
-  if (events.ok()) {
-    std::string text = *events;
-    // The last 15 lines: the most recent events.
-    size_t lines = 0, at = text.size();
-    while (at > 0 && lines < 16) {
-      at = text.rfind('\n', at - 1);
-      if (at == std::string::npos) {
-        at = 0;
-        break;
-      }
-      ++lines;
-    }
-    out += fmt::format("    recent events:\n{}", Indent(text.substr(at == 0 ? 0 : at + 1)));
-  }
+  if (events.ok()) out += fmt::format("    recent events:\n{}", Indent(LastLines(*events, 15)));
   if (assertion) out += Explanations(ctx, step.check, verdict.pods_involved);
+  out += ControlPlaneLogs(ctx.cluster);
   std::string dead = ctx.cluster.Diagnose();
   if (!dead.empty()) out += "    components not running:\n" + Indent(dead);
   return out;

@@ -62,6 +62,7 @@ expect "it shows the pods"             'big +0/1 +Pending' echo "$out"
 expect "it shows the nodes"            'small +True' echo "$out"
 expect "it shows the events"           'FailedScheduling' echo "$out"
 expect "the scheduler explains"        'small +NodeResourcesFit: Insufficient cpu' echo "$out"
+expect "it shows what the control plane logged" 'controller-manager: running; controllers' echo "$out"
 expect "later steps are skipped"       '<skipped message="an earlier step failed"/>' cat "$S/wrong.xml"
 expect "JUnit carries the failure"     'failures="1" skipped="1"' cat "$S/wrong.xml"
 
