@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
 
-#include <cstdio>
 #include <cstdlib>
 
 #include "apimachinery/codec_value.h"
+#include "apimachinery/log.h"
 
 namespace pk {
 namespace {
@@ -171,7 +171,7 @@ const Descriptor* MustFind(const char* name) {
   const Descriptor* d = DescriptorPool::generated_pool()->FindMessageTypeByName(name);
   if (d == nullptr) {
     // A programming error: the table names a message proto/ does not define.
-    std::fprintf(stderr, "picokube scheme: no protobuf message %s\n", name);
+    pk::Logf("picokube scheme: no protobuf message %s\n", name);
     std::abort();
   }
   return d;

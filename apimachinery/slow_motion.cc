@@ -2,8 +2,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <thread>
+
+#include "apimachinery/log.h"
 
 namespace pk::slowmotion {
 namespace {
@@ -17,7 +18,7 @@ double Seconds() { return seconds.load(std::memory_order_relaxed); }
 void Pause(std::string_view hop) {
   const double s = Seconds();
   if (s <= 0) return;
-  std::fprintf(stderr, "slow motion: %.*s (%.1f s)\n", int(hop.size()), hop.data(), s);
+  pk::Logf("slow motion: %.*s (%.1f s)\n", int(hop.size()), hop.data(), s);
   std::this_thread::sleep_for(std::chrono::duration<double>(s));
 }
 

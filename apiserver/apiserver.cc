@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <cstdio>
 #include <filesystem>
 #include <system_error>
 #include <thread>
 
+#include "apimachinery/log.h"
 #include "apiserver/admission/plugins.h"
 #include "apiserver/authorization/authorization.h"
 #include "apiserver/bootstrap.h"
@@ -34,8 +34,8 @@ class Process : public ApiServer {
     std::this_thread::sleep_for(shutdown_delay_);
     auto deadline = std::chrono::steady_clock::now() + request_timeout_;
     if (!wait_group_.Wait(deadline)) {
-      std::fprintf(stderr, "apiserver: requests still in flight after %llds; stopping\n",
-                   static_cast<long long>(request_timeout_.count()));
+      pk::Logf("apiserver: requests still in flight after %llds; stopping\n",
+               static_cast<long long>(request_timeout_.count()));
     }
     // The last drained answers are on their way out: the handler has returned, the
     // connection's strand writes them. A moment for those writes before the I/O stops.

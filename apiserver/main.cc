@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "apimachinery/log.h"
 #include "apimachinery/process_tuning.h"
 #include "apimachinery/stop_signals.h"
 #include "apimachinery/time.h"
@@ -116,8 +117,8 @@ int main(int argc, char** argv) {
   auto timeout = pk::ParseGoDuration(request_timeout);
   auto delay = pk::ParseGoDuration(shutdown_delay);
   if (!timeout.ok() || !delay.ok()) {
-    std::fprintf(stderr, "apiserver: %s\n",
-                 (timeout.ok() ? delay.status() : timeout.status()).ToString().c_str());
+    pk::Logf("apiserver: %s\n",
+             (timeout.ok() ? delay.status() : timeout.status()).ToString().c_str());
     return 1;
   }
   options.request_timeout = std::chrono::duration_cast<std::chrono::seconds>(
@@ -136,11 +137,10 @@ int main(int argc, char** argv) {
 
   auto server = pk::apiserver::ApiServer::Start(options);
   if (!server.ok()) {
-    std::fprintf(stderr, "apiserver: %s\n", server.status().ToString().c_str());
+    pk::Logf("apiserver: %s\n", server.status().ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "apiserver: serving on %s:%u\n", options.bind_address.c_str(),
-               (*server)->port());
+  pk::Logf("apiserver: serving on %s:%u\n", options.bind_address.c_str(), (*server)->port());
   // Written whole (rename), gRPC's first: once the REST port file exists, both faces serve.
   auto write_port = [](const std::string& file, int port) {
     if (file.empty()) return;
@@ -150,8 +150,8 @@ int main(int argc, char** argv) {
   write_port(grpc_port_file, (*server)->grpc_port());
   write_port(port_file, (*server)->port());
   int signal = stop.Wait();
-  std::fprintf(stderr, "apiserver: stopping on signal %d\n", signal);
+  pk::Logf("apiserver: stopping on signal %d\n", signal);
   (*server)->Stop();  // graceful: waits for the requests in flight (ApiServer::Stop)
-  std::fprintf(stderr, "apiserver: stopped\n");
+  pk::Logf("apiserver: stopped\n");
   return 0;
 }

@@ -1,7 +1,8 @@
 #include "client/clientset.h"
 
-#include <cstdio>
 #include <cstdlib>
+
+#include "apimachinery/log.h"
 
 namespace pk::client {
 
@@ -15,8 +16,7 @@ ResourceClient Clientset::ForMessage(const google::protobuf::Descriptor* type,
   const ResourceType* resource = Scheme::Builtin().FindByMessage(type);
   if (resource == nullptr) {
     // A programming error (the message is not a resource), not a runtime condition.
-    std::fprintf(stderr, "pk::client: %s is not a resource of the scheme\n",
-                 type->full_name().c_str());
+    pk::Logf("pk::client: %s is not a resource of the scheme\n", type->full_name().c_str());
     std::abort();
   }
   return ResourceClient(connection_, resource, ns);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "apimachinery/log.h"
 #include "client/channel.h"
 #include "client/clientset_adapters.h"
 #include "client/leader_elector.h"
@@ -113,7 +114,7 @@ Result<std::unique_ptr<ControllerManager>> ControllerManager::Start(
     if (raw->stopping) return;
     Status s = raw->RunControllers();
     if (!s.ok()) {
-      std::fprintf(stderr, "controller-manager: %s\n", s.message().c_str());
+      pk::Logf("controller-manager: %s\n", s.message().c_str());
       raw->lost = true;  // the process exits and a restart tries again
     }
   };

@@ -1,8 +1,8 @@
 // controller-manager: picokube's kube-controller-manager. Runs the controllers --controllers
 // selects, leader-elected, over the apiserver's gRPC face.
 #include <CLI/CLI.hpp>
-#include <cstdio>
 
+#include "apimachinery/log.h"
 #include "apimachinery/process_tuning.h"
 #include "apimachinery/stop_signals.h"
 #include "apimachinery/time.h"
@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
   flow.Apply();
   auto period = pk::ParseGoDuration(quota_sync_period);
   if (!period.ok() || *period <= 0) {
-    std::fprintf(stderr, "controller-manager: invalid --resource-quota-sync-period %s\n",
-                 quota_sync_period.c_str());
+    pk::Logf("controller-manager: invalid --resource-quota-sync-period %s\n",
+             quota_sync_period.c_str());
     return 1;
   }
   options.resource_quota_sync_period =
@@ -55,20 +55,20 @@ int main(int argc, char** argv) {
   pk::trace::GlobalRecorder recorder(channel, "controller-manager", options.token, flow.trace);
   auto manager = pk::controllers::ControllerManager::Start(options);
   if (!manager.ok()) {
-    std::fprintf(stderr, "controller-manager: %s\n", manager.status().message().c_str());
+    pk::Logf("controller-manager: %s\n", manager.status().message().c_str());
     return 1;
   }
   std::string names;
   for (const auto& n : (*manager)->controllers()) names += (names.empty() ? "" : ",") + n;
-  std::fprintf(stderr, "controller-manager: running; controllers %s\n", names.c_str());
+  pk::Logf("controller-manager: running; controllers %s\n", names.c_str());
   while (true) {
     int signal = stop.WaitFor(std::chrono::seconds(1));
     if (signal != 0) {
-      std::fprintf(stderr, "controller-manager: stopping on signal %d\n", signal);
+      pk::Logf("controller-manager: stopping on signal %d\n", signal);
       return 0;
     }
     if ((*manager)->LeadershipLost()) {
-      std::fprintf(stderr, "controller-manager: leaderelection lost\n");
+      pk::Logf("controller-manager: leaderelection lost\n");
       return 1;
     }
   }

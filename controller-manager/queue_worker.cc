@@ -1,6 +1,6 @@
 #include "controller-manager/queue_worker.h"
 
-#include <cstdio>
+#include "apimachinery/log.h"
 
 namespace pk::controllers {
 
@@ -27,8 +27,7 @@ void QueueWorker::Work() {
     if (s.ok()) {
       queue_.Forget(item.key);
     } else {
-      std::fprintf(stderr, "%s: syncing %s: %s\n", name_.c_str(), item.key.c_str(),
-                   s.ToString().c_str());
+      pk::Logf("%s: syncing %s: %s\n", name_.c_str(), item.key.c_str(), s.ToString().c_str());
       queue_.AddRateLimited(item.key);
     }
     queue_.Done(item.key);

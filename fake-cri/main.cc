@@ -1,8 +1,8 @@
 // fake-cri: the simulated container runtime as a process (see fake_cri.h).
 #include <CLI/CLI.hpp>
 #include <csignal>
-#include <cstdio>
 
+#include "apimachinery/log.h"
 #include "apimachinery/process_tuning.h"
 #include "apimachinery/stop_signals.h"
 #include "client/api_flags.h"
@@ -37,13 +37,13 @@ int main(int argc, char** argv) {
 
   auto cri = pk::fakecri::FakeCri::Start(options);
   if (!cri.ok()) {
-    std::fprintf(stderr, "fake-cri: %s\n", cri.status().message().c_str());
+    pk::Logf("fake-cri: %s\n", cri.status().message().c_str());
     return 1;
   }
-  std::fprintf(stderr, "fake-cri: serving on unix:%s (time scale %g)\n",
-               options.socket_path.c_str(), options.time_scale);
+  pk::Logf("fake-cri: serving on unix:%s (time scale %g)\n", options.socket_path.c_str(),
+           options.time_scale);
   int signal = stop.Wait();
-  std::fprintf(stderr, "fake-cri: stopping on signal %d\n", signal);
+  pk::Logf("fake-cri: stopping on signal %d\n", signal);
   cri->reset();
   return 0;
 }

@@ -3,10 +3,10 @@
 //           --node-name node-1 --root-dir DIR/kubelet [--nodes 100 (hollow)] [--time-scale 0.1]
 #include <CLI/CLI.hpp>
 #include <csignal>
-#include <cstdio>
 
-#include "apimachinery/quantity.h"
+#include "apimachinery/log.h"
 #include "apimachinery/process_tuning.h"
+#include "apimachinery/quantity.h"
 #include "apimachinery/stop_signals.h"
 #include "client/api_flags.h"
 #include "kubelet/kubelet.h"
@@ -21,8 +21,7 @@ bool KeyValues(const std::vector<std::string>& items, const char* flag,
   for (const auto& item : items) {
     auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "kubelet: invalid %s entry \"%s\": want KEY=VALUE\n", flag,
-                   item.c_str());
+      pk::Logf("kubelet: invalid %s entry \"%s\": want KEY=VALUE\n", flag, item.c_str());
       return false;
     }
     (*out)[item.substr(0, eq)] = item.substr(eq + 1);
@@ -65,15 +64,14 @@ int main(int argc, char** argv) {
   for (const auto& [name, value] : options.node.capacity) {
     auto q = pk::Quantity::Parse(value);
     if (!q.ok()) {
-      std::fprintf(stderr, "kubelet: invalid --capacity %s: %s\n", name.c_str(),
-                   q.status().message().c_str());
+      pk::Logf("kubelet: invalid --capacity %s: %s\n", name.c_str(), q.status().message().c_str());
       return 2;
     }
   }
   for (const auto& t : taints) {
     auto taint = pk::kubelet::ParseTaint(t);
     if (!taint.ok()) {
-      std::fprintf(stderr, "kubelet: %s\n", taint.status().message().c_str());
+      pk::Logf("kubelet: %s\n", taint.status().message().c_str());
       return 2;
     }
     options.node.taints.push_back(*taint);
@@ -85,11 +83,11 @@ int main(int argc, char** argv) {
   pk::trace::GlobalRecorder recorder(channel, "kubelet", options.token, flow.trace);
   auto kubelet = pk::kubelet::Kubelet::Start(options);
   if (!kubelet.ok()) {
-    std::fprintf(stderr, "kubelet: %s\n", kubelet.status().message().c_str());
+    pk::Logf("kubelet: %s\n", kubelet.status().message().c_str());
     return 1;
   }
-  std::fprintf(stderr, "kubelet: node %s registered, running pods\n", options.node.name.c_str());
+  pk::Logf("kubelet: node %s registered, running pods\n", options.node.name.c_str());
   int signal = stop.Wait();
-  std::fprintf(stderr, "kubelet: stopping on signal %d\n", signal);
+  pk::Logf("kubelet: stopping on signal %d\n", signal);
   return 0;
 }

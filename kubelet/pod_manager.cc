@@ -4,9 +4,9 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "apimachinery/codec.h"
+#include "apimachinery/log.h"
 #include "apimachinery/maps.h"
 #include "apimachinery/slow_motion.h"
 #include "apimachinery/time.h"
@@ -220,8 +220,7 @@ void PodManager::Worker() {
     if (item.shutdown) return;
     Status s = Sync(item.key);
     if (!s.ok())
-      std::fprintf(stderr, "kubelet: sync of pod %s failed: %s\n", item.key.c_str(),
-                   s.message().c_str());
+      pk::Logf("kubelet: sync of pod %s failed: %s\n", item.key.c_str(), s.message().c_str());
     if (s.ok()) {
       queue_.Forget(item.key);
     } else {
@@ -236,11 +235,11 @@ void PodManager::Relist() {
   auto pods = runtime_->ListPods(options_.nodes.size() == 1 ? options_.nodes[0] : "");
   if (!pods.ok()) {  // the runtime is away: the node status says so
     if (runtime_up_)
-      std::fprintf(stderr, "kubelet: runtime unreachable: %s\n", pods.status().message().c_str());
+      pk::Logf("kubelet: runtime unreachable: %s\n", pods.status().message().c_str());
     runtime_up_ = false;
     return;
   }
-  if (!runtime_up_) std::fprintf(stderr, "kubelet: runtime reachable again\n");
+  if (!runtime_up_) pk::Logf("kubelet: runtime reachable again\n");
   runtime_up_ = true;
   // Orphans: runtime pods the API no longer has are stopped and removed.
   for (const auto& [uid, state] : *pods) {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apimachinery/log.h"
 #include "apimachinery/time.h"
 #include "client/errors.h"
 #include "scheduler/scheduler_impl.h"
@@ -72,9 +73,8 @@ void Scheduler::Impl::RecordFailure(const Pod& pod, const std::string& reason,
   auto r = clientset.Pods(pod.metadata().namespace_())
                .PatchStatus(pod.metadata().name(), kStrategicMerge, patch.dump());
   if (!r.ok() && !client::IsNotFound(r.status())) {
-    std::fprintf(stderr, "scheduler: updating the status of %s/%s: %s\n",
-                 pod.metadata().namespace_().c_str(), pod.metadata().name().c_str(),
-                 r.status().message().c_str());
+    pk::Logf("scheduler: updating the status of %s/%s: %s\n", pod.metadata().namespace_().c_str(),
+             pod.metadata().name().c_str(), r.status().message().c_str());
   }
 }
 

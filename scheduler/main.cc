@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "apimachinery/log.h"
 #include "apimachinery/process_tuning.h"
 #include "apimachinery/stop_signals.h"
 #include "client/api_flags.h"
@@ -53,15 +54,14 @@ int main(int argc, char** argv) {
   if (!config_file.empty()) {
     std::ifstream in(config_file);
     if (!in) {
-      std::fprintf(stderr, "scheduler: cannot read --config %s\n", config_file.c_str());
+      pk::Logf("scheduler: cannot read --config %s\n", config_file.c_str());
       return 2;
     }
     std::stringstream text;
     text << in.rdbuf();
     auto config = pk::scheduler::ParseConfig(text.str());
     if (!config.ok()) {
-      std::fprintf(stderr, "scheduler: %s: %s\n", config_file.c_str(),
-                   config.status().message().c_str());
+      pk::Logf("scheduler: %s: %s\n", config_file.c_str(), config.status().message().c_str());
       return 2;
     }
     options.config = std::move(config).value();
@@ -77,24 +77,24 @@ int main(int argc, char** argv) {
   pk::trace::GlobalRecorder recorder(channel, "scheduler", options.token, flow.trace);
   auto scheduler = pk::scheduler::Scheduler::Start(options);
   if (!scheduler.ok()) {
-    std::fprintf(stderr, "scheduler: %s\n", scheduler.status().message().c_str());
+    pk::Logf("scheduler: %s\n", scheduler.status().message().c_str());
     return 1;
   }
   if (!WritePortFile(port_file, (*scheduler)->debug_port())) {
-    std::fprintf(stderr, "scheduler: cannot write --port-file %s\n", port_file.c_str());
+    pk::Logf("scheduler: cannot write --port-file %s\n", port_file.c_str());
     return 1;
   }
-  std::fprintf(stderr, "scheduler: running; explanations at http://127.0.0.1:%d/explain/NS/NAME\n",
-               (*scheduler)->debug_port());
+  pk::Logf("scheduler: running; explanations at http://127.0.0.1:%d/explain/NS/NAME\n",
+           (*scheduler)->debug_port());
   // Wake up now and then to notice a lost lease: kube-scheduler exits then.
   while (true) {
     int signal = stop.WaitFor(std::chrono::seconds(1));
     if (signal != 0) {
-      std::fprintf(stderr, "scheduler: stopping on signal %d\n", signal);
+      pk::Logf("scheduler: stopping on signal %d\n", signal);
       return 0;
     }
     if ((*scheduler)->LeadershipLost()) {
-      std::fprintf(stderr, "scheduler: leaderelection lost\n");
+      pk::Logf("scheduler: leaderelection lost\n");
       return 1;
     }
   }

@@ -4,8 +4,7 @@
 // request on, with or without a controller-manager.
 #include <google/protobuf/util/message_differencer.h>
 
-#include <cstdio>
-
+#include "apimachinery/log.h"
 #include "apimachinery/selectors.h"
 #include "apiserver/authorization/internal.h"
 
@@ -113,8 +112,8 @@ void Aggregator::SyncAll() {
         });
     if (!updated.ok() && updated.status().reason() != Reason::kNotFound &&
         updated.status().reason() != Reason::kConflict) {
-      std::fprintf(stderr, "authorization: aggregating clusterrole %s: %s\n",
-                   role.metadata().name().c_str(), updated.status().message().c_str());
+      pk::Logf("authorization: aggregating clusterrole %s: %s\n", role.metadata().name().c_str(),
+               updated.status().message().c_str());
     }
   }
 }

@@ -3,9 +3,9 @@
 // system:masters shortcut, and the chain's check with its wait for fresh RBAC.
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <set>
 
+#include "apimachinery/log.h"
 #include "apiserver/authorization/internal.h"
 
 namespace pk::apiserver::authorization {
@@ -176,8 +176,10 @@ Result<std::unique_ptr<Authorization>> Authorization::Start(storage::Store* stor
     // Serve once the index holds what is stored, as kube-apiserver's readiness waits for its
     // RBAC informers: a restarted apiserver must not deny its components from an empty index.
     if (process->freshness_ && !process->freshness_->WaitCaughtUp(kInitialListWait)) {
-      std::fprintf(stderr, "authorization: the stored roles and pods are not listed after %llds; "
-                   "denials wait for them\n", static_cast<long long>(kInitialListWait.count()));
+      pk::Logf(
+          "authorization: the stored roles and pods are not listed after %llds; "
+          "denials wait for them\n",
+          static_cast<long long>(kInitialListWait.count()));
     }
   }
   return std::unique_ptr<Authorization>(std::move(process));

@@ -2,8 +2,7 @@
 // list-then-watch per resource (an informer without the client).
 #include <fmt/format.h>
 
-#include <cstdio>
-
+#include "apimachinery/log.h"
 #include "apimachinery/object.h"
 #include "apiserver/authorization/internal.h"
 
@@ -214,8 +213,8 @@ void PolicyIndex::WatchLoop(std::string resource) {
     Status s = ListAndWatch(resource);
     if (stopping_) return;
     if (!s.ok()) {
-      std::fprintf(stderr, "authorization: watching %s: %s (retrying)\n", resource.c_str(),
-                   s.message().c_str());
+      pk::Logf("authorization: watching %s: %s (retrying)\n", resource.c_str(),
+               s.message().c_str());
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }

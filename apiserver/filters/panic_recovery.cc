@@ -2,9 +2,9 @@
 // turns a panic: one bad request must never take the server down.
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <exception>
 
+#include "apimachinery/log.h"
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/filters/chain.h"
 
@@ -20,8 +20,8 @@ Handler WithPanicRecovery(Handler next) {
     } catch (...) {
       what = "unknown exception";
     }
-    std::fprintf(stderr, "apiserver: recovered from \"%s\" serving %s %s\n", what.c_str(),
-                 request.method.c_str(), request.path.c_str());
+    pk::Logf("apiserver: recovered from \"%s\" serving %s %s\n", what.c_str(),
+             request.method.c_str(), request.path.c_str());
     return ErrorResponse(Status::InternalError(fmt::format(
         "an error on the server (\"{}\") has prevented the request from succeeding", what)));
   };

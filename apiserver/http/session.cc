@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "apimachinery/log.h"
 #include "apimachinery/time.h"
 #include "apiserver/endpoints/encode.h"
 #include "apiserver/endpoints/request_info.h"
@@ -337,7 +338,7 @@ void Session<Stream>::Pump() {
   try {
     PumpOnce();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "apiserver: watch stream failed: %s\n", e.what());
+    pk::Logf("apiserver: watch stream failed: %s\n", e.what());
     Close();
   }
 }

@@ -1,7 +1,6 @@
 #include "controller-manager/daemonset/daemonset_controller.h"
 
-#include <cstdio>
-
+#include "apimachinery/log.h"
 #include "apimachinery/selectors.h"
 #include "controller-manager/controller_utils.h"
 #include "controller-manager/daemonset/daemonset_internal.h"
@@ -264,8 +263,8 @@ std::vector<DSPtr> DaemonSetsController::DaemonSetsSelecting(
     if (selector->MatchesMap(meta.labels())) out.push_back(ds);
   }
   if (out.size() > 1) {
-    std::fprintf(stderr, "daemonset: user error! more than one daemon is selecting %s/%s\n",
-                 meta.namespace_().c_str(), meta.name().c_str());
+    pk::Logf("daemonset: user error! more than one daemon is selecting %s/%s\n",
+             meta.namespace_().c_str(), meta.name().c_str());
   }
   return out;
 }

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "apimachinery/log.h"
 #include "apimachinery/time.h"
 #include "client/errors.h"
 #include "controller-manager/nodelifecycle/node_health.h"
@@ -259,8 +259,8 @@ class NodeLifecycleController : public Controller {
         return check;
       }
       health_.Set(name, *health);
-      std::fprintf(stderr, "node-controller: updating the status of node %s: %s\n", name.c_str(),
-                   updated.status().message().c_str());
+      pk::Logf("node-controller: updating the status of node %s: %s\n", name.c_str(),
+               updated.status().message().c_str());
       std::this_thread::sleep_for(kRetrySleepTime);
       auto fresh = clientset_.Nodes().Get(name);
       if (!fresh.ok()) return std::nullopt;  // deleted, probably
@@ -300,8 +300,7 @@ class NodeLifecycleController : public Controller {
 
   static void LogIfFailed(const Status& s, const std::string& node) {
     if (!s.ok() && !client::IsNotFound(s)) {
-      std::fprintf(stderr, "node-controller: tainting node %s: %s\n", node.c_str(),
-                   s.message().c_str());
+      pk::Logf("node-controller: tainting node %s: %s\n", node.c_str(), s.message().c_str());
     }
   }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "apimachinery/log.h"
 #include "apimachinery/time.h"
 #include "client/errors.h"
 #include "controller-manager/queue_worker.h"
@@ -93,10 +94,10 @@ class PodGCController : public Controller {
     std::erase_if(missing_since_, [&](const auto& kv) { return nodes.count(kv.first) > 0; });
     for (const auto& p : pods) {
       if (gone.count(p->spec().node_name()) == 0) continue;
-      std::fprintf(stderr,
-                   "pod-garbage-collector: pod %s is bound to node %s, which no longer "
-                   "exists: deleting\n",
-                   Key(*p).c_str(), p->spec().node_name().c_str());
+      pk::Logf(
+          "pod-garbage-collector: pod %s is bound to node %s, which no longer "
+          "exists: deleting\n",
+          Key(*p).c_str(), p->spec().node_name().c_str());
       Log(Key(*p), ForceDelete(*p, kOrphanMessage));
     }
   }
@@ -144,8 +145,8 @@ class PodGCController : public Controller {
 
   static void Log(const std::string& key, const Status& status) {
     if (!status.ok()) {
-      std::fprintf(stderr, "pod-garbage-collector: deleting pod %s: %s\n", key.c_str(),
-                   status.message().c_str());
+      pk::Logf("pod-garbage-collector: deleting pod %s: %s\n", key.c_str(),
+               status.message().c_str());
     }
   }
 

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 
+#include "apimachinery/log.h"
 #include "controller-manager/controller_utils.h"
 #include "controller-manager/queue_worker.h"
 #include "controller-manager/replicaset/claim_pods.h"
@@ -160,8 +160,8 @@ class ReplicaSetController : public Controller {
   std::vector<RSPtr> PodReplicaSets(const Pod& pod) {
     std::vector<RSPtr> out = ObjectsSelecting(rss_.GetLister(), pod);
     if (out.size() > 1) {
-      std::fprintf(stderr, "replicaset: user error! more than one ReplicaSet is selecting pod %s\n",
-                   replicaset::PodKey(pod).c_str());
+      pk::Logf("replicaset: user error! more than one ReplicaSet is selecting pod %s\n",
+               replicaset::PodKey(pod).c_str());
     }
     return out;
   }
@@ -182,8 +182,8 @@ class ReplicaSetController : public Controller {
     bool needs_sync = expectations_.SatisfiedExpectations(key);
     auto selector = SelectorOf(*rs);
     if (!selector.ok()) {
-      std::fprintf(stderr, "replicaset: %s: bad selector: %s\n", key.c_str(),
-                   selector.status().message().c_str());
+      pk::Logf("replicaset: %s: bad selector: %s\n", key.c_str(),
+               selector.status().message().c_str());
       return {};
     }
     // FilterPodsByOwner: the active pods this ReplicaSet controls (those that no longer

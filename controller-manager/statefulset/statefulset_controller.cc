@@ -2,8 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-
+#include "apimachinery/log.h"
 #include "controller-manager/controller_utils.h"
 #include "controller-manager/queue_worker.h"
 #include "controller-manager/replicaset/claim_pods.h"
@@ -123,9 +122,8 @@ class StatefulSetController : public Controller {
   std::vector<SetPtr> PodStatefulSets(const Pod& pod) {
     std::vector<SetPtr> out = ObjectsSelecting(sets_.GetLister(), pod);
     if (out.size() > 1) {
-      std::fprintf(stderr,
-                   "statefulset: user error! more than one StatefulSet is selecting pod %s/%s\n",
-                   pod.metadata().namespace_().c_str(), pod.metadata().name().c_str());
+      pk::Logf("statefulset: user error! more than one StatefulSet is selecting pod %s/%s\n",
+               pod.metadata().namespace_().c_str(), pod.metadata().name().c_str());
     }
     return out;
   }
@@ -140,8 +138,8 @@ class StatefulSetController : public Controller {
     SetPtr set = *found;
     auto selector = SelectorOf(*set);
     if (!selector.ok()) {
-      std::fprintf(stderr, "statefulset: %s: bad selector: %s\n", key.c_str(),
-                   selector.status().message().c_str());
+      pk::Logf("statefulset: %s: bad selector: %s\n", key.c_str(),
+               selector.status().message().c_str());
       return {};
     }
     if (Status s = AdoptOrphanRevisions(*set); !s.ok()) return s;

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 #include <google/protobuf/util/message_differencer.h>
 
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "apimachinery/log.h"
 #include "apimachinery/time.h"
 #include "client/errors.h"
 #include "controller-manager/nodelifecycle/taints.h"
@@ -259,8 +259,8 @@ class TaintEvictionController : public Controller {
       if (last.ok() || client::IsNotFound(last)) return {};
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    std::fprintf(stderr, "taint-eviction-controller: deleting pod %s: %s\n", key.c_str(),
-                 last.message().c_str());
+    pk::Logf("taint-eviction-controller: deleting pod %s: %s\n", key.c_str(),
+             last.message().c_str());
     std::lock_guard lock(mu_);
     scheduled_.erase(key);  // as Kubernetes: a failed deletion is forgotten
     return {};

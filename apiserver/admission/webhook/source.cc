@@ -2,11 +2,11 @@
 // Kubernetes' configuration managers do with an informer): one thread per plugin, an
 // immutable snapshot swapped on every change; requests take a reference under a short lock.
 #include <atomic>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "apimachinery/log.h"
 #include "apimachinery/object.h"
 #include "apiserver/admission/webhook/webhook.h"
 
@@ -100,8 +100,8 @@ struct Source::State {
       Status s = ListAndWatch();
       if (stopping) return;
       if (!s.ok()) {
-        std::fprintf(stderr, "admission webhooks: watching %s: %s (retrying)\n", resource.c_str(),
-                     s.message().c_str());
+        pk::Logf("admission webhooks: watching %s: %s (retrying)\n", resource.c_str(),
+                 s.message().c_str());
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
     }
