@@ -32,9 +32,12 @@ struct Server {
     options.data_dir = (dir.path() / "data").string();
     options.grpc_port = -1;
     options.authorization_mode = mode;
+    options.admission.enable = {"NodeRestriction"};  // as every cluster (kubeadm, scripts/up)
+    options.admission.disable = {"ServiceAccount"};  // no controller makes "default"
     options.authentication.token_auth_file = (dir.path() / "tokens.csv").string();
     std::ofstream(options.authentication.token_auth_file)
-        << "admin-token,system:admin,admin,system:masters\n";
+        << "admin-token,system:admin,admin,system:masters\n"
+        << "node-token,system:node:n1,n1,system:nodes\n";
     auto started = ApiServer::Start(options);
     REQUIRE_MESSAGE(started.ok(), started.status().ToString());
     server = std::move(started).value();
@@ -128,6 +131,39 @@ TEST_CASE("Node,RBAC: SubjectAccessReviews over REST for a matrix of users and v
   CHECK_FALSE(s.Review("system:anonymous", {"system:unauthenticated"},
                        {{"verb", "get"}, {"path", "/apis"}}, true)
                   .value("allowed", false));
+}
+
+// As in Kubernetes, the Node authorizer lets a kubelet write any pod's status and leaves the
+// pod's binding to the NodeRestriction admission plugin, which sees the stored pod: a pod that
+// is gone meets NotFound (the kubelet then stops quietly), another node's pod a refusal.
+TEST_CASE("Node,RBAC and NodeRestriction: a node's status writes to pods not its own") {
+  Server s;
+  for (const char* name : {"mine", "theirs"}) {
+    json pod = {{"apiVersion", "v1"},
+                {"kind", "Pod"},
+                {"metadata", {{"name", name}}},
+                {"spec",
+                 {{"nodeName", std::string(name) == "mine" ? "n1" : "n2"},
+                  {"containers", {{{"name", "c"}, {"image", "nginx"}}}}}}};
+    s.Post("/api/v1/namespaces/default/pods", pod);
+  }
+  const std::vector<std::pair<std::string, std::string>> node = {
+      {"Authorization", "Bearer node-token"}, {"Content-Type", "application/merge-patch+json"}};
+  auto patch = [&](const std::string& pod) {
+    return HttpWithHeaders(s.server->port(), bhttp::verb::patch,
+                           "/api/v1/namespaces/default/pods/" + pod + "/status",
+                           R"({"status":{"phase":"Running"}})", node);
+  };
+  auto mine = patch("mine");
+  CHECK_MESSAGE(mine.code == 200, mine.body);
+  auto theirs = patch("theirs");
+  CHECK(theirs.code == 403);
+  CHECK(json::parse(theirs.body)["message"] ==
+        R"(pods "theirs" is forbidden: node "n1" can only update pod status for pods with )"
+        R"(spec.nodeName set to itself)");
+  auto gone = patch("gone");
+  CHECK(gone.code == 404);
+  CHECK(json::parse(gone.body)["message"] == R"(pods "gone" not found)");
 }
 
 TEST_CASE("Node,RBAC: a RoleBinding grants at once; aggregation follows new ClusterRoles") {
