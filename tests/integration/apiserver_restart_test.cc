@@ -44,9 +44,10 @@ TEST_CASE("after an apiserver restart, a component that calls rarely finds its c
 
   REQUIRE_MESSAGE(c.cluster().StartComponent("apiserver").ok(), c.Diagnose());
   // No call meanwhile, as a controller backing off makes none: the channel reconnects on its
-  // own, after at most 1 s of back-off and a handshake polled every 100 ms. With the default
-  // backup poll the handshake needs two polls 5 s apart, so 3 s tells the two apart.
-  std::this_thread::sleep_for(3s);
+  // own, after at most 1.2 s of back-off (1 s, jittered) and a handshake polled every 100 ms.
+  // With the default backup poll the handshake needs two polls 5 s apart (the server's reply
+  // to the first arrives after it), so 4 s tells the two apart.
+  std::this_thread::sleep_for(4s);
   auto up = component.Nodes().List();
   CHECK_MESSAGE(up.ok(), up.status().ToString());
 }
